@@ -1,0 +1,26 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { unauthorized } from './errors.ts';
+import type { Principal } from './rbac.ts';
+import type { TokenVerifier } from './jwt.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+/** An onRequest hook for routes that need a signed-in caller. */
+export function authenticate(verify: TokenVerifier) {
+  return async (request: FastifyRequest, _reply: FastifyReply) => {
+    const header = request.headers.authorization;
+    const match = header ? /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header) : null;
+    if (!match?.[1]) throw unauthorized(header ? 'Malformed Authorization header' : 'Missing access token');
+    request.principal = await verify(match[1]);
+  };
+}
+
+/** The signed-in caller; only valid behind `authenticate`. */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw unauthorized();
+  return request.principal;
+}

@@ -1,0 +1,121 @@
+import { accessSync, constants } from 'node:fs';
+
+/** Thrown when the environment does not describe a valid configuration; the message names the variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Parser<T> = (raw: string | undefined, name: string) => T;
+
+function fail(name: string, why: string): never {
+  throw new ConfigError(`${name}: ${why}`);
+}
+
+function required(raw: string | undefined, name: string): string {
+  if (raw === undefined || raw.trim() === '') fail(name, 'is required but not set');
+  return raw.trim();
+}
+
+export const env = {
+  string(opts: { default?: string; pattern?: RegExp } = {}): Parser<string> {
+    return (raw, name) => {
+      const value = raw === undefined || raw === '' ? opts.default : raw;
+      const text = required(value, name);
+      if (opts.pattern && !opts.pattern.test(text)) fail(name, `must match ${opts.pattern}`);
+      return text;
+    };
+  },
+  optionalString(): Parser<string | undefined> {
+    return (raw) => (raw === undefined || raw.trim() === '' ? undefined : raw.trim());
+  },
+  int(opts: { default?: number; min: number; max: number }): Parser<number> {
+    return (raw, name) => {
+      if ((raw === undefined || raw === '') && opts.default !== undefined) return opts.default;
+      const text = required(raw, name);
+      if (!/^-?\d+$/.test(text)) fail(name, `must be a whole number, got "${text}"`);
+      const value = Number(text);
+      if (value < opts.min || value > opts.max) fail(name, `must be between ${opts.min} and ${opts.max}, got ${value}`);
+      return value;
+    };
+  },
+  oneOf<const T extends string>(choices: readonly T[], opts: { default?: T } = {}): Parser<T> {
+    return (raw, name) => {
+      const text = required(raw === undefined || raw === '' ? opts.default : raw, name);
+      if (!choices.includes(text as T)) fail(name, `must be one of ${choices.join(', ')}, got "${text}"`);
+      return text as T;
+    };
+  },
+  url(opts: { protocols: string[]; default?: string }): Parser<string> {
+    return (raw, name) => {
+      const text = required(raw === undefined || raw === '' ? opts.default : raw, name);
+      let url: URL;
+      try {
+        url = new URL(text);
+      } catch {
+        fail(name, 'must be an absolute URL');
+      }
+      if (!opts.protocols.includes(url.protocol)) fail(name, `must use ${opts.protocols.join(' or ')}`);
+      return text.replace(/\/$/, '');
+    };
+  },
+  /** A path to a readable file; the file is read later, so rotated contents are picked up. */
+  file(opts: { optional?: boolean } = {}): Parser<string> {
+    return (raw, name) => {
+      if (opts.optional && (raw === undefined || raw === '')) return '';
+      const path = required(raw, name);
+      try {
+        accessSync(path, constants.R_OK);
+      } catch {
+        fail(name, `file "${path}" does not exist or is not readable`);
+      }
+      return path;
+    };
+  },
+  list(opts: { default?: string[]; item?: RegExp } = {}): Parser<string[]> {
+    return (raw, name) => {
+      if (raw === undefined || raw.trim() === '') {
+        if (opts.default) return opts.default;
+        fail(name, 'is required but not set');
+      }
+      const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+      for (const item of items) if (opts.item && !opts.item.test(item)) fail(name, `item "${item}" must match ${opts.item}`);
+      return items;
+    };
+  },
+};
+
+export type ConfigSpec = Record<string, Parser<unknown>>;
+export type ConfigOf<S extends ConfigSpec> = { [K in keyof S]: S[K] extends Parser<infer T> ? T : never };
+
+/** Reads every variable of the spec; reports all bad variables at once, each by name. */
+export function loadConfig<S extends ConfigSpec>(spec: S, source: NodeJS.ProcessEnv = process.env): ConfigOf<S> {
+  const result: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [name, parse] of Object.entries(spec)) {
+    try {
+      result[name] = parse(source[name], name);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(error.message);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  return result as ConfigOf<S>;
+}
+
+/** The variables every service reads the same way. */
+export const commonConfigSpec = {
+  HOST: env.string({ default: '0.0.0.0' }),
+  PORT: env.int({ default: 8443, min: 0, max: 65535 }),
+  INTERNAL_PORT: env.int({ default: 9443, min: 0, max: 65535 }),
+  LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, { default: 'info' }),
+  DATABASE_URL: env.url({ protocols: ['postgres:', 'postgresql:'] }),
+  DATABASE_POOL_MAX: env.int({ default: 10, min: 1, max: 100 }),
+  TLS_CERT_FILE: env.file(),
+  TLS_KEY_FILE: env.file(),
+  TLS_CA_FILE: env.file(),
+  INTERNAL_ALLOWED_PEERS: env.list({ item: /^[a-z][a-z0-9-]*$/ }),
+  JWT_ISSUER: env.string({ default: 'https://blog-platform/user-service' }),
+  JWT_AUDIENCE: env.string({ default: 'blog-platform' }),
+  SHUTDOWN_GRACE_MS: env.int({ default: 5000, min: 0, max: 120000 }),
+};

@@ -1,0 +1,24 @@
+import { Type } from 'typebox';
+import type { App } from './server.ts';
+
+export interface Readiness {
+  draining: boolean;
+}
+
+const Status = Type.Object({ status: Type.String() });
+
+/** `/healthz` says the process runs; `/readyz` says it should get traffic (dependencies up, not draining). */
+export function registerHealthRoutes(app: App, readiness: Readiness, isReady: () => Promise<void>): void {
+  const schema = { hide: true, response: { 200: Status, 503: Status } };
+  app.get('/healthz', { schema, logLevel: 'warn' }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema, logLevel: 'warn' }, async (request, reply) => {
+    if (readiness.draining) return reply.status(503).send({ status: 'draining' });
+    try {
+      await isReady();
+      return { status: 'ready' };
+    } catch (error) {
+      request.log.warn({ err: error }, 'not ready');
+      return reply.status(503).send({ status: 'unavailable' });
+    }
+  });
+}

@@ -1,0 +1,86 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import pg from 'pg';
+
+export interface MigrationResult {
+  applied: string[];
+  skipped: string[];
+}
+
+// Prisma's own bookkeeping table, so `prisma migrate status` elsewhere agrees with this runner.
+const bookkeeping = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
+  "id" VARCHAR(36) PRIMARY KEY NOT NULL,
+  "checksum" VARCHAR(64) NOT NULL,
+  "finished_at" TIMESTAMPTZ,
+  "migration_name" VARCHAR(255) NOT NULL,
+  "logs" TEXT,
+  "rolled_back_at" TIMESTAMPTZ,
+  "started_at" TIMESTAMPTZ NOT NULL DEFAULT now(),
+  "applied_steps_count" INTEGER NOT NULL DEFAULT 0
+)`;
+
+/** Any constant works; it only keeps two concurrent runners (Job retries, replicas) from interleaving. */
+const lockKey = 72_210_417;
+
+/**
+ * Applies `<dir>/<id>/migration.sql` in name order, each in its own transaction, exactly once,
+ * and refuses to run if an applied migration was edited since.
+ */
+export async function migrate(databaseUrl: string, migrationsDir: string): Promise<MigrationResult> {
+  const entries = (await readdir(migrationsDir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  const result: MigrationResult = { applied: [], skipped: [] };
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [lockKey]);
+    await client.query(bookkeeping);
+    const done = new Map<string, string>();
+    const rows = await client.query<{ migration_name: string; checksum: string }>(
+      'SELECT migration_name, checksum FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
+    );
+    for (const row of rows.rows) done.set(row.migration_name, row.checksum);
+    for (const name of entries) {
+      const sql = await readFile(join(migrationsDir, name, 'migration.sql'), 'utf8');
+      const checksum = createHash('sha256').update(sql).digest('hex');
+      const appliedChecksum = done.get(name);
+      if (appliedChecksum !== undefined) {
+        if (appliedChecksum !== checksum) throw new Error(`migration ${name} was changed after it was applied`);
+        result.skipped.push(name);
+        continue;
+      }
+      await client.query('BEGIN');
+      try {
+        await client.query(sql);
+        await client.query(
+          'INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at, finished_at, applied_steps_count) VALUES ($1, $2, $3, now(), now(), 1)',
+          [randomUUID(), checksum, name],
+        );
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK');
+        throw new Error(`migration ${name} failed: ${(error as Error).message}`);
+      }
+      result.applied.push(name);
+    }
+  } finally {
+    await client.end();
+  }
+  return result;
+}
+
+/** `node migrate.js <migrations dir>` with DATABASE_URL naming the migration role. */
+export async function migrateCli(migrationsDir: string): Promise<void> {
+  const url = process.env.MIGRATION_DATABASE_URL ?? process.env.DATABASE_URL;
+  if (!url) {
+    console.error('MIGRATION_DATABASE_URL (or DATABASE_URL) is required');
+    process.exit(2);
+  }
+  try {
+    const result = await migrate(url, migrationsDir);
+    console.log(JSON.stringify({ level: 'info', msg: 'migrations done', ...result }));
+  } catch (error) {
+    console.error(JSON.stringify({ level: 'error', msg: (error as Error).message }));
+    process.exit(1);
+  }
+}

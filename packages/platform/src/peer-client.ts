@@ -1,0 +1,88 @@
+import { Agent, request } from 'undici';
+import type { TlsMaterial } from './tls.ts';
+
+export class PeerError extends Error {
+  override name = 'PeerError';
+  constructor(message: string, readonly status?: number) {
+    super(message);
+  }
+}
+
+export interface PeerResponse<T> {
+  status: number;
+  body: T;
+}
+
+export interface PeerClientOptions {
+  /** e.g. https://user-service:9443 */
+  baseUrl: string;
+  tls: TlsMaterial;
+  timeoutMs?: number;
+  /** Extra attempts for idempotent requests that fail before any response. */
+  retries?: number;
+}
+
+const idempotent = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
+
+/** The one way services call each other: HTTPS with the caller's certificate (mutual TLS), JSON in and out. */
+export class PeerClient {
+  readonly baseUrl: string;
+  private agent: Agent;
+  private readonly timeoutMs: number;
+  private readonly retries: number;
+
+  constructor(options: PeerClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/$/, '');
+    this.timeoutMs = options.timeoutMs ?? 3000;
+    this.retries = options.retries ?? 2;
+    this.agent = PeerClient.agentFor(options.tls, this.timeoutMs);
+  }
+
+  private static agentFor(tls: TlsMaterial, timeoutMs: number): Agent {
+    return new Agent({
+      connect: { ca: tls.ca, cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2', timeout: timeoutMs },
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      keepAliveTimeout: 10_000,
+    });
+  }
+
+  /** Called when rotated certificate files are read again. */
+  reloadTls(tls: TlsMaterial): void {
+    const old = this.agent;
+    this.agent = PeerClient.agentFor(tls, this.timeoutMs);
+    void old.close();
+  }
+
+  async call<T>(method: string, path: string, options: { body?: unknown; headers?: Record<string, string> } = {}): Promise<PeerResponse<T>> {
+    const attempts = idempotent.has(method) ? this.retries + 1 : 1;
+    let lastError: unknown;
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+      try {
+        const response = await request(`${this.baseUrl}${path}`, {
+          method: method as 'GET',
+          dispatcher: this.agent,
+          headers: { accept: 'application/json', ...(options.body === undefined ? {} : { 'content-type': 'application/json' }), ...options.headers },
+          body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        });
+        const text = await response.body.text();
+        let body: unknown = undefined;
+        try {
+          body = text ? JSON.parse(text) : undefined;
+        } catch {
+          throw new PeerError(`${method} ${path}: peer answered ${response.statusCode} with a body that is not JSON`, response.statusCode);
+        }
+        return { status: response.statusCode, body: body as T };
+      } catch (error) {
+        if (error instanceof PeerError) throw error;
+        lastError = error;
+      }
+    }
+    throw new PeerError(`${method} ${this.baseUrl}${path} failed: ${(lastError as Error)?.message ?? String(lastError)}`);
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}

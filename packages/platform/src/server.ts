@@ -1,0 +1,63 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Ajv } from 'ajv';
+import { installErrorHandlers } from './errors.ts';
+import { internalServerTls, publicServerTls, type TlsMaterial } from './tls.ts';
+
+export type App = FastifyInstance<RawServerDefault, IncomingMessage, import('node:http').ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+export interface ServerOptions {
+  /** `public` serves the API to the ingress/gateway; `internal` serves peers over mutual TLS. */
+  kind: 'public' | 'internal';
+  tls: TlsMaterial;
+  logger: FastifyBaseLogger;
+  bodyLimit?: number;
+}
+
+const requestIdPattern = /^[A-Za-z0-9._:-]{8,128}$/;
+
+/** Text that is well-formed Unicode without NUL: PostgreSQL cannot store NUL, lone surrogates corrupt. */
+function isText(value: string): boolean {
+  return value.isWellFormed() && !value.includes('\u0000');
+}
+
+/** Formats for free text: `text` allows line breaks and tabs, `single-line` no control characters at all. */
+function addTextFormats(ajv: Ajv): Ajv {
+  ajv.addFormat('text', { type: 'string', validate: (s: string) => isText(s) && !/[\u0001-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(s) });
+  ajv.addFormat('single-line', { type: 'string', validate: (s: string) => isText(s) && !/[\u0000-\u001f\u007f\u2028\u2029]/.test(s) });
+  return ajv;
+}
+
+/** The Fastify instance every service port starts from: TLS, timeouts, strict validation, JSON errors. */
+export function createServer(options: ServerOptions): App {
+  const app = Fastify({
+    https: options.kind === 'public' ? publicServerTls(options.tls) : internalServerTls(options.tls),
+    loggerInstance: options.logger,
+    bodyLimit: options.bodyLimit ?? 256 * 1024,
+    connectionTimeout: 10_000,
+    requestTimeout: 30_000,
+    // Longer than the ingress controller's upstream keep-alive, so the proxy closes first.
+    keepAliveTimeout: 75_000,
+    return503OnClosing: true,
+    requestIdLogLabel: 'request_id',
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && requestIdPattern.test(incoming) ? incoming : randomUUID();
+    },
+    routerOptions: { maxParamLength: 256 },
+    ajv: {
+      customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
+      plugins: [addTextFormats as never],
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    reply.header('x-content-type-options', 'nosniff');
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+  });
+  installErrorHandlers(app);
+  return app as unknown as App;
+}

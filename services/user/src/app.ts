@@ -1,0 +1,103 @@
+import {
+  authenticate,
+  createLogger,
+  createServer,
+  createTokenVerifier,
+  PeerClient,
+  readTlsMaterial,
+  registerHealthRoutes,
+  registerOpenApi,
+  reloadServerTls,
+  requirePeer,
+  RevocationList,
+  watchTlsFiles,
+  type ServiceHandle,
+} from '@blog/platform';
+import type { DestinationStream } from 'pino';
+import { createLocalJWKSet } from 'jose';
+import type { UserConfig } from './config.ts';
+import type { UserContext } from './context.ts';
+import { createDb } from './db.ts';
+import { registerAuthRoutes, registerJwksRoute } from './routes/auth.ts';
+import { registerInternalRoutes, revocationWindowSeconds } from './routes/internal.ts';
+import { registerUserRoutes } from './routes/users.ts';
+import { recentlyRevokedSessionIds } from './repositories/sessions.ts';
+import { ensureAdmin } from './services/admin-bootstrap.ts';
+import { DeletionRelay } from './services/deletion-relay.ts';
+import { PasswordHasher } from './services/passwords.ts';
+import { loadSigningKeys } from './services/signing-keys.ts';
+
+export interface UserService extends ServiceHandle {
+  context: UserContext;
+}
+
+export interface BuildOptions {
+  /** Where log lines go; stdout when absent. */
+  logDestination?: DestinationStream;
+}
+
+/** The user service: its public app, its mutual-TLS internal app, and what they share. */
+export async function buildApp(config: UserConfig, options: BuildOptions = {}): Promise<UserService> {
+  const logger = createLogger('user-service', config.LOG_LEVEL, options.logDestination);
+  const tlsFiles = { certFile: config.TLS_CERT_FILE, keyFile: config.TLS_KEY_FILE, caFile: config.TLS_CA_FILE };
+  const tls = readTlsMaterial(tlsFiles);
+  const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_MAX);
+  const passwords = new PasswordHasher(config.BCRYPT_COST, config.PASSWORD_WORKERS);
+  const keys = await loadSigningKeys({
+    signingKeyFile: config.JWT_SIGNING_KEY_FILE,
+    previousPublicKeyFiles: config.JWT_PREVIOUS_PUBLIC_KEY_FILES,
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+    ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+  });
+  const revocations = new RevocationList({
+    fetch: async () => ({ revoked_sessions: await recentlyRevokedSessionIds(db, revocationWindowSeconds) }),
+    intervalMs: 1000,
+    maxStalenessMs: 5000,
+    onError: (error) => logger.warn({ err: error }, 'revocation list refresh failed'),
+  });
+  const verifyToken = createTokenVerifier({ issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, keys: createLocalJWKSet(keys.jwks), revocations });
+  const blogService = new PeerClient({ baseUrl: config.BLOG_SERVICE_URL, tls });
+  const deletionRelay = new DeletionRelay(db, blogService, config.DELETION_RELAY_INTERVAL_MS, logger);
+  const context: UserContext = { config, db, passwords, keys, verifyToken, revocations, blogService, deletionRelay, authenticate: authenticate(verifyToken) };
+
+  await ensureAdmin(db, passwords, { handle: config.ADMIN_HANDLE, passwordFile: config.ADMIN_PASSWORD_FILE || undefined, passwordHash: config.ADMIN_PASSWORD_HASH });
+  await revocations.start();
+  deletionRelay.start();
+
+  const readiness = { draining: false };
+  const isReady = async () => void (await db.$queryRaw`SELECT 1`);
+
+  const publicApp = createServer({ kind: 'public', tls, logger });
+  await registerOpenApi(publicApp, { title: 'User service', version: '1.0.0', description: 'Users, passwords, sign-in and token issuing' });
+  registerHealthRoutes(publicApp, readiness, isReady);
+  registerJwksRoute(publicApp, context);
+  registerUserRoutes(publicApp, context);
+  registerAuthRoutes(publicApp, context);
+
+  const internalApp = createServer({ kind: 'internal', tls, logger });
+  internalApp.addHook('onRequest', requirePeer(config.INTERNAL_ALLOWED_PEERS));
+  registerHealthRoutes(internalApp, readiness, isReady);
+  registerJwksRoute(internalApp, context);
+  registerInternalRoutes(internalApp, context);
+
+  const stopWatching = watchTlsFiles(tlsFiles, (material) => {
+    reloadServerTls(publicApp.server as never, material);
+    reloadServerTls(internalApp.server as never, { ...material });
+    blogService.reloadTls(material);
+    logger.info('TLS certificates reloaded');
+  });
+
+  return {
+    context,
+    readiness,
+    publicApp,
+    internalApp,
+    async closeResources() {
+      stopWatching();
+      revocations.stop();
+      await deletionRelay.stop();
+      await Promise.all([blogService.close(), passwords.close(), db.$disconnect()]);
+    },
+  };
+}

@@ -1,0 +1,20 @@
+import type { PeerClient, RevocationList, TokenVerifier } from '@blog/platform';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { UserConfig } from './config.ts';
+import type { Db } from './db.ts';
+import type { DeletionRelay } from './services/deletion-relay.ts';
+import type { PasswordHasher } from './services/passwords.ts';
+import type { SigningKeys } from './services/signing-keys.ts';
+
+/** What the routes of the user service work with, built once in `buildApp`. */
+export interface UserContext {
+  config: UserConfig;
+  db: Db;
+  passwords: PasswordHasher;
+  keys: SigningKeys;
+  verifyToken: TokenVerifier;
+  revocations: RevocationList;
+  blogService: PeerClient;
+  deletionRelay: DeletionRelay;
+  authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+}

@@ -1,0 +1,19 @@
+import { Type } from 'typebox';
+import { Handle } from '@blog/platform';
+import { passwordMaxLength } from './users.ts';
+
+export const SignInBody = Type.Object(
+  // Any string up to the password limit is checked against the hash; the length rule is for new passwords.
+  { username: Handle, password: Type.String({ minLength: 1, maxLength: passwordMaxLength, format: 'text' }) },
+  { additionalProperties: false },
+);
+
+export const TokenResponse = Type.Object({
+  access_token: Type.String(),
+  token_type: Type.Literal('Bearer'),
+  expires_in: Type.Integer(),
+});
+
+export const Jwks = Type.Object({
+  keys: Type.Array(Type.Object({ kty: Type.String(), crv: Type.String(), x: Type.String(), kid: Type.String(), alg: Type.String(), use: Type.String() })),
+});

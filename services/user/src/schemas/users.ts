@@ -1,0 +1,26 @@
+import { Type } from 'typebox';
+import { Handle, PageQuery } from '@blog/platform';
+
+export const Name = Type.String({ minLength: 1, maxLength: 128, format: 'single-line' });
+/** NIST SP 800-63B: length is what counts; no composition rules. */
+export const passwordMaxLength = 128;
+export const Password = Type.String({ minLength: 8, maxLength: passwordMaxLength, format: 'text' });
+export const Role = Type.Union([Type.Literal('user'), Type.Literal('admin')]);
+
+export const HandleParams = Type.Object({ handle: Handle }, { additionalProperties: false });
+
+export const PublicUser = Type.Object({ handle: Handle, name: Name });
+export const UserWithRole = Type.Object({ handle: Handle, name: Name, role: Role });
+
+export const ListUsersQuery = Type.Object(PageQuery, { additionalProperties: false });
+export const UserList = Type.Object({
+  user_list: Type.Array(PublicUser),
+  next_cursor: Type.Union([Type.String(), Type.Null()]),
+});
+
+export const CreateUserBody = Type.Object({ handle: Handle, name: Name, password: Password }, { additionalProperties: false });
+
+export const UpdateUserBody = Type.Object(
+  { name: Type.Optional(Name), password: Type.Optional(Password), role: Type.Optional(Role) },
+  { additionalProperties: false, minProperties: 1 },
+);
