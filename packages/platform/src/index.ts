@@ -14,3 +14,4 @@ export * from './server.ts';
 export * from './sql.ts';
 export * from './tls.ts';
 export * from './schemas.ts';
+export * from './database.ts';

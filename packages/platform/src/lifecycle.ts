@@ -44,3 +44,20 @@ export function stopOnSignals(service: ServiceHandle, drainDelayMs: number, log:
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
 }
+
+/** The entry point of a service process: validated config (exit 2 naming the bad variable), listen, stop on signals. */
+export async function runService<C extends { HOST: string; PORT: number; INTERNAL_PORT: number; SHUTDOWN_GRACE_MS: number }>(
+  loadConfig: () => C,
+  build: (config: C) => Promise<ServiceHandle>,
+): Promise<void> {
+  let config: C;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exit(2);
+  }
+  const service = await build(config);
+  await listen(service, config.HOST, config.PORT, config.INTERNAL_PORT);
+  stopOnSignals(service, config.SHUTDOWN_GRACE_MS, service.publicApp.log);
+}

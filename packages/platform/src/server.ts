@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Ajv } from 'ajv';
 import { installErrorHandlers } from './errors.ts';
@@ -24,9 +24,13 @@ function isText(value: string): boolean {
 }
 
 /** Formats for free text: `text` allows line breaks and tabs, `single-line` no control characters at all. */
+const textFormats = {
+  text: (s: string) => isText(s) && !/[\u0001-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(s),
+  'single-line': (s: string) => isText(s) && !/[\u0000-\u001f\u007f\u2028\u2029]/.test(s),
+};
+
 function addTextFormats(ajv: Ajv): Ajv {
-  ajv.addFormat('text', { type: 'string', validate: (s: string) => isText(s) && !/[\u0001-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(s) });
-  ajv.addFormat('single-line', { type: 'string', validate: (s: string) => isText(s) && !/[\u0000-\u001f\u007f\u2028\u2029]/.test(s) });
+  for (const [name, validate] of Object.entries(textFormats)) ajv.addFormat(name, { type: 'string', validate });
   return ajv;
 }
 
@@ -41,7 +45,7 @@ export function createServer(options: ServerOptions): App {
     // Longer than the ingress controller's upstream keep-alive, so the proxy closes first.
     keepAliveTimeout: 75_000,
     return503OnClosing: true,
-    requestIdLogLabel: 'request_id',
+    logController: new LogController({ requestIdLogLabel: 'request_id' }),
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
       return typeof incoming === 'string' && requestIdPattern.test(incoming) ? incoming : randomUUID();
@@ -51,6 +55,8 @@ export function createServer(options: ServerOptions): App {
       customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
       plugins: [addTextFormats as never],
     },
+    // The serializer compiles response schemas too, and must know the same formats.
+    serializerOpts: { ajv: { formats: textFormats } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.addHook('onSend', async (request, reply) => {

@@ -81,3 +81,17 @@ declare module 'fastify' {
     peer?: string;
   }
 }
+
+/** Keeps both servers and the peer client of a service on the current certificate files. */
+export function keepTlsCurrent(
+  files: TlsFiles,
+  servers: { server: unknown }[],
+  clients: { reloadTls(material: TlsMaterial): void }[],
+  log: { info(msg: string): void },
+): () => void {
+  return watchTlsFiles(files, (material) => {
+    for (const app of servers) reloadServerTls(app.server as HttpsServer, material);
+    for (const client of clients) client.reloadTls(material);
+    log.info('TLS certificates reloaded');
+  });
+}

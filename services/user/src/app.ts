@@ -7,10 +7,9 @@ import {
   readTlsMaterial,
   registerHealthRoutes,
   registerOpenApi,
-  reloadServerTls,
   requirePeer,
   RevocationList,
-  watchTlsFiles,
+  keepTlsCurrent,
   type ServiceHandle,
 } from '@blog/platform';
 import type { DestinationStream } from 'pino';
@@ -81,12 +80,7 @@ export async function buildApp(config: UserConfig, options: BuildOptions = {}): 
   registerJwksRoute(internalApp, context);
   registerInternalRoutes(internalApp, context);
 
-  const stopWatching = watchTlsFiles(tlsFiles, (material) => {
-    reloadServerTls(publicApp.server as never, material);
-    reloadServerTls(internalApp.server as never, { ...material });
-    blogService.reloadTls(material);
-    logger.info('TLS certificates reloaded');
-  });
+  const stopWatching = keepTlsCurrent(tlsFiles, [publicApp, internalApp], [blogService], logger);
 
   return {
     context,

@@ -1,14 +1,9 @@
-import { PrismaPg } from '@prisma/adapter-pg';
+import { databaseAdapter } from '@blog/platform';
 import { PrismaClient } from './generated/prisma/client.ts';
 
 export type Db = PrismaClient;
 
-/** Connects as the application role named in the URL, never the owner. */
+/** Connects as the application role named in the URL, never as the owner. */
 export function createDb(databaseUrl: string, poolMax: number): Db {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl, max: poolMax, connectionTimeoutMillis: 5000 }) });
-}
-
-/** Postgres error code for unique_violation, as Prisma surfaces it. */
-export function isUniqueViolation(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: string }).code === 'P2002';
+  return new PrismaClient({ adapter: databaseAdapter(databaseUrl, poolMax) });
 }

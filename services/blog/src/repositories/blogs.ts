@@ -1,0 +1,59 @@
+import { containsPattern } from '@blog/platform';
+import type { Db } from '../db.ts';
+import { Prisma } from '../generated/prisma/client.ts';
+
+export interface BlogRecord {
+  slug: string;
+  title: string;
+  content: string;
+  authorHandle: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** Lists without pagination (search, by author name) stop here. */
+export const maxResults = 100;
+
+export function findBlog(db: Db, slug: string): Promise<BlogRecord | null> {
+  return db.blog.findUnique({ where: { slug } });
+}
+
+/** Newest first, after the (createdAt, slug) of the previous page's last blog; one extra row tells whether more exist. */
+export function listBlogs(db: Db, limit: number, after?: { createdAt: Date; slug: string }): Promise<BlogRecord[]> {
+  return db.blog.findMany({
+    where: after
+      ? { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, slug: { lt: after.slug } }] }
+      : {},
+    orderBy: [{ createdAt: 'desc' }, { slug: 'desc' }],
+    take: limit + 1,
+  });
+}
+
+/** Case-insensitive substring search; `%` and `_` in the text match themselves. */
+export function searchBlogs(db: Db, field: 'title' | 'author', text: string): Promise<BlogRecord[]> {
+  const column = Prisma.raw(field === 'title' ? 'title' : 'author_handle');
+  return db.$queryRaw<BlogRecord[]>`
+    SELECT slug, title, content, author_handle AS "authorHandle", created_at AS "createdAt", updated_at AS "updatedAt"
+    FROM blogs WHERE ${column} ILIKE ${containsPattern(text)} ESCAPE '\\'
+    ORDER BY created_at DESC, slug DESC LIMIT ${maxResults}`;
+}
+
+export function blogsByAuthors(db: Db, handles: string[]): Promise<BlogRecord[]> {
+  return db.blog.findMany({ where: { authorHandle: { in: handles } }, orderBy: [{ createdAt: 'desc' }, { slug: 'desc' }], take: maxResults });
+}
+
+export function insertBlog(db: Db, blog: Pick<BlogRecord, 'slug' | 'title' | 'content' | 'authorHandle'>): Promise<BlogRecord> {
+  return db.blog.create({ data: blog });
+}
+
+export function updateBlog(db: Db, slug: string, changes: { title?: string; content?: string }): Promise<BlogRecord> {
+  return db.blog.update({ where: { slug }, data: { ...changes, updatedAt: new Date() } });
+}
+
+export async function deleteBlog(db: Db, slug: string): Promise<boolean> {
+  return (await db.blog.deleteMany({ where: { slug } })).count > 0;
+}
+
+export async function deleteBlogsByAuthor(db: Db, handle: string): Promise<number> {
+  return (await db.blog.deleteMany({ where: { authorHandle: handle } })).count;
+}

@@ -1,0 +1,113 @@
+import {
+  badRequest,
+  can,
+  decodeCursor,
+  Deleted,
+  encodeCursor,
+  errors,
+  forbidden,
+  isUniqueViolation,
+  notFound,
+  principalOf,
+  sameHandle,
+  unauthorized,
+  unprocessable,
+} from '@blog/platform';
+import type { App } from '@blog/platform';
+import type { BlogContext } from '../context.ts';
+import { deleteBlog, findBlog, insertBlog, listBlogs, updateBlog } from '../repositories/blogs.ts';
+import { Blog, BlogList, CreateBlogBody, ListBlogsQuery, maxContentBytes, SlugParams, UpdateBlogBody } from '../schemas/blogs.ts';
+import { newSlug } from '../services/slugs.ts';
+import { presentBlog } from './present.ts';
+
+const slugAttempts = 5;
+const secured = { tags: ['blogs'], security: [{ bearer: [] }] };
+
+function assertContentSize(content: string | undefined): void {
+  if (content !== undefined && Buffer.byteLength(content, 'utf8') > maxContentBytes) {
+    throw badRequest(`content must be at most ${maxContentBytes} bytes of UTF-8`);
+  }
+}
+
+function parseCursor(cursor: string): { createdAt: Date; slug: string } {
+  const { t, s } = decodeCursor(cursor, ['t', 's'] as const);
+  const createdAt = new Date(t);
+  if (Number.isNaN(createdAt.getTime())) throw badRequest('Invalid cursor');
+  return { createdAt, slug: s };
+}
+
+export function registerBlogRoutes(app: App, ctx: BlogContext): void {
+  app.get('/blogs', { schema: { tags: ['blogs'], querystring: ListBlogsQuery, response: { 200: BlogList, ...errors(400) } } }, async (request) => {
+    const { limit, cursor } = request.query;
+    const rows = await listBlogs(ctx.db, limit, cursor === undefined ? undefined : parseCursor(cursor));
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      blog_list: page.map(presentBlog),
+      next_cursor: rows.length > limit && last ? encodeCursor({ t: last.createdAt.toISOString(), s: last.slug }) : null,
+    };
+  });
+
+  app.get('/blogs/:slug', { schema: { tags: ['blogs'], params: SlugParams, response: { 200: Blog, ...errors(400, 404) } } }, async (request) => {
+    const blog = await findBlog(ctx.db, request.params.slug);
+    if (!blog) throw notFound(`Blog ${request.params.slug} not found`);
+    return presentBlog(blog);
+  });
+
+  app.post(
+    '/blogs',
+    { onRequest: ctx.authenticate, schema: { ...secured, body: CreateBlogBody, response: { 201: Blog, ...errors(400, 401, 403, 413, 415, 422, 503) } } },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const { title, content } = request.body;
+      const requested = request.body.author_handle ?? principal.handle;
+      const forSomeoneElse = !sameHandle(requested, principal.handle);
+      if (!can(principal, 'blog:create', requested)) throw forbidden('You may only post as yourself');
+      assertContentSize(content);
+      // The author must exist now, not merely when the token was issued: this is the original's first flaw.
+      const author = await ctx.users.findUser(requested);
+      if (!author) throw forSomeoneElse ? unprocessable(`User ${requested} does not exist`) : unauthorized('Your account no longer exists');
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const blog = await insertBlog(ctx.db, { slug: newSlug(title), title, content, authorHandle: author.handle });
+          request.log.info({ slug: blog.slug, author: blog.authorHandle }, 'blog created');
+          return reply.status(201).send(presentBlog(blog));
+        } catch (error) {
+          if (!isUniqueViolation(error) || attempt === slugAttempts) throw error;
+        }
+      }
+    },
+  );
+
+  app.put(
+    '/blogs/:slug',
+    { onRequest: ctx.authenticate, schema: { ...secured, params: SlugParams, body: UpdateBlogBody, response: { 200: Blog, ...errors(400, 401, 403, 404, 413, 415) } } },
+    async (request) => {
+      const principal = principalOf(request);
+      const { title, content, author_handle: authorHandle } = request.body;
+      if (title === undefined && content === undefined) throw badRequest('Send a title or a content to change');
+      const blog = await findBlog(ctx.db, request.params.slug);
+      if (!blog) throw notFound(`Blog ${request.params.slug} not found`);
+      if (!can(principal, 'blog:update', blog.authorHandle)) throw forbidden('Only the author or an admin may change this blog');
+      if (authorHandle !== undefined && !sameHandle(authorHandle, blog.authorHandle)) throw badRequest('author_handle cannot be changed');
+      assertContentSize(content);
+      const updated = await updateBlog(ctx.db, blog.slug, { title, content });
+      request.log.info({ slug: blog.slug }, 'blog updated');
+      return presentBlog(updated);
+    },
+  );
+
+  app.delete(
+    '/blogs/:slug',
+    { onRequest: ctx.authenticate, schema: { ...secured, params: SlugParams, response: { 200: Deleted, ...errors(400, 401, 403, 404) } } },
+    async (request) => {
+      const principal = principalOf(request);
+      const blog = await findBlog(ctx.db, request.params.slug);
+      if (!blog) throw notFound(`Blog ${request.params.slug} not found`);
+      if (!can(principal, 'blog:delete', blog.authorHandle)) throw forbidden('Only the author or an admin may delete this blog');
+      if (!(await deleteBlog(ctx.db, blog.slug))) throw notFound(`Blog ${request.params.slug} not found`);
+      request.log.info({ slug: blog.slug }, 'blog deleted');
+      return { status: 'deleted' as const };
+    },
+  );
+}

@@ -1,0 +1,5 @@
+import { runService } from '@blog/platform';
+import { buildApp } from './app.ts';
+import { loadBlogConfig } from './config.ts';
+
+await runService(() => loadBlogConfig(), (config) => buildApp(config));

@@ -1,0 +1,160 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { createCertificateAuthority, createServiceDatabase, issueLeaf, roleUrl, writeSigningKey, writeTlsFiles, type CertificateAuthority, type PostgresServer } from '@blog/devstack';
+import { listen, shutdown, type TlsMaterial } from '@blog/platform';
+import { buildApp as buildUserApp, type UserService } from '@blog/user-service';
+import { buildApp as buildBlogApp, type BlogService } from '@blog/blog-service';
+import { loadUserConfig } from '../../services/user/src/config.ts';
+import { loadBlogConfig } from '../../services/blog/src/config.ts';
+import { ApiClient } from './api-client.ts';
+import { freePort } from './free-port.ts';
+
+export interface TestPlatform {
+  dir: string;
+  ca: CertificateAuthority;
+  api: ApiClient;
+  admin: { handle: string; password: string };
+  user: UserService;
+  blog: BlogService | undefined;
+  urls: { userPublic: string; userInternal: string; blogPublic: string; blogInternal: string };
+  /** Superuser connections to the two databases, for looking at what the services stored. */
+  userDb: pg.Pool;
+  blogDb: pg.Pool;
+  /** Every log line both services wrote, as parsed JSON. */
+  logs: Record<string, unknown>[];
+  env: { user: NodeJS.ProcessEnv; blog: NodeJS.ProcessEnv };
+  stopBlog(): Promise<void>;
+  startBlog(): Promise<void>;
+  clientTls(commonName: string): Promise<TlsMaterial>;
+  signUp(handle: string, name?: string, password?: string): Promise<{ handle: string; password: string; token: string }>;
+  signIn(handle: string, password: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+const ids = () => randomBytes(6).toString('hex');
+
+/** Both services on real TLS ports, each on a fresh clone of its migrated template database. */
+export async function startPlatform(options: { envOverrides?: { user?: NodeJS.ProcessEnv; blog?: NodeJS.ProcessEnv } } = {}): Promise<TestPlatform> {
+  const info = inject('postgres');
+  const server = { port: info.port, superuserUrl: (db = 'postgres') => `postgresql://postgres:${encodeURIComponent(info.superuserPassword)}@127.0.0.1:${info.port}/${db}` } as PostgresServer;
+  const dir = await mkdtemp(join(tmpdir(), 'blog-platform-'));
+  const ca = await createCertificateAuthority('test');
+  const names = { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] };
+  const userTls = await writeTlsFiles(join(dir, 'user'), 'tls', ca, await issueLeaf(ca, { commonName: 'user', ...names }));
+  const blogTls = await writeTlsFiles(join(dir, 'blog'), 'tls', ca, await issueLeaf(ca, { commonName: 'blog', ...names }));
+  const signingKey = join(dir, 'jwt.key');
+  await writeSigningKey(signingKey);
+  const admin = { handle: '@admin', password: randomBytes(12).toString('base64url') };
+  await writeFile(join(dir, 'admin-password'), admin.password, { mode: 0o600 });
+
+  const id = ids();
+  const databases = { user: `user_${id}`, blog: `blog_${id}` };
+  await createServiceDatabase(server, 'user', databases.user, 'user_template');
+  await createServiceDatabase(server, 'blog', databases.blog, 'blog_template');
+  const [userPort, userInternalPort, blogPort, blogInternalPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const urls = {
+    userPublic: `https://127.0.0.1:${userPort}`,
+    userInternal: `https://127.0.0.1:${userInternalPort}`,
+    blogPublic: `https://127.0.0.1:${blogPort}`,
+    blogInternal: `https://127.0.0.1:${blogInternalPort}`,
+  };
+  const common = { HOST: '127.0.0.1', LOG_LEVEL: 'info', DATABASE_POOL_MAX: '4', SHUTDOWN_GRACE_MS: '0', TLS_CA_FILE: userTls.caFile };
+  const env = {
+    user: {
+      ...common,
+      PORT: String(userPort),
+      INTERNAL_PORT: String(userInternalPort),
+      DATABASE_URL: roleUrl(server, 'user_app', info.passwords.user.app, databases.user),
+      TLS_CERT_FILE: userTls.certFile,
+      TLS_KEY_FILE: userTls.keyFile,
+      INTERNAL_ALLOWED_PEERS: 'blog',
+      JWT_SIGNING_KEY_FILE: signingKey,
+      ADMIN_HANDLE: admin.handle,
+      ADMIN_PASSWORD_FILE: join(dir, 'admin-password'),
+      BLOG_SERVICE_URL: urls.blogInternal,
+      DELETION_RELAY_INTERVAL_MS: '300',
+      ...options.envOverrides?.user,
+    },
+    blog: {
+      ...common,
+      PORT: String(blogPort),
+      INTERNAL_PORT: String(blogInternalPort),
+      DATABASE_URL: roleUrl(server, 'blog_app', info.passwords.blog.app, databases.blog),
+      TLS_CERT_FILE: blogTls.certFile,
+      TLS_KEY_FILE: blogTls.keyFile,
+      INTERNAL_ALLOWED_PEERS: 'user',
+      USER_SERVICE_URL: urls.userInternal,
+      REVOCATION_POLL_MS: '500',
+      ...options.envOverrides?.blog,
+    },
+  };
+  const logs: Record<string, unknown>[] = [];
+  const logDestination = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split('\n')) if (line) logs.push(JSON.parse(line));
+      done();
+    },
+  });
+
+  const user = await buildUserApp(loadUserConfig(env.user), { logDestination });
+  await listen(user, '127.0.0.1', userPort, userInternalPort);
+  let blog: BlogService | undefined;
+  const startBlog = async () => {
+    blog = await buildBlogApp(loadBlogConfig(env.blog), { logDestination });
+    await listen(blog, '127.0.0.1', blogPort, blogInternalPort);
+    platform.blog = blog;
+  };
+  const api = new ApiClient({ user: urls.userPublic, blog: urls.blogPublic }, ca.trustPem);
+  const userDb = new pg.Pool({ connectionString: server.superuserUrl(databases.user), max: 2 });
+  const blogDb = new pg.Pool({ connectionString: server.superuserUrl(databases.blog), max: 2 });
+
+  const signIn = async (handle: string, password: string) => {
+    const response = await api.post('/auth', { username: handle, password });
+    if (response.status !== 200) throw new Error(`sign-in of ${handle} failed: ${response.status} ${response.text}`);
+    return response.body.access_token as string;
+  };
+
+  const platform: TestPlatform = {
+    dir,
+    ca,
+    api,
+    admin,
+    user,
+    blog,
+    urls,
+    userDb,
+    blogDb,
+    logs,
+    env,
+    startBlog,
+    async stopBlog() {
+      if (blog) await shutdown(blog, 0);
+      blog = undefined;
+      platform.blog = undefined;
+    },
+    async clientTls(commonName) {
+      const leaf = await issueLeaf(ca, { commonName });
+      return { cert: Buffer.from(leaf.certPem), key: Buffer.from(leaf.keyPem), ca: Buffer.from(ca.trustPem) };
+    },
+    async signUp(handle, name = `Name of ${handle}`, password = `pw-${randomBytes(9).toString('base64url')}`) {
+      const response = await api.post('/users', { handle, name, password });
+      if (response.status !== 201) throw new Error(`sign-up of ${handle} failed: ${response.status} ${response.text}`);
+      return { handle, password, token: await signIn(handle, password) };
+    },
+    signIn,
+    async close() {
+      await api.close();
+      await Promise.all([userDb.end(), blogDb.end()]);
+      if (blog) await shutdown(blog, 0);
+      await shutdown(user, 0);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  await startBlog();
+  return platform;
+}
