@@ -10,6 +10,7 @@ import {
   notFound,
   principalOf,
   sameHandle,
+  serviceUnavailable,
   unauthorized,
   unprocessable,
 } from '@blog/platform';
@@ -73,7 +74,8 @@ export function registerBlogRoutes(app: App, ctx: BlogContext): void {
           request.log.info({ slug: blog.slug, author: blog.authorHandle }, 'blog created');
           return reply.status(201).send(presentBlog(blog));
         } catch (error) {
-          if (!isUniqueViolation(error) || attempt === slugAttempts) throw error;
+          if (!isUniqueViolation(error)) throw error;
+          if (attempt === slugAttempts) throw serviceUnavailable('Could not allocate a unique slug; try again');
         }
       }
     },

@@ -1,0 +1,33 @@
+// `npm test`: generates the Prisma clients, type-checks, runs every vitest suite, and ends with
+// one line `N passed, N failed` that sums them all (the type-check counts as one test).
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+
+const results = '.vitest-results.json';
+let passed = 0;
+let failed = 0;
+
+function step(name, command, args) {
+  console.log(`\n== ${name}: ${command} ${args.join(' ')}`);
+  const { status } = spawnSync(command, args, { stdio: 'inherit' });
+  return status === 0;
+}
+
+if (!step('generate', 'npm', ['run', 'generate', '--silent'])) process.exit(1);
+if (step('typecheck', 'npx', ['tsc', '-p', 'tsconfig.json'])) passed++;
+else failed++;
+
+rmSync(results, { force: true });
+const vitestOk = step('tests', 'npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${results}`, ...process.argv.slice(2)]);
+try {
+  const report = JSON.parse(readFileSync(results, 'utf8'));
+  passed += report.numPassedTests;
+  failed += report.numFailedTests;
+  // A file that failed to load reports no tests; count it so it cannot pass silently.
+  failed += report.testResults.filter((file) => file.status === 'failed' && file.assertionResults.length === 0).length;
+} catch {
+  failed++;
+}
+if (!vitestOk && failed === 0) failed++;
+console.log(`\n${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
