@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Ajv } from 'ajv';
-import { installErrorHandlers } from './errors.ts';
+import { Ajv, type Options as AjvOptions } from 'ajv';
+import addFormats from 'ajv-formats';
+import { badRequest, installErrorHandlers } from './errors.ts';
 import { internalServerTls, publicServerTls, type TlsMaterial } from './tls.ts';
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, import('node:http').ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
@@ -29,9 +30,30 @@ const textFormats = {
   'single-line': (s: string) => isText(s) && !/[\u0000-\u001f\u007f\u2028\u2029]/.test(s),
 };
 
-function addTextFormats(ajv: Ajv): Ajv {
+function validatorFor(options: AjvOptions): Ajv {
+  const ajv = new Ajv({ removeAdditional: false, useDefaults: true, allErrors: false, strict: false, ...options });
+  addFormats.default(ajv);
   for (const [name, validate] of Object.entries(textFormats)) ajv.addFormat(name, { type: 'string', validate });
   return ajv;
+}
+
+/**
+ * Query strings and path parameters are text, so they are coerced to the declared types
+ * (a repeated parameter becomes an array and fails a scalar schema); bodies are JSON and are
+ * taken exactly as sent: `["a"]` is not a string and `42` is not a password.
+ */
+const validators = {
+  coercing: validatorFor({ coerceTypes: 'array' }),
+  exact: validatorFor({ coerceTypes: false }),
+};
+
+function isDecodable(query: string): boolean {
+  try {
+    decodeURIComponent(query.replaceAll('+', ' '));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The Fastify instance every service port starts from: TLS, timeouts, strict validation, JSON errors. */
@@ -51,14 +73,20 @@ export function createServer(options: ServerOptions): App {
       return typeof incoming === 'string' && requestIdPattern.test(incoming) ? incoming : randomUUID();
     },
     routerOptions: { maxParamLength: 256 },
-    ajv: {
-      customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
-      plugins: [addTextFormats as never],
-    },
     // The serializer compiles response schemas too, and must know the same formats.
     serializerOpts: { ajv: { formats: textFormats } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    (httpPart === 'body' ? validators.exact : validators.coercing).compile(schema as object),
+  );
+  // JSON is the only body the API takes; anything else is a 415.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+  app.addHook('onRequest', async (request) => {
+    const query = request.url.split('?')[1];
+    if (query !== undefined && !isDecodable(query)) throw badRequest('The query string is not valid percent-encoded UTF-8');
+  });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
     reply.header('x-content-type-options', 'nosniff');
