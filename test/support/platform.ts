@@ -29,6 +29,8 @@ export interface TestPlatform {
   logs: Record<string, unknown>[];
   env: { user: NodeJS.ProcessEnv; blog: NodeJS.ProcessEnv };
   stopBlog(): Promise<void>;
+  /** Restarts the user service, optionally with changed settings (key rotation, say). */
+  restartUser(envOverrides?: NodeJS.ProcessEnv): Promise<void>;
   startBlog(): Promise<void>;
   clientTls(commonName: string): Promise<TlsMaterial>;
   signUp(handle: string, name?: string, password?: string): Promise<{ handle: string; password: string; token: string }>;
@@ -101,7 +103,7 @@ export async function startPlatform(options: { envOverrides?: { user?: NodeJS.Pr
     },
   });
 
-  const user = await buildUserApp(loadUserConfig(env.user), { logDestination });
+  let user = await buildUserApp(loadUserConfig(env.user), { logDestination });
   await listen(user, '127.0.0.1', userPort, userInternalPort);
   let blog: BlogService | undefined;
   const startBlog = async () => {
@@ -132,6 +134,13 @@ export async function startPlatform(options: { envOverrides?: { user?: NodeJS.Pr
     logs,
     env,
     startBlog,
+    async restartUser(envOverrides = {}) {
+      await shutdown(user, 0);
+      Object.assign(env.user, envOverrides);
+      user = await buildUserApp(loadUserConfig(env.user), { logDestination });
+      await listen(user, '127.0.0.1', userPort, userInternalPort);
+      platform.user = user;
+    },
     async stopBlog() {
       if (blog) await shutdown(blog, 0);
       blog = undefined;

@@ -42,22 +42,24 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
 }
 
 /**
- * A JWKS fetched from the user service and cached; an unknown `kid` triggers a refetch
- * (at most once per `cooldownMs`), so signing keys rotate without restarting anything.
+ * A JWKS fetched from the user service and cached; an unknown `kid` triggers a refetch, so
+ * signing keys rotate without restarting anything. Refetches are at most one per `cooldownMs`:
+ * a request that meets an unknown kid inside the cooldown waits for its end rather than being
+ * refused, so tokens with made-up kids cannot make a freshly rotated key look unknown.
  */
-export function createRemoteKeySet(fetchJwks: () => Promise<JSONWebKeySet>, cooldownMs = 5000): JWTVerifyGetKey & { refresh(): Promise<void> } {
+export function createRemoteKeySet(fetchJwks: () => Promise<JSONWebKeySet>, cooldownMs = 1000): JWTVerifyGetKey & { refresh(): Promise<void> } {
   let local: JWTVerifyGetKey | undefined;
   let fetchedAt = 0;
   let pending: Promise<void> | undefined;
   const refresh = () => {
-    pending ??= fetchJwks()
-      .then((jwks) => {
-        local = createLocalJWKSet(jwks);
-        fetchedAt = Date.now();
-      })
-      .finally(() => {
-        pending = undefined;
-      });
+    pending ??= (async () => {
+      const wait = fetchedAt + cooldownMs - Date.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      local = createLocalJWKSet(await fetchJwks());
+      fetchedAt = Date.now();
+    })().finally(() => {
+      pending = undefined;
+    });
     return pending;
   };
   const getKey: JWTVerifyGetKey = async (header, token) => {
@@ -65,8 +67,10 @@ export function createRemoteKeySet(fetchJwks: () => Promise<JSONWebKeySet>, cool
     try {
       return await local!(header, token);
     } catch (error) {
-      if (!(error instanceof joseErrors.JWKSNoMatchingKey) || Date.now() - fetchedAt < cooldownMs) throw error;
+      if (!(error instanceof joseErrors.JWKSNoMatchingKey)) throw error;
+      const seen = fetchedAt;
       await refresh();
+      if (fetchedAt === seen) throw error;
       return local!(header, token);
     }
   };

@@ -1,0 +1,117 @@
+// Access tokens: what they carry, and every forgery the platform must refuse, on both services.
+import { readFileSync } from 'node:fs';
+import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { decodeJwt, decodeProtectedHeader, SignJWT, base64url } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeSigningKey } from '@blog/devstack';
+import { startPlatform, type TestPlatform } from '../../../test/support/platform.ts';
+
+let platform: TestPlatform;
+let ada: { handle: string; token: string; password: string };
+let signingKey: ReturnType<typeof createPrivateKey>;
+
+beforeAll(async () => {
+  platform = await startPlatform();
+  ada = await platform.signUp('@ada', 'Ada');
+  signingKey = createPrivateKey(readFileSync(platform.env.user.JWT_SIGNING_KEY_FILE!));
+});
+afterAll(() => platform?.close());
+
+/** Both services must refuse the token: the user service on PUT /users, the blog service on POST /blogs. */
+async function statuses(token: string): Promise<[number, number]> {
+  const user = await platform.api.put('/users/@ada', { name: 'Changed' }, { token });
+  const blog = await platform.api.post('/blogs', { title: 'T', content: 'C' }, { token });
+  return [user.status, blog.status];
+}
+
+function claimsOf(token: string) {
+  return { header: decodeProtectedHeader(token), payload: decodeJwt(token) };
+}
+
+/** A token like a real one, signed with the real key, with some part changed. */
+async function variant(change: { header?: Record<string, unknown>; claims?: Record<string, unknown>; key?: Parameters<SignJWT['sign']>[0] }) {
+  const { header, payload } = claimsOf(ada.token);
+  return new SignJWT({ ...payload, ...change.claims })
+    .setProtectedHeader({ ...(header as { alg: string }), ...change.header })
+    .sign(change.key ?? signingKey);
+}
+
+describe('access tokens', () => {
+  it('carry iss, aud, sub, role, jti, iat, sid and an exp at most 15 minutes out, signed with EdDSA and a kid', async () => {
+    const { header, payload } = claimsOf(ada.token);
+    const jwks = (await platform.api.get('/.well-known/jwks.json')).body;
+    expect(header).toMatchObject({ alg: 'EdDSA', typ: 'JWT', kid: jwks.keys[0].kid });
+    expect(payload).toMatchObject({ iss: 'https://blog-platform/user-service', aud: 'blog-platform', sub: '@ada', role: 'user' });
+    expect(payload.jti).toMatch(/^[0-9a-f-]{36}$/);
+    expect(payload.sid).toMatch(/^[0-9a-f-]{36}$/);
+    expect(payload.exp! - payload.iat!).toBeLessThanOrEqual(900);
+    expect(await statuses(ada.token)).toEqual([200, 201]);
+  });
+
+  it.each([
+    ['alg none', async () => `${base64url.encode(JSON.stringify({ alg: 'none', typ: 'JWT' }))}.${ada.token.split('.')[1]}.`],
+    ['HS256 keyed with the public key', async () => {
+      const jwks = (await platform.api.get('/.well-known/jwks.json')).body;
+      return variant({ header: { alg: 'HS256' }, key: base64url.decode(jwks.keys[0].x) });
+    }],
+    ['HS256 keyed with the PEM of the public key', async () =>
+      variant({ header: { alg: 'HS256' }, key: new TextEncoder().encode(createPublicKey(signingKey).export({ type: 'spki', format: 'pem' }).toString()) })],
+    ['wrong audience', async () => variant({ claims: { aud: 'another-app' } })],
+    ['wrong issuer', async () => variant({ claims: { iss: 'https://evil.example' } })],
+    ['expired', async () => variant({ claims: { iat: Math.floor(Date.now() / 1000) - 1000, exp: Math.floor(Date.now() / 1000) - 60 } })],
+    ['lifetime longer than allowed', async () => variant({ claims: { iat: Math.floor(Date.now() / 1000) - 3600, exp: Math.floor(Date.now() / 1000) + 3600 } })],
+    ['issued in the future', async () => variant({ claims: { iat: Math.floor(Date.now() / 1000) + 600 } })],
+    ['unknown role', async () => variant({ claims: { role: 'root' } })],
+    ['no session id', async () => variant({ claims: { sid: undefined } })],
+    ['payload tampered to admin', async () => {
+      const [header, , signature] = ada.token.split('.');
+      const payload = base64url.encode(JSON.stringify({ ...decodeJwt(ada.token), role: 'admin' }));
+      return `${header}.${payload}.${signature}`;
+    }],
+    ['signature flipped', async () => `${ada.token.slice(0, -4)}${ada.token.slice(-4) === 'AAAA' ? 'BBBB' : 'AAAA'}`],
+    ['signed by a stranger with a copied kid', async () => variant({ key: generateKeyPairSync('ed25519').privateKey })],
+    ['unknown kid', async () => variant({ header: { kid: 'not-a-key-id' } })],
+  ])('refuses a token with %s on both services', async (_name, make) => {
+    const token = await make();
+    const [user, blog] = await statuses(token);
+    expect([user, blog]).toEqual([401, 401]);
+  });
+
+  it('rotates the signing key without restarting the blog service', async () => {
+    const oldToken = await platform.signIn('@ada', ada.password);
+    const oldPublic = join(platform.dir, 'jwt-old.pub');
+    await writeFile(oldPublic, createPublicKey(signingKey).export({ type: 'spki', format: 'pem' }));
+    const newKey = join(platform.dir, 'jwt-new.key');
+    await writeSigningKey(newKey);
+    await platform.restartUser({ JWT_SIGNING_KEY_FILE: newKey, JWT_PREVIOUS_PUBLIC_KEY_FILES: oldPublic });
+
+    const newToken = await platform.signIn('@ada', ada.password);
+    expect(claimsOf(newToken).header.kid).not.toBe(claimsOf(oldToken).header.kid);
+    expect((await platform.api.get('/.well-known/jwks.json')).body.keys).toHaveLength(2);
+    // The blog service has only the old key cached: the new kid makes it fetch the JWKS again.
+    expect(await statuses(newToken)).toEqual([200, 201]);
+    // Tokens signed before the rotation keep working until they expire, as the old public key is still published.
+    expect(await statuses(oldToken)).toEqual([200, 201]);
+
+    await platform.restartUser({ JWT_PREVIOUS_PUBLIC_KEY_FILES: '' });
+    expect((await platform.api.put('/users/@ada', { name: 'x' }, { token: oldToken })).status).toBe(401);
+  });
+
+  it('stops working on every service within seconds of a password change', async () => {
+    const before = await platform.signIn('@ada', ada.password);
+    expect(await statuses(before)).toEqual([200, 201]);
+    const changed = await platform.api.put('/users/@ada', { password: 'a brand new password' }, { token: before });
+    expect(changed.status).toBe(200);
+    ada.password = 'a brand new password';
+    const started = Date.now();
+    while ((await platform.api.post('/blogs', { title: 'T', content: 'C' }, { token: before })).status !== 401) {
+      expect(Date.now() - started).toBeLessThan(5000);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    console.log(`blog service refused the old token ${Date.now() - started} ms after the password change`);
+    expect((await platform.api.put('/users/@ada', { name: 'x' }, { token: before })).status).toBe(401);
+    expect(await statuses(await platform.signIn('@ada', ada.password))).toEqual([200, 201]);
+  });
+});
