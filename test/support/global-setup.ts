@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { TestProject } from 'vitest/node';
 import { migrate } from '@blog/platform/migrate';
-import { createServiceDatabase, provisionRoles, roleUrl, startPostgres } from '@blog/devstack';
-import { freePort } from './free-port.ts';
+import { createServiceDatabase, freePort, provisionRoles, roleUrl, startPostgres } from '@blog/devstack';
+
 
 export interface PostgresInfo {
   port: number;

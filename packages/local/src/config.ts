@@ -1,0 +1,29 @@
+import { env, loadConfig, type ConfigOf } from '@blog/platform';
+
+export const localConfigSpec = {
+  /** Where the gateway answers: https://localhost:GATEWAY_PORT (0 picks a free port). */
+  GATEWAY_PORT: env.int({ default: 8443, min: 0, max: 65535 }),
+  BLOG_ADMIN_HANDLE: env.string({ default: '@admin', pattern: /^@[A-Za-z0-9_]{1,31}$/ }),
+  /** When unset, a password is generated once and kept in the state folder. */
+  BLOG_ADMIN_PASSWORD: env.optionalString(),
+  /** Everything local mode keeps: database, CA, certificates, secrets. Git-ignored. */
+  LOCAL_STATE_DIR: env.string({ default: '.local' }),
+  SEED: env.oneOf(['none', 'demo'] as const, { default: 'none' }),
+  REPLICAS: env.int({ default: 2, min: 1, max: 8 }),
+  /** The services' log level; their JSON lines go to this terminal. */
+  LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'silent'] as const, { default: 'warn' }),
+  /** Lifetime of the gateway's and services' certificates; they are renewed at two thirds of it. */
+  CERT_LIFETIME_MINUTES: env.int({ default: 24 * 60, min: 3, max: 30 * 24 * 60 }),
+  GATEWAY_RATE_LIMIT_PER_MINUTE: env.int({ default: 3000, min: 1, max: 1_000_000 }),
+};
+
+export type LocalConfig = ConfigOf<typeof localConfigSpec>;
+
+export function loadLocalConfig(source: NodeJS.ProcessEnv = process.env): LocalConfig {
+  const config = loadConfig(localConfigSpec, source);
+  const password = config.BLOG_ADMIN_PASSWORD;
+  if (password !== undefined && (password.length < 8 || password.length > 128)) {
+    throw new Error('invalid configuration:\n  BLOG_ADMIN_PASSWORD: must be 8 to 128 characters');
+  }
+  return config;
+}

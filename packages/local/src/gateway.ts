@@ -1,0 +1,99 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import replyFrom from '@fastify/reply-from';
+import rateLimit from '@fastify/rate-limit';
+import { installErrorHandlers, HttpError } from '@blog/platform';
+import { serviceForPath, type ServiceName } from '@blog/devstack';
+
+export interface GatewayOptions {
+  port: number;
+  host?: string;
+  tls: { cert: Buffer; key: Buffer };
+  /** The CA the upstream replicas' certificates chain to. */
+  upstreamCa: Buffer;
+  /** Base URLs of the ready replicas of a service, e.g. https://127.0.0.1:40123. */
+  upstreams: (service: ServiceName) => string[];
+  bodyLimit: number;
+  rateLimitPerMinute: number;
+  log: (line: string) => void;
+}
+
+const idempotent = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+const hsts = 'max-age=63072000; includeSubDomains';
+
+/**
+ * The local stand-in for the ingress controller: TLS termination (HTTP/2 and HTTP/1.1) with
+ * HSTS, the platform's routing table, round-robin over ready replicas, a retry on another
+ * replica for idempotent requests whose replica did not answer, size and rate limits, and a
+ * request id on every request.
+ */
+export async function startGateway(options: GatewayOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    http2: true,
+    https: { allowHTTP1: true, cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.2' },
+    bodyLimit: options.bodyLimit,
+    // At the edge every request gets a fresh id; a client-supplied one is not trusted.
+    genReqId: () => randomUUID(),
+    connectionTimeout: 10_000,
+    requestTimeout: 60_000,
+    return503OnClosing: true,
+    // Typed as a plain HTTPS instance: the handlers use nothing HTTP/2-specific.
+  }) as unknown as FastifyInstance;
+  installErrorHandlers(app);
+  await app.register(rateLimit, {
+    max: options.rateLimitPerMinute,
+    timeWindow: '1 minute',
+    errorResponseBuilder: (_request, context) => new HttpError(429, `Too many requests; retry in ${Math.ceil(context.ttl / 1000)} s`, { 'retry-after': String(Math.ceil(context.ttl / 1000)) }),
+  });
+  await app.register(replyFrom, { undici: { connect: { ca: options.upstreamCa }, headersTimeout: 30_000, bodyTimeout: 30_000 } });
+  // Bodies pass through untouched; the services parse and validate them.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('strict-transport-security', hsts);
+    reply.header('x-request-id', request.id);
+  });
+
+  const cursor: Record<ServiceName, number> = { user: 0, blog: 0 };
+
+  function forward(request: FastifyRequest, reply: FastifyReply, service: ServiceName, tried: Set<string>): FastifyReply {
+    const ready = options.upstreams(service).filter((url) => !tried.has(url));
+    if (ready.length === 0) throw new HttpError(503, `The ${service} service is unavailable; try again shortly`, { 'retry-after': '1' });
+    const upstream = ready[cursor[service]++ % ready.length]!;
+    const body = request.body as Buffer | undefined;
+    return reply.from(`${upstream}${request.url}`, {
+      ...(body && body.length > 0 ? { body, contentType: request.headers['content-type'] ?? 'application/octet-stream' } : {}),
+      rewriteRequestHeaders: (_req, headers) => ({
+        ...headers,
+        'x-request-id': request.id,
+        'x-forwarded-for': request.ip,
+        'x-forwarded-proto': 'https',
+      }),
+      onError: (failed, { error }) => {
+        // The replica gave no answer (it died or was never reachable): another may, if repeating is safe.
+        if (idempotent.has(request.method) && !failed.sent) {
+          tried.add(upstream);
+          options.log(`gateway: ${service} replica ${upstream} failed (${error.message}); retrying ${request.method} elsewhere`);
+          try {
+            forward(request, failed as FastifyReply, service, tried);
+            return;
+          } catch (unavailable) {
+            failed.send(unavailable);
+            return;
+          }
+        }
+        failed.status(502).send({ msg: `The ${service} service did not answer`, request_id: request.id });
+      },
+    });
+  }
+
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const service = serviceForPath(request.url);
+    if (!service) throw new HttpError(404, `No route for ${request.method} ${request.url.split('?')[0]}`);
+    return forward(request, reply, service, new Set());
+  };
+  app.all('/', handler);
+  app.all('/*', handler);
+  await app.listen({ port: options.port, host: options.host ?? '127.0.0.1' });
+  return app;
+}

@@ -1,0 +1,153 @@
+// `make up` / `npm start`: the whole platform over HTTPS on this machine, shaped as in Kubernetes.
+import { readFileSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { migrate } from '@blog/platform/migrate';
+import { createServiceDatabase, freePort, provisionRoles, roleUrl, startPostgres, writeSigningKey } from '@blog/devstack';
+import { loadLocalConfig } from './config.ts';
+import { LocalCertificates } from './certificates.ts';
+import { startGateway } from './gateway.ts';
+import { Supervisor, type ServiceName } from './replicas.ts';
+import { seedDemo } from './seed.ts';
+import { createStateDirs, keptSecret, statePaths } from './state.ts';
+import { startTcpBalancer } from './tcp-balancer.ts';
+
+
+const repoRoot = resolve(import.meta.dirname, '../../..');
+const log = (line: string) => console.log(`[local] ${line}`);
+
+let config;
+try {
+  config = loadLocalConfig();
+} catch (error) {
+  console.error((error as Error).message);
+  process.exit(2);
+}
+const paths = statePaths(resolve(repoRoot, config.LOCAL_STATE_DIR));
+await createStateDirs(paths);
+
+// PostgreSQL with one database and two least-privileged roles per service, as CloudNativePG gives them.
+const postgres = await startPostgres({
+  dataDir: paths.postgres,
+  port: await freePort(),
+  superuserPassword: await keptSecret(paths, 'postgres-superuser'),
+  persistent: true,
+});
+const databaseUrls = {} as Record<ServiceName, string>;
+for (const service of ['user', 'blog'] as const) {
+  const migratorPassword = await keptSecret(paths, `${service}-migrator-password`);
+  const appPassword = await keptSecret(paths, `${service}-app-password`);
+  await provisionRoles(postgres, { service, migratorPassword, appPassword });
+  await createServiceDatabase(postgres, service, service);
+  const result = await migrate(roleUrl(postgres, `${service}_migrator`, migratorPassword, service), join(repoRoot, `services/${service}/prisma/migrations`));
+  if (result.applied.length > 0) log(`${service} database: applied ${result.applied.join(', ')}`);
+  databaseUrls[service] = roleUrl(postgres, `${service}_app`, appPassword, service);
+}
+
+// The local CA stands in for Vault's PKI; each service and the gateway get short-lived certificates.
+const certificates = await LocalCertificates.open(paths, config.CERT_LIFETIME_MINUTES * 60_000, log);
+const tls = { user: await certificates.issue('user', 'user'), blog: await certificates.issue('blog', 'blog'), gateway: await certificates.issue('gateway', 'gateway') };
+
+const signingKeyFile = join(paths.secrets, 'jwt-signing.key');
+try {
+  readFileSync(signingKeyFile);
+} catch {
+  await writeSigningKey(signingKeyFile);
+}
+const adminPasswordFile = join(paths.secrets, 'admin-password');
+if (config.BLOG_ADMIN_PASSWORD) await writeFile(adminPasswordFile, `${config.BLOG_ADMIN_PASSWORD}\n`, { mode: 0o600 });
+else await keptSecret(paths, 'admin-password');
+
+let gatewayUrl = '';
+const writeStatus = () =>
+  writeFile(
+    join(paths.run, 'status.json'),
+    `${JSON.stringify({ pid: process.pid, gateway: gatewayUrl, replicas: supervisor.list().map(({ env: _env, ...replica }) => replica) }, null, 2)}\n`,
+  ).catch(() => undefined);
+const supervisor = new Supervisor((service) => join(repoRoot, `services/${service}/src/server.ts`), repoRoot, readFileSync(certificates.caFile, 'utf8'), log, () => void writeStatus());
+
+// Kubernetes Services for the internal ports: layer 4, so mutual TLS stays end to end.
+const internalBalancers = {
+  user: await startTcpBalancer(() => supervisor.healthy('user').map((r) => r.internalPort)),
+  blog: await startTcpBalancer(() => supervisor.healthy('blog').map((r) => r.internalPort)),
+};
+
+const common = { HOST: '127.0.0.1', LOG_LEVEL: config.LOG_LEVEL, DATABASE_POOL_MAX: '5', SHUTDOWN_GRACE_MS: '1500' };
+for (const service of ['user', 'blog'] as const) {
+  for (let i = 1; i <= config.REPLICAS; i++) {
+    const publicPort = await freePort();
+    const internalPort = await freePort();
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      ...common,
+      PORT: String(publicPort),
+      INTERNAL_PORT: String(internalPort),
+      DATABASE_URL: databaseUrls[service],
+      TLS_CERT_FILE: tls[service].certFile,
+      TLS_KEY_FILE: tls[service].keyFile,
+      TLS_CA_FILE: tls[service].caFile,
+      ...(service === 'user'
+        ? {
+            INTERNAL_ALLOWED_PEERS: 'blog',
+            JWT_SIGNING_KEY_FILE: signingKeyFile,
+            ADMIN_HANDLE: config.BLOG_ADMIN_HANDLE,
+            ADMIN_PASSWORD_FILE: adminPasswordFile,
+            BLOG_SERVICE_URL: `https://127.0.0.1:${internalBalancers.blog.port}`,
+          }
+        : { INTERNAL_ALLOWED_PEERS: 'user', USER_SERVICE_URL: `https://127.0.0.1:${internalBalancers.user.port}` }),
+    };
+    supervisor.add({ name: `${service}-${i}`, service, publicPort, internalPort, env });
+  }
+  await supervisor.waitUntilReady(service, config.REPLICAS);
+}
+supervisor.startHealthChecks();
+
+const gateway = await startGateway({
+  port: config.GATEWAY_PORT,
+  tls: { cert: readFileSync(tls.gateway.certFile), key: readFileSync(tls.gateway.keyFile) },
+  upstreamCa: readFileSync(certificates.caFile),
+  upstreams: (service) => supervisor.healthy(service).map((r) => `https://127.0.0.1:${r.publicPort}`),
+  bodyLimit: 256 * 1024,
+  rateLimitPerMinute: config.GATEWAY_RATE_LIMIT_PER_MINUTE,
+  log,
+});
+const gatewayPort = (gateway.server.address() as { port: number }).port;
+gatewayUrl = `https://localhost:${gatewayPort}`;
+certificates.startRenewal((name) => {
+  if (name === 'gateway') (gateway.server as unknown as import('node:tls').Server).setSecureContext({ cert: readFileSync(tls.gateway.certFile), key: readFileSync(tls.gateway.keyFile) });
+});
+await writeFile(join(paths.run, 'supervisor.pid'), `${process.pid}\n`);
+await writeStatus();
+
+if (config.SEED === 'demo') {
+  const file = await seedDemo(gatewayUrl, readFileSync(certificates.caFile), paths.secrets);
+  log(`demo data loaded; demo users' passwords are in ${file}`);
+}
+
+console.log(`
+Blog platform is up at ${gatewayUrl}
+  CA certificate to trust: ${certificates.caFile}
+  admin:                   ${config.BLOG_ADMIN_HANDLE} (password in ${adminPasswordFile})
+  try:                     curl --cacert ${certificates.caFile} ${gatewayUrl}/blogs
+  stop:                    Ctrl-C, or make down from another terminal
+`);
+
+let stopping = false;
+async function stop(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log(`${signal}: stopping the gateway, the services, then PostgreSQL`);
+  await gateway.close();
+  await supervisor.stop('blog');
+  await supervisor.stop('user');
+  await supervisor.close();
+  await Promise.all([internalBalancers.user.close(), internalBalancers.blog.close()]);
+  certificates.stop();
+  await postgres.stop();
+  await rm(join(paths.run, 'supervisor.pid'), { force: true });
+  await rm(join(paths.run, 'status.json'), { force: true });
+  log('stopped');
+  process.exit(0);
+}
+process.once('SIGINT', () => void stop('SIGINT'));
+process.once('SIGTERM', () => void stop('SIGTERM'));
