@@ -16,20 +16,27 @@ export interface ApiRequest {
   headers?: Record<string, string>;
 }
 
-/** Calls the platform over real HTTPS, trusting only the test CA, routing each path as the gateway does. */
+/** Routes each path to the service that serves it, as the gateway and the ingress do. */
+export function routeByService(baseUrls: Record<ServiceName, string>): (path: string) => string {
+  return (path) => {
+    const service = serviceForPath(path);
+    if (!service) throw new Error(`no service routes ${path}`);
+    return baseUrls[service];
+  };
+}
+
+/** Calls the platform over real HTTPS, trusting only the given CA. */
 export class ApiClient {
   readonly agent: Agent;
 
   constructor(
-    private readonly baseUrls: Record<ServiceName, string>,
-    ca: string,
+    private readonly baseUrlFor: (path: string) => string,
+    ca: string | Buffer,
   ) {
     this.agent = new Agent({ connect: { ca } });
   }
 
   async send(method: string, path: string, options: ApiRequest = {}): Promise<ApiResponse> {
-    const service = serviceForPath(path);
-    if (!service) throw new Error(`no service routes ${path}`);
     const headers: Record<string, string> = { ...options.headers };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     let body: string | Buffer | undefined = options.rawBody;
@@ -37,7 +44,7 @@ export class ApiClient {
       body = JSON.stringify(options.body);
       headers['content-type'] ??= 'application/json';
     }
-    const response = await request(`${this.baseUrls[service]}${path}`, { method: method as 'GET', headers, body, dispatcher: this.agent });
+    const response = await request(`${this.baseUrlFor(path)}${path}`, { method: method as 'GET', headers, body, dispatcher: this.agent });
     const text = await response.body.text();
     let parsed: unknown;
     try {

@@ -11,7 +11,7 @@ import { buildApp as buildUserApp, type UserService } from '@blog/user-service';
 import { buildApp as buildBlogApp, type BlogService } from '@blog/blog-service';
 import { loadUserConfig } from '../../services/user/src/config.ts';
 import { loadBlogConfig } from '../../services/blog/src/config.ts';
-import { ApiClient } from './api-client.ts';
+import { ApiClient, routeByService } from './api-client.ts';
 
 
 export interface TestPlatform {
@@ -111,7 +111,7 @@ export async function startPlatform(options: { envOverrides?: { user?: NodeJS.Pr
     await listen(blog, '127.0.0.1', blogPort, blogInternalPort);
     platform.blog = blog;
   };
-  const api = new ApiClient({ user: urls.userPublic, blog: urls.blogPublic }, ca.trustPem);
+  const api = new ApiClient(routeByService({ user: urls.userPublic, blog: urls.blogPublic }), ca.trustPem);
   const userDb = new pg.Pool({ connectionString: server.superuserUrl(databases.user), max: 2 });
   const blogDb = new pg.Pool({ connectionString: server.superuserUrl(databases.blog), max: 2 });
 

@@ -1,6 +1,6 @@
 // `make up` / `npm start`: the whole platform over HTTPS on this machine, shaped as in Kubernetes.
 import { readFileSync } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { migrate } from '@blog/platform/migrate';
 import { createServiceDatabase, freePort, provisionRoles, roleUrl, startPostgres, writeSigningKey } from '@blog/devstack';
@@ -59,12 +59,14 @@ if (config.BLOG_ADMIN_PASSWORD) await writeFile(adminPasswordFile, `${config.BLO
 else await keptSecret(paths, 'admin-password');
 
 let gatewayUrl = '';
-const writeStatus = () =>
-  writeFile(
-    join(paths.run, 'status.json'),
-    `${JSON.stringify({ pid: process.pid, gateway: gatewayUrl, replicas: supervisor.list().map(({ env: _env, ...replica }) => replica) }, null, 2)}\n`,
-  ).catch(() => undefined);
-const supervisor = new Supervisor((service) => join(repoRoot, `services/${service}/src/server.ts`), repoRoot, readFileSync(certificates.caFile, 'utf8'), log, () => void writeStatus());
+// What runs where, for `make down`, operators and tests; replaced whole so a reader never sees half of it.
+const writeStatus = async () => {
+  const file = join(paths.run, 'status.json');
+  const status = { pid: process.pid, gateway: gatewayUrl, replicas: supervisor.list().map(({ env: _env, ...replica }) => replica) };
+  await writeFile(`${file}.tmp`, `${JSON.stringify(status, null, 2)}\n`);
+  await rename(`${file}.tmp`, file);
+};
+const supervisor = new Supervisor((service) => join(repoRoot, `services/${service}/src/server.ts`), repoRoot, readFileSync(certificates.caFile, 'utf8'), log, () => void writeStatus().catch(() => undefined));
 
 // Kubernetes Services for the internal ports: layer 4, so mutual TLS stays end to end.
 const internalBalancers = {
