@@ -15,3 +15,4 @@ export * from './sql.ts';
 export * from './tls.ts';
 export * from './schemas.ts';
 export * from './database.ts';
+export * from './service.ts';

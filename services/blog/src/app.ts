@@ -1,16 +1,11 @@
 import {
   authenticate,
-  createLogger,
   createRemoteKeySet,
-  createServer,
+  createServicePorts,
   createTokenVerifier,
+  openServiceBase,
   PeerClient,
-  readTlsMaterial,
-  registerHealthRoutes,
-  registerOpenApi,
-  requirePeer,
   RevocationList,
-  keepTlsCurrent,
   type ServiceHandle,
 } from '@blog/platform';
 import type { DestinationStream } from 'pino';
@@ -33,9 +28,8 @@ export interface BuildOptions {
 
 /** The blog service: its public app, its mutual-TLS internal app, and what they share. */
 export async function buildApp(config: BlogConfig, options: BuildOptions = {}): Promise<BlogService> {
-  const logger = createLogger('blog-service', config.LOG_LEVEL, options.logDestination);
-  const tlsFiles = { certFile: config.TLS_CERT_FILE, keyFile: config.TLS_KEY_FILE, caFile: config.TLS_CA_FILE };
-  const tls = readTlsMaterial(tlsFiles);
+  const base = openServiceBase('blog-service', config, options.logDestination);
+  const { logger, tls } = base;
   const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_MAX);
   const userService = new PeerClient({ baseUrl: config.USER_SERVICE_URL, tls });
   const users = new UserDirectory(userService);
@@ -54,29 +48,24 @@ export async function buildApp(config: BlogConfig, options: BuildOptions = {}): 
   const context: BlogContext = { config, db, users, authenticate: authenticate(verifyToken) };
   await revocations.start();
 
-  const readiness = { draining: false };
-  const isReady = async () => void (await db.$queryRaw`SELECT 1`);
-
-  const publicApp = createServer({ kind: 'public', tls, logger });
-  await registerOpenApi(publicApp, { title: 'Blog service', version: '1.0.0', description: 'Blogs and search' });
-  registerHealthRoutes(publicApp, readiness, isReady);
-  registerSearchRoutes(publicApp, context);
-  registerBlogRoutes(publicApp, context);
-
-  const internalApp = createServer({ kind: 'internal', tls, logger });
-  internalApp.addHook('onRequest', requirePeer(config.INTERNAL_ALLOWED_PEERS));
-  registerHealthRoutes(internalApp, readiness, isReady);
-  registerInternalRoutes(internalApp, context);
-
-  const stopWatching = keepTlsCurrent(tlsFiles, [publicApp, internalApp], [userService], logger);
+  const ports = await createServicePorts({
+    base,
+    config,
+    openapi: { title: 'Blog service', description: 'Blogs and search' },
+    isReady: async () => void (await db.$queryRaw`SELECT 1`),
+    peerClients: [userService],
+    registerPublic: (app) => {
+      registerSearchRoutes(app, context);
+      registerBlogRoutes(app, context);
+    },
+    registerInternal: (app) => registerInternalRoutes(app, context),
+  });
 
   return {
     context,
-    readiness,
-    publicApp,
-    internalApp,
+    ...ports,
     async closeResources() {
-      stopWatching();
+      ports.stopWatchingTls();
       revocations.stop();
       await Promise.all([userService.close(), db.$disconnect()]);
     },

@@ -1,15 +1,10 @@
 import {
   authenticate,
-  createLogger,
-  createServer,
+  createServicePorts,
   createTokenVerifier,
+  openServiceBase,
   PeerClient,
-  readTlsMaterial,
-  registerHealthRoutes,
-  registerOpenApi,
-  requirePeer,
   RevocationList,
-  keepTlsCurrent,
   type ServiceHandle,
 } from '@blog/platform';
 import type { DestinationStream } from 'pino';
@@ -37,9 +32,8 @@ export interface BuildOptions {
 
 /** The user service: its public app, its mutual-TLS internal app, and what they share. */
 export async function buildApp(config: UserConfig, options: BuildOptions = {}): Promise<UserService> {
-  const logger = createLogger('user-service', config.LOG_LEVEL, options.logDestination);
-  const tlsFiles = { certFile: config.TLS_CERT_FILE, keyFile: config.TLS_KEY_FILE, caFile: config.TLS_CA_FILE };
-  const tls = readTlsMaterial(tlsFiles);
+  const base = openServiceBase('user-service', config, options.logDestination);
+  const { logger, tls } = base;
   const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_MAX);
   const passwords = new PasswordHasher(config.BCRYPT_COST, config.PASSWORD_WORKERS);
   const keys = await loadSigningKeys({
@@ -64,31 +58,28 @@ export async function buildApp(config: UserConfig, options: BuildOptions = {}): 
   await revocations.start();
   deletionRelay.start();
 
-  const readiness = { draining: false };
-  const isReady = async () => void (await db.$queryRaw`SELECT 1`);
-
-  const publicApp = createServer({ kind: 'public', tls, logger });
-  await registerOpenApi(publicApp, { title: 'User service', version: '1.0.0', description: 'Users, passwords, sign-in and token issuing' });
-  registerHealthRoutes(publicApp, readiness, isReady);
-  registerJwksRoute(publicApp, context);
-  registerUserRoutes(publicApp, context);
-  registerAuthRoutes(publicApp, context);
-
-  const internalApp = createServer({ kind: 'internal', tls, logger });
-  internalApp.addHook('onRequest', requirePeer(config.INTERNAL_ALLOWED_PEERS));
-  registerHealthRoutes(internalApp, readiness, isReady);
-  registerJwksRoute(internalApp, context);
-  registerInternalRoutes(internalApp, context);
-
-  const stopWatching = keepTlsCurrent(tlsFiles, [publicApp, internalApp], [blogService], logger);
+  const ports = await createServicePorts({
+    base,
+    config,
+    openapi: { title: 'User service', description: 'Users, passwords, sign-in and token issuing' },
+    isReady: async () => void (await db.$queryRaw`SELECT 1`),
+    peerClients: [blogService],
+    registerPublic: (app) => {
+      registerJwksRoute(app, context);
+      registerUserRoutes(app, context);
+      registerAuthRoutes(app, context);
+    },
+    registerInternal: (app) => {
+      registerJwksRoute(app, context);
+      registerInternalRoutes(app, context);
+    },
+  });
 
   return {
     context,
-    readiness,
-    publicApp,
-    internalApp,
+    ...ports,
     async closeResources() {
-      stopWatching();
+      ports.stopWatchingTls();
       revocations.stop();
       await deletionRelay.stop();
       await Promise.all([blogService.close(), passwords.close(), db.$disconnect()]);
