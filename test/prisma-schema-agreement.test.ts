@@ -38,6 +38,7 @@ function expectedType(field: DmmfField): { type: string; precision?: number } {
     Int: { type: 'integer' },
     BigInt: { type: 'bigint' },
     Boolean: { type: 'boolean' },
+    Json: { type: 'jsonb' },
     DateTime: { type: 'timestamp without time zone', precision: 3 },
   };
   const mapped = defaults[field.type];

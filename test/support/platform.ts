@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { createCertificateAuthority, createServiceDatabase, freePort, issueLeaf, roleUrl, writeSigningKey, writeTlsFiles, type CertificateAuthority, type PostgresServer } from '@blog/devstack';
+import { createCertificateAuthority, createServiceDatabase, freePort, issueLeaf, roleUrl, writeFieldKeyRing, writeSigningKey, writeTlsFiles, type CertificateAuthority, type PostgresServer } from '@blog/devstack';
 import { listen, shutdown, type TlsMaterial } from '@blog/platform';
 import { buildApp as buildUserApp, type UserService } from '@blog/user-service';
 import { buildApp as buildBlogApp, type BlogService } from '@blog/blog-service';
@@ -51,6 +51,8 @@ export async function startPlatform(options: { envOverrides?: { user?: NodeJS.Pr
   const blogTls = await writeTlsFiles(join(dir, 'blog'), 'tls', ca, await issueLeaf(ca, { commonName: 'blog', ...names }));
   const signingKey = join(dir, 'jwt.key');
   await writeSigningKey(signingKey);
+  const keyRing = join(dir, 'field-keys.json');
+  await writeFieldKeyRing(keyRing);
   const admin = { handle: '@admin', password: randomBytes(12).toString('base64url') };
   await writeFile(join(dir, 'admin-password'), admin.password, { mode: 0o600 });
 
@@ -76,6 +78,7 @@ export async function startPlatform(options: { envOverrides?: { user?: NodeJS.Pr
       TLS_KEY_FILE: userTls.keyFile,
       INTERNAL_ALLOWED_PEERS: 'blog',
       JWT_SIGNING_KEY_FILE: signingKey,
+      FIELD_ENCRYPTION_KEYS_FILE: keyRing,
       ADMIN_HANDLE: admin.handle,
       ADMIN_PASSWORD_FILE: join(dir, 'admin-password'),
       BLOG_SERVICE_URL: urls.blogInternal,

@@ -1,8 +1,15 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 
 /** A fresh Ed25519 signing key for access tokens, written as PKCS#8 PEM with mode 0600. */
 export async function writeSigningKey(path: string): Promise<void> {
   const { privateKey } = generateKeyPairSync('ed25519');
   await writeFile(path, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+}
+
+/** A fresh key ring for the user service's field encryption (FIELD_ENCRYPTION_KEYS_FILE), mode 0600. */
+export async function writeFieldKeyRing(path: string, keyIds: string[] = ['k1']): Promise<void> {
+  const keys = Object.fromEntries(keyIds.map((id) => [id, randomBytes(32).toString('base64')]));
+  const ring = { primary: keyIds.at(-1), keys, index_key: randomBytes(32).toString('base64') };
+  await writeFile(path, `${JSON.stringify(ring, null, 2)}\n`, { mode: 0o600 });
 }

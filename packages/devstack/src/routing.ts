@@ -9,6 +9,8 @@ export const publicRoutes = [
   { prefix: '/auth', service: 'user' },
   { prefix: '/.well-known/jwks.json', service: 'user' },
   { prefix: '/blogs', service: 'blog' },
+  { prefix: '/audit/users', service: 'user' },
+  { prefix: '/audit/blogs', service: 'blog' },
 ] as const;
 
 export type ServiceName = (typeof publicRoutes)[number]['service'];

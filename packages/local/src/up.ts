@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { migrate } from '@blog/platform/migrate';
-import { createServiceDatabase, freePort, provisionRoles, roleUrl, startPostgres, writeSigningKey } from '@blog/devstack';
+import { createServiceDatabase, freePort, provisionRoles, roleUrl, startPostgres, writeFieldKeyRing, writeSigningKey } from '@blog/devstack';
 import { loadLocalConfig } from './config.ts';
 import { LocalCertificates } from './certificates.ts';
 import { startGateway } from './gateway.ts';
@@ -54,6 +54,12 @@ try {
 } catch {
   await writeSigningKey(signingKeyFile);
 }
+const fieldKeyRingFile = join(paths.secrets, 'field-encryption-keys.json');
+try {
+  readFileSync(fieldKeyRingFile);
+} catch {
+  await writeFieldKeyRing(fieldKeyRingFile);
+}
 const adminPasswordFile = join(paths.secrets, 'admin-password');
 if (config.BLOG_ADMIN_PASSWORD) await writeFile(adminPasswordFile, `${config.BLOG_ADMIN_PASSWORD}\n`, { mode: 0o600 });
 else await keptSecret(paths, 'admin-password');
@@ -92,11 +98,13 @@ for (const service of ['user', 'blog'] as const) {
         ? {
             INTERNAL_ALLOWED_PEERS: 'blog',
             JWT_SIGNING_KEY_FILE: signingKeyFile,
+            FIELD_ENCRYPTION_KEYS_FILE: fieldKeyRingFile,
+            TRUSTED_PROXIES: '127.0.0.1',
             ADMIN_HANDLE: config.BLOG_ADMIN_HANDLE,
             ADMIN_PASSWORD_FILE: adminPasswordFile,
             BLOG_SERVICE_URL: `https://127.0.0.1:${internalBalancers.blog.port}`,
           }
-        : { INTERNAL_ALLOWED_PEERS: 'user', USER_SERVICE_URL: `https://127.0.0.1:${internalBalancers.user.port}` }),
+        : { INTERNAL_ALLOWED_PEERS: 'user', TRUSTED_PROXIES: '127.0.0.1', USER_SERVICE_URL: `https://127.0.0.1:${internalBalancers.user.port}` }),
     };
     supervisor.add({ name: `${service}-${i}`, service, publicPort, internalPort, env });
   }

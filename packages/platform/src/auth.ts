@@ -19,6 +19,14 @@ export function authenticate(verify: TokenVerifier) {
   };
 }
 
+/** For public routes that show more to some callers: a valid token identifies the caller, a bad one is refused, none is fine. */
+export function authenticateOptionally(verify: TokenVerifier) {
+  const required = authenticate(verify);
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    if (request.headers.authorization !== undefined) await required(request, reply);
+  };
+}
+
 /** The signed-in caller; only valid behind `authenticate`. */
 export function principalOf(request: FastifyRequest): Principal {
   if (!request.principal) throw unauthorized();

@@ -118,4 +118,8 @@ export const commonConfigSpec = {
   JWT_ISSUER: env.string({ default: 'https://blog-platform/user-service' }),
   JWT_AUDIENCE: env.string({ default: 'blog-platform' }),
   SHUTDOWN_GRACE_MS: env.int({ default: 5000, min: 0, max: 120000 }),
+  /** Proxies (IPs or CIDRs) whose X-Forwarded-For is believed: the ingress controller or the gateway. */
+  TRUSTED_PROXIES: env.list({ default: [], item: /^[0-9a-fA-F:.]+(\/\d{1,3})?$/ }),
+  /** Browser origins allowed to call the API; none by default, so browsers refuse cross-origin calls. */
+  CORS_ALLOWED_ORIGINS: env.list({ default: [], item: /^https:\/\/[A-Za-z0-9.-]+(:\d+)?$/ }),
 };

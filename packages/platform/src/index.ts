@@ -16,3 +16,5 @@ export * from './tls.ts';
 export * from './schemas.ts';
 export * from './database.ts';
 export * from './service.ts';
+export * from './audit.ts';
+export * from './audit-route.ts';

@@ -12,6 +12,8 @@ export const policy = {
   'user:update': { user: 'own', admin: 'any' },
   'user:delete': { user: 'own', admin: 'any' },
   'user:set-role': { admin: 'any' },
+  'user:read-private': { user: 'own', admin: 'any' },
+  'audit:read': { admin: 'any' },
   'blog:create': { user: 'own', admin: 'any' },
   'blog:update': { user: 'own', admin: 'any' },
   'blog:delete': { user: 'own', admin: 'any' },

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
 import { Ajv, type Options as AjvOptions } from 'ajv';
 import addFormats from 'ajv-formats';
 import { badRequest, installErrorHandlers } from './errors.ts';
@@ -15,6 +17,8 @@ export interface ServerOptions {
   tls: TlsMaterial;
   logger: FastifyBaseLogger;
   bodyLimit?: number;
+  trustedProxies?: string[];
+  corsOrigins?: string[];
 }
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{8,128}$/;
@@ -73,6 +77,8 @@ export function createServer(options: ServerOptions): App {
       return typeof incoming === 'string' && requestIdPattern.test(incoming) ? incoming : randomUUID();
     },
     routerOptions: { maxParamLength: 256 },
+    // request.ip is the client's address only behind a proxy named here; otherwise the peer's.
+    trustProxy: options.trustedProxies && options.trustedProxies.length > 0 ? options.trustedProxies : false,
     // The serializer compiles response schemas too, and must know the same formats.
     serializerOpts: { ajv: { formats: textFormats } },
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -87,9 +93,20 @@ export function createServer(options: ServerOptions): App {
     const query = request.url.split('?')[1];
     if (query !== undefined && !isDecodable(query)) throw badRequest('The query string is not valid percent-encoded UTF-8');
   });
+  // Headers for a JSON API: nothing may be framed, sniffed, cached or run as a page.
+  void app.register(helmet, {
+    global: true,
+    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    crossOriginResourcePolicy: { policy: 'same-origin' },
+    // HSTS is set once, at the edge (the ingress or the gateway).
+    strictTransportSecurity: false,
+  });
+  // No CORS headers unless origins are configured: browsers then refuse cross-origin calls.
+  if (options.corsOrigins && options.corsOrigins.length > 0) {
+    void app.register(cors, { origin: options.corsOrigins, methods: ['GET', 'POST', 'PUT', 'DELETE'], allowedHeaders: ['authorization', 'content-type'], maxAge: 600 });
+  }
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
-    reply.header('x-content-type-options', 'nosniff');
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
   });
   installErrorHandlers(app);

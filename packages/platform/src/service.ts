@@ -1,4 +1,5 @@
 import type { DestinationStream } from 'pino';
+import type { AuditLog } from './audit.ts';
 import { registerHealthRoutes, type Readiness } from './health.ts';
 import { createLogger } from './logger.ts';
 import { registerOpenApi } from './openapi.ts';
@@ -7,6 +8,8 @@ import { keepTlsCurrent, readTlsMaterial, requirePeer, type TlsFiles, type TlsMa
 
 export interface ServiceBaseConfig {
   LOG_LEVEL: string;
+  TRUSTED_PROXIES: string[];
+  CORS_ALLOWED_ORIGINS: string[];
   TLS_CERT_FILE: string;
   TLS_KEY_FILE: string;
   TLS_CA_FILE: string;
@@ -33,6 +36,8 @@ export interface ServicePortsOptions {
   isReady: () => Promise<void>;
   /** Clients that present this service's certificate, reloaded with it. */
   peerClients: { reloadTls(material: TlsMaterial): void }[];
+  /** Where refusals (401 with a token, 403) are recorded. */
+  audit: AuditLog;
   registerPublic: (app: App) => void;
   registerInternal: (app: App) => void;
 }
@@ -53,7 +58,17 @@ export async function createServicePorts(options: ServicePortsOptions): Promise<
   const { base, config } = options;
   const readiness: Readiness = { draining: false };
 
-  const publicApp = createServer({ kind: 'public', tls: base.tls, logger: base.logger });
+  const publicApp = createServer({
+    kind: 'public',
+    tls: base.tls,
+    logger: base.logger,
+    trustedProxies: config.TRUSTED_PROXIES,
+    corsOrigins: config.CORS_ALLOWED_ORIGINS,
+  });
+  publicApp.addHook('onResponse', async (request, reply) => {
+    const refused = reply.statusCode === 403 || (reply.statusCode === 401 && request.headers.authorization !== undefined);
+    if (refused) await options.audit.record(request, 'authorization.refused', `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`, 'denied', { status: reply.statusCode });
+  });
   await registerOpenApi(publicApp, { ...options.openapi, version: '1.0.0' });
   registerHealthRoutes(publicApp, readiness, options.isReady);
   options.registerPublic(publicApp);

@@ -9,13 +9,19 @@ describe('the RBAC policy', () => {
   it.each(actions)('%s: admins may act on anyone', (action) => {
     expect(can(admin, action, '@someone')).toBe(true);
   });
-  it.each(actions.filter((a) => a !== 'user:set-role'))('%s: users may act on their own, case-insensitively, and on nobody else', (action) => {
+  const ownActions = actions.filter((a) => (policy[a] as { user?: string }).user === 'own');
+  const adminOnly = actions.filter((a) => !('user' in policy[a]));
+  it('grants users only own-object actions, and keeps the rest for admins', () => {
+    expect(ownActions.sort()).toEqual(['blog:create', 'blog:delete', 'blog:update', 'user:delete', 'user:read-private', 'user:update']);
+    expect(adminOnly.sort()).toEqual(['audit:read', 'user:set-role']);
+  });
+  it.each(adminOnly)('%s: users may not, not even on themselves', (action) => {
+    expect(can(user, action, '@ada')).toBe(false);
+  });
+  it.each(ownActions)('%s: users may act on their own, case-insensitively, and on nobody else', (action) => {
     expect(can(user, action, '@ada')).toBe(true);
     expect(can(user, action, '@ADA')).toBe(true);
     expect(can(user, action, '@bob')).toBe(false);
-  });
-  it('users may not change roles, not even their own', () => {
-    expect(can(user, 'user:set-role', '@ada')).toBe(false);
   });
   it('a role outside the policy may do nothing', () => {
     expect(can({ ...user, role: 'guest' as never }, 'blog:create', '@ada')).toBe(false);

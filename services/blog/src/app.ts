@@ -1,5 +1,7 @@
 import {
+  AuditLog,
   authenticate,
+  registerAuditRoute,
   createRemoteKeySet,
   createServicePorts,
   createTokenVerifier,
@@ -45,7 +47,7 @@ export async function buildApp(config: BlogConfig, options: BuildOptions = {}): 
     keys: createRemoteKeySet(() => users.jwks()),
     revocations,
   });
-  const context: BlogContext = { config, db, users, authenticate: authenticate(verifyToken) };
+  const context: BlogContext = { config, db, users, audit: new AuditLog(db, logger), authenticate: authenticate(verifyToken) };
   await revocations.start();
 
   const ports = await createServicePorts({
@@ -54,9 +56,11 @@ export async function buildApp(config: BlogConfig, options: BuildOptions = {}): 
     openapi: { title: 'Blog service', description: 'Blogs and search' },
     isReady: async () => void (await db.$queryRaw`SELECT 1`),
     peerClients: [userService],
+    audit: context.audit,
     registerPublic: (app) => {
       registerSearchRoutes(app, context);
       registerBlogRoutes(app, context);
+      registerAuditRoute(app, '/audit/blogs', context.audit, context.authenticate);
     },
     registerInternal: (app) => registerInternalRoutes(app, context),
   });

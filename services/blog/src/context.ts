@@ -1,3 +1,4 @@
+import type { AuditLog } from '@blog/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { BlogConfig } from './config.ts';
 import type { Db } from './db.ts';
@@ -8,5 +9,6 @@ export interface BlogContext {
   config: BlogConfig;
   db: Db;
   users: UserDirectory;
+  audit: AuditLog;
   authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 }

@@ -1,6 +1,9 @@
 import {
+  AuditLog,
   authenticate,
+  authenticateOptionally,
   createServicePorts,
+  registerAuditRoute,
   createTokenVerifier,
   openServiceBase,
   PeerClient,
@@ -18,6 +21,8 @@ import { registerUserRoutes } from './routes/users.ts';
 import { recentlyRevokedSessionIds } from './repositories/sessions.ts';
 import { ensureAdmin } from './services/admin-bootstrap.ts';
 import { DeletionRelay } from './services/deletion-relay.ts';
+import { FieldCipher } from './services/field-cipher.ts';
+import { SignInThrottle } from './services/sign-in-throttle.ts';
 import { PasswordHasher } from './services/passwords.ts';
 import { loadSigningKeys } from './services/signing-keys.ts';
 
@@ -52,11 +57,27 @@ export async function buildApp(config: UserConfig, options: BuildOptions = {}): 
   const verifyToken = createTokenVerifier({ issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, keys: createLocalJWKSet(keys.jwks), revocations });
   const blogService = new PeerClient({ baseUrl: config.BLOG_SERVICE_URL, tls });
   const deletionRelay = new DeletionRelay(db, blogService, config.DELETION_RELAY_INTERVAL_MS, logger);
-  const context: UserContext = { config, db, passwords, keys, verifyToken, revocations, blogService, deletionRelay, authenticate: authenticate(verifyToken) };
+  const context: UserContext = {
+    config,
+    db,
+    passwords,
+    keys,
+    verifyToken,
+    revocations,
+    blogService,
+    deletionRelay,
+    throttle: new SignInThrottle(db),
+    cipher: FieldCipher.fromFile(config.FIELD_ENCRYPTION_KEYS_FILE),
+    audit: new AuditLog(db, logger),
+    authenticate: authenticate(verifyToken),
+    identify: authenticateOptionally(verifyToken),
+  };
 
   await ensureAdmin(db, passwords, { handle: config.ADMIN_HANDLE, passwordFile: config.ADMIN_PASSWORD_FILE || undefined, passwordHash: config.ADMIN_PASSWORD_HASH });
   await revocations.start();
   deletionRelay.start();
+  const pruneTimer = setInterval(() => void context.throttle.prune().catch((error) => logger.warn({ err: error }, 'pruning sign-in failures failed')), 3_600_000);
+  pruneTimer.unref();
 
   const ports = await createServicePorts({
     base,
@@ -64,10 +85,12 @@ export async function buildApp(config: UserConfig, options: BuildOptions = {}): 
     openapi: { title: 'User service', description: 'Users, passwords, sign-in and token issuing' },
     isReady: async () => void (await db.$queryRaw`SELECT 1`),
     peerClients: [blogService],
+    audit: context.audit,
     registerPublic: (app) => {
       registerJwksRoute(app, context);
       registerUserRoutes(app, context);
       registerAuthRoutes(app, context);
+      registerAuditRoute(app, '/audit/users', context.audit, context.authenticate);
     },
     registerInternal: (app) => {
       registerJwksRoute(app, context);
@@ -80,6 +103,7 @@ export async function buildApp(config: UserConfig, options: BuildOptions = {}): 
     ...ports,
     async closeResources() {
       ports.stopWatchingTls();
+      clearInterval(pruneTimer);
       revocations.stop();
       await deletionRelay.stop();
       await Promise.all([blogService.close(), passwords.close(), db.$disconnect()]);

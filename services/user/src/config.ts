@@ -7,6 +7,10 @@ export const userConfigSpec = {
   /** Comma-separated SPKI PEM files of retired keys still published in the JWKS while their tokens live. */
   JWT_PREVIOUS_PUBLIC_KEY_FILES: env.list({ default: [] }),
   ACCESS_TOKEN_TTL_SECONDS: env.int({ default: maxAccessTokenTtlSeconds, min: 60, max: maxAccessTokenTtlSeconds }),
+  /** How long a refresh token may be traded for the next one. */
+  REFRESH_TOKEN_TTL_SECONDS: env.int({ default: 14 * 86_400, min: 300, max: 90 * 86_400 }),
+  /** JSON key ring for personal data at rest (see services/field-cipher.ts); a mounted Secret. */
+  FIELD_ENCRYPTION_KEYS_FILE: env.file(),
   BCRYPT_COST: env.int({ default: 12, min: 12, max: 15 }),
   PASSWORD_WORKERS: env.int({ default: 2, min: 1, max: 16 }),
   ADMIN_HANDLE: env.string({ default: '@admin', pattern: /^@[A-Za-z0-9_]{1,31}$/ }),

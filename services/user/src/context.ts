@@ -1,8 +1,10 @@
-import type { PeerClient, RevocationList, TokenVerifier } from '@blog/platform';
+import type { AuditLog, PeerClient, RevocationList, TokenVerifier } from '@blog/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { UserConfig } from './config.ts';
 import type { Db } from './db.ts';
 import type { DeletionRelay } from './services/deletion-relay.ts';
+import type { FieldCipher } from './services/field-cipher.ts';
+import type { SignInThrottle } from './services/sign-in-throttle.ts';
 import type { PasswordHasher } from './services/passwords.ts';
 import type { SigningKeys } from './services/signing-keys.ts';
 
@@ -16,5 +18,10 @@ export interface UserContext {
   revocations: RevocationList;
   blogService: PeerClient;
   deletionRelay: DeletionRelay;
+  throttle: SignInThrottle;
+  cipher: FieldCipher;
+  audit: AuditLog;
   authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  /** Identifies the caller when a token is sent; for public routes that show more to some callers. */
+  identify: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 }

@@ -71,7 +71,7 @@ export function registerBlogRoutes(app: App, ctx: BlogContext): void {
       for (let attempt = 1; ; attempt++) {
         try {
           const blog = await insertBlog(ctx.db, { slug: newSlug(title), title, content, authorHandle: author.handle });
-          request.log.info({ slug: blog.slug, author: blog.authorHandle }, 'blog created');
+          await ctx.audit.record(request, 'blog.created', blog.slug, 'success', { author: blog.authorHandle });
           return reply.status(201).send(presentBlog(blog));
         } catch (error) {
           if (!isUniqueViolation(error)) throw error;
@@ -94,7 +94,7 @@ export function registerBlogRoutes(app: App, ctx: BlogContext): void {
       if (authorHandle !== undefined && !sameHandle(authorHandle, blog.authorHandle)) throw badRequest('author_handle cannot be changed');
       assertContentSize(content);
       const updated = await updateBlog(ctx.db, blog.slug, { title, content });
-      request.log.info({ slug: blog.slug }, 'blog updated');
+      await ctx.audit.record(request, 'blog.updated', blog.slug, 'success', { fields: Object.keys(request.body) });
       return presentBlog(updated);
     },
   );
@@ -108,7 +108,7 @@ export function registerBlogRoutes(app: App, ctx: BlogContext): void {
       if (!blog) throw notFound(`Blog ${request.params.slug} not found`);
       if (!can(principal, 'blog:delete', blog.authorHandle)) throw forbidden('Only the author or an admin may delete this blog');
       if (!(await deleteBlog(ctx.db, blog.slug))) throw notFound(`Blog ${request.params.slug} not found`);
-      request.log.info({ slug: blog.slug }, 'blog deleted');
+      await ctx.audit.record(request, 'blog.deleted', blog.slug, 'success', { author: blog.authorHandle });
       return { status: 'deleted' as const };
     },
   );

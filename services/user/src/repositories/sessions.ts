@@ -1,12 +1,49 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Db } from '../db.ts';
 
 type Tx = Pick<Db, 'session'>;
 
-export async function openSession(db: Db, handle: string): Promise<string> {
-  const id = randomUUID();
-  await db.session.create({ data: { id, handle } });
-  return id;
+export const hashRefreshToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+/** Opens a session with its first refresh token; only the token's hash is stored. */
+export async function openSession(db: Db, handle: string, clientIp: string, refreshTtlSeconds: number): Promise<{ sessionId: string; refreshToken: string }> {
+  const sessionId = randomUUID();
+  const refreshToken = randomBytes(32).toString('base64url');
+  const expiresAt = new Date(Date.now() + refreshTtlSeconds * 1000);
+  await db.session.create({
+    data: { id: sessionId, handle, clientIp, expiresAt, refreshTokens: { create: { tokenHash: hashRefreshToken(refreshToken), expiresAt } } },
+  });
+  return { sessionId, refreshToken };
+}
+
+export type RefreshOutcome =
+  | { kind: 'rotated'; handle: string; sessionId: string; refreshToken: string }
+  | { kind: 'replayed'; handle: string; sessionId: string }
+  | { kind: 'invalid' };
+
+/**
+ * Trades a refresh token for the next one. A token presented a second time was stolen (or
+ * the legitimate holder lost a race with the thief): the whole session is revoked.
+ */
+export async function rotateRefreshToken(db: Db, presented: string, refreshTtlSeconds: number): Promise<RefreshOutcome> {
+  return db.$transaction(async (tx) => {
+    const tokenHash = hashRefreshToken(presented);
+    const rows = await tx.$queryRaw<{ session_id: string; used_at: Date | null; expires_at: Date }[]>`
+      SELECT session_id::text, used_at, expires_at FROM refresh_tokens WHERE token_hash = ${tokenHash} FOR UPDATE`;
+    const token = rows[0];
+    if (!token) return { kind: 'invalid' as const };
+    const session = await tx.session.findUnique({ where: { id: token.session_id } });
+    if (!session || session.revokedAt) return { kind: 'invalid' as const };
+    if (token.used_at) {
+      await revokeSession(tx, session.id);
+      return { kind: 'replayed' as const, handle: session.handle, sessionId: session.id };
+    }
+    if (token.expires_at.getTime() <= Date.now()) return { kind: 'invalid' as const };
+    const refreshToken = randomBytes(32).toString('base64url');
+    await tx.refreshToken.update({ where: { tokenHash }, data: { usedAt: new Date() } });
+    await tx.refreshToken.create({ data: { tokenHash: hashRefreshToken(refreshToken), sessionId: session.id, expiresAt: new Date(Date.now() + refreshTtlSeconds * 1000) } });
+    return { kind: 'rotated' as const, handle: session.handle, sessionId: session.id, refreshToken };
+  });
 }
 
 export function revokeSession(db: Tx, id: string) {

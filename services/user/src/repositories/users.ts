@@ -6,12 +6,16 @@ export interface UserRecord {
   name: string;
   role: Role;
   passwordHash: string;
+  emailCiphertext: string | null;
+  emailHash: string | null;
 }
 
-const publicFields = { handle: true, name: true, role: true } as const;
+export type UserView = Pick<UserRecord, 'handle' | 'name' | 'role' | 'emailCiphertext'>;
 
-export function findUser(db: Db, handle: string): Promise<UserRecord | null> {
-  return db.user.findUnique({ where: { handle }, select: { ...publicFields, passwordHash: true } }) as Promise<UserRecord | null>;
+const viewFields = { handle: true, name: true, role: true, emailCiphertext: true } as const;
+
+export async function findUser(db: Pick<Db, 'user'>, handle: string): Promise<UserRecord | null> {
+  return (await db.user.findUnique({ where: { handle }, select: { ...viewFields, passwordHash: true, emailHash: true } })) as UserRecord | null;
 }
 
 /** Users in handle order, after `afterHandle`; one extra row tells whether another page exists. */
@@ -30,16 +34,24 @@ export async function handlesWithNameContaining(db: Db, text: string, limit: num
   return rows.map((row) => row.handle);
 }
 
-export type UserView = Pick<UserRecord, 'handle' | 'name' | 'role'>;
-
 export async function insertUser(db: Pick<Db, 'user'>, user: UserRecord): Promise<UserView> {
-  return (await db.user.create({ data: user, select: publicFields })) as UserView;
+  return (await db.user.create({ data: user, select: viewFields })) as UserView;
 }
 
 export async function updateUser(
   db: Pick<Db, 'user'>,
   handle: string,
-  changes: Partial<Pick<UserRecord, 'name' | 'role' | 'passwordHash'>>,
+  changes: Partial<Pick<UserRecord, 'name' | 'role' | 'passwordHash' | 'emailCiphertext' | 'emailHash'>>,
 ): Promise<UserView> {
-  return (await db.user.update({ where: { handle }, data: { ...changes, updatedAt: new Date() }, select: publicFields })) as UserView;
+  return (await db.user.update({ where: { handle }, data: { ...changes, updatedAt: new Date() }, select: viewFields })) as UserView;
+}
+
+/** Users whose email is sealed with a key other than `currentPrefix`, for re-encryption after a key rotation. */
+export function usersWithStaleEmail(db: Db, currentPrefix: string, take: number, afterHandle: string) {
+  return db.user.findMany({
+    where: { emailCiphertext: { not: null }, NOT: { emailCiphertext: { startsWith: currentPrefix } }, handle: { gt: afterHandle } },
+    select: { handle: true, emailCiphertext: true },
+    orderBy: { handle: 'asc' },
+    take,
+  });
 }

@@ -1,29 +1,78 @@
-import { errors, HttpError } from '@blog/platform';
+import { errors, HttpError, principalOf, unauthorized } from '@blog/platform';
 import type { App } from '@blog/platform';
+import type { FastifyRequest } from 'fastify';
 import type { UserContext } from '../context.ts';
-import { openSession } from '../repositories/sessions.ts';
+import { openSession, revokeSession, rotateRefreshToken } from '../repositories/sessions.ts';
 import { findUser, updateUser } from '../repositories/users.ts';
-import { Jwks, SignInBody, TokenResponse } from '../schemas/auth.ts';
+import { Jwks, NoBody, RefreshBody, SignedOut, SignInBody, TokenResponse } from '../schemas/auth.ts';
 
 const badCredentials = () => new HttpError(401, 'Bad username or password');
 
+async function tokens(ctx: UserContext, user: { handle: string; role: 'user' | 'admin' }, sessionId: string, refreshToken: string) {
+  return {
+    access_token: await ctx.keys.sign({ handle: user.handle, role: user.role, sessionId }),
+    token_type: 'Bearer' as const,
+    expires_in: ctx.config.ACCESS_TOKEN_TTL_SECONDS,
+    refresh_token: refreshToken,
+    refresh_expires_in: ctx.config.REFRESH_TOKEN_TTL_SECONDS,
+  };
+}
+
+async function signIn(ctx: UserContext, request: FastifyRequest, { username, password }: { username: string; password: string }) {
+  const audit = (outcome: 'success' | 'failure' | 'denied', details?: Record<string, unknown>) => ctx.audit.record(request, 'sign-in', username, outcome, details);
+  try {
+    await ctx.throttle.check(username, request.ip);
+  } catch (error) {
+    await audit('denied', { reason: 'throttled' });
+    throw error;
+  }
+  const user = await findUser(ctx.db, username);
+  const valid = user ? await ctx.passwords.verify(password, user.passwordHash) : await ctx.passwords.verifyAgainstNothing(password);
+  if (!user || !valid) {
+    const { blockedAddress } = await ctx.throttle.recordFailure(username, request.ip);
+    await audit('failure');
+    if (blockedAddress) {
+      request.log.warn({ client_ip: request.ip }, 'address blocked after failed sign-ins across many accounts');
+      await ctx.audit.record(request, 'address.blocked', request.ip, 'success', { reason: 'credential stuffing' });
+    }
+    throw badCredentials();
+  }
+  await ctx.throttle.recordSuccess(user.handle, request.ip);
+  if (ctx.passwords.needsRehash(user.passwordHash)) {
+    await updateUser(ctx.db, user.handle, { passwordHash: await ctx.passwords.hash(password) });
+  }
+  const { sessionId, refreshToken } = await openSession(ctx.db, user.handle, request.ip, ctx.config.REFRESH_TOKEN_TTL_SECONDS);
+  await ctx.audit.record(request, 'sign-in', user.handle, 'success', { session: sessionId });
+  return tokens(ctx, user, sessionId, refreshToken);
+}
+
 export function registerAuthRoutes(app: App, ctx: UserContext): void {
-  app.post('/auth', { schema: { tags: ['auth'], body: SignInBody, response: { 200: TokenResponse, ...errors(400, 401, 413, 415, 429) } } }, async (request) => {
-    const { username, password } = request.body;
-    const user = await findUser(ctx.db, username);
-    const valid = user ? await ctx.passwords.verify(password, user.passwordHash) : await ctx.passwords.verifyAgainstNothing(password);
-    if (!user || !valid) {
-      request.log.info({ handle: username, outcome: 'failure' }, 'sign-in');
-      throw badCredentials();
+  app.post('/auth', { schema: { tags: ['auth'], body: SignInBody, response: { 200: TokenResponse, ...errors(400, 401, 413, 415, 429) } } }, (request) => signIn(ctx, request, request.body));
+
+  app.post('/auth/refresh', { schema: { tags: ['auth'], body: RefreshBody, response: { 200: TokenResponse, ...errors(400, 401, 413, 415) } } }, async (request) => {
+    const outcome = await rotateRefreshToken(ctx.db, request.body.refresh_token, ctx.config.REFRESH_TOKEN_TTL_SECONDS);
+    if (outcome.kind === 'replayed') {
+      await ctx.revocations.refresh();
+      await ctx.audit.record(request, 'session.revoked', outcome.handle, 'success', { session: outcome.sessionId, reason: 'refresh token replayed' });
+      throw unauthorized('This refresh token was already used; the session has been ended');
     }
-    if (ctx.passwords.needsRehash(user.passwordHash)) {
-      await updateUser(ctx.db, user.handle, { passwordHash: await ctx.passwords.hash(password) });
-    }
-    const sessionId = await openSession(ctx.db, user.handle);
-    const accessToken = await ctx.keys.sign({ handle: user.handle, role: user.role, sessionId });
-    request.log.info({ handle: user.handle, outcome: 'success' }, 'sign-in');
-    return { access_token: accessToken, token_type: 'Bearer' as const, expires_in: ctx.config.ACCESS_TOKEN_TTL_SECONDS };
+    if (outcome.kind === 'invalid') throw unauthorized('Invalid or expired refresh token');
+    const user = await findUser(ctx.db, outcome.handle);
+    if (!user) throw unauthorized('Invalid or expired refresh token');
+    return tokens(ctx, user, outcome.sessionId, outcome.refreshToken);
   });
+
+  app.post(
+    '/auth/logout',
+    { onRequest: ctx.authenticate, schema: { tags: ['auth'], security: [{ bearer: [] }], body: NoBody, response: { 200: SignedOut, ...errors(400, 401) } } },
+    async (request) => {
+      const principal = principalOf(request);
+      await revokeSession(ctx.db, principal.sessionId);
+      await ctx.revocations.refresh();
+      await ctx.audit.record(request, 'session.revoked', principal.handle, 'success', { session: principal.sessionId, reason: 'signed out' });
+      return { status: 'signed out' as const };
+    },
+  );
 }
 
 /** Public keys that verify access tokens; served on both ports (clients and peers). */

@@ -1,13 +1,27 @@
-import { can, conflict, decodeCursor, encodeCursor, errors, forbidden, notFound, principalOf, Deleted } from '@blog/platform';
+import { can, conflict, decodeCursor, Deleted, encodeCursor, errors, forbidden, isUniqueViolation, notFound, principalOf } from '@blog/platform';
 import type { App } from '@blog/platform';
+import type { FastifyRequest } from 'fastify';
 import type { UserContext } from '../context.ts';
-import { isUniqueViolation } from '@blog/platform';
 import { isDeletionPending, recordDeletion } from '../repositories/deletions.ts';
 import { revokeAllSessions } from '../repositories/sessions.ts';
-import { findUser, insertUser, listUsers, updateUser } from '../repositories/users.ts';
-import { CreateUserBody, HandleParams, ListUsersQuery, PublicUser, UpdateUserBody, UserList, UserWithRole } from '../schemas/users.ts';
+import { findUser, insertUser, listUsers, updateUser, type UserView } from '../repositories/users.ts';
+import { CreateUserBody, HandleParams, ListUsersQuery, UpdateUserBody, UserList, UserProfile, UserWithRole } from '../schemas/users.ts';
+import { emailContext } from '../services/field-cipher.ts';
+import { assertAcceptablePassword } from '../services/password-policy.ts';
+
+const secured = { tags: ['users'], security: [{ bearer: [] }] };
 
 export function registerUserRoutes(app: App, ctx: UserContext): void {
+  /** The user as the API returns it to someone allowed to see private fields. */
+  const privateView = (user: UserView) => ({
+    handle: user.handle,
+    name: user.name,
+    role: user.role,
+    ...(user.emailCiphertext === null ? {} : { email: ctx.cipher.decrypt(user.emailCiphertext, emailContext(user.handle)) }),
+  });
+  const sealEmail = (handle: string, email: string | null) =>
+    email === null ? { emailCiphertext: null, emailHash: null } : { emailCiphertext: ctx.cipher.encrypt(email, emailContext(handle)), emailHash: ctx.cipher.blindIndex(email) };
+
   app.get('/users', { schema: { tags: ['users'], querystring: ListUsersQuery, response: { 200: UserList, ...errors(400) } } }, async (request) => {
     const { limit, cursor } = request.query;
     const after = cursor === undefined ? undefined : decodeCursor(cursor, ['handle'] as const).handle;
@@ -17,61 +31,71 @@ export function registerUserRoutes(app: App, ctx: UserContext): void {
     return { user_list: page, next_cursor: rows.length > limit && last ? encodeCursor({ handle: last.handle }) : null };
   });
 
-  app.get('/users/:handle', { schema: { tags: ['users'], params: HandleParams, response: { 200: PublicUser, ...errors(400, 404) } } }, async (request) => {
-    const user = await findUser(ctx.db, request.params.handle);
-    if (!user) throw notFound(`User ${request.params.handle} not found`);
-    return { handle: user.handle, name: user.name };
-  });
+  app.get(
+    '/users/:handle',
+    { onRequest: ctx.identify, schema: { tags: ['users'], params: HandleParams, response: { 200: UserProfile, ...errors(400, 401, 404) } } },
+    async (request) => {
+      const user = await findUser(ctx.db, request.params.handle);
+      if (!user) throw notFound(`User ${request.params.handle} not found`);
+      // Property-level authorization: role and email only for the user and for admins.
+      if (request.principal && can(request.principal, 'user:read-private', user.handle)) return privateView(user);
+      return { handle: user.handle, name: user.name };
+    },
+  );
 
   app.post('/users', { schema: { tags: ['users'], body: CreateUserBody, response: { 201: UserWithRole, ...errors(400, 409, 413, 415) } } }, async (request, reply) => {
-    const { handle, name, password } = request.body;
+    const { handle, name, password, email } = request.body;
+    assertAcceptablePassword(password, handle);
     // A handle whose blogs are still being removed cannot be taken yet, or the removal would hit the newcomer's blogs.
     if (await isDeletionPending(ctx.db, handle)) throw conflict(`Handle ${handle} is being released; try again shortly`);
     const passwordHash = await ctx.passwords.hash(password);
     try {
-      const user = await insertUser(ctx.db, { handle, name, role: 'user', passwordHash });
-      request.log.info({ handle }, 'user created');
-      return reply.status(201).send(user);
+      const user = await insertUser(ctx.db, { handle, name, role: 'user', passwordHash, ...sealEmail(handle, email ?? null) });
+      await ctx.audit.record(request, 'user.created', user.handle, 'success');
+      return reply.status(201).send(privateView(user));
     } catch (error) {
-      if (isUniqueViolation(error)) throw conflict(`Handle ${handle} is already taken`);
+      // Either the handle or the email is taken; saying which would let anyone test whether an address has an account.
+      if (isUniqueViolation(error)) throw conflict(`Handle ${handle} or this email is already taken`);
       throw error;
     }
   });
 
   app.put(
     '/users/:handle',
-    {
-      onRequest: ctx.authenticate,
-      schema: { tags: ['users'], security: [{ bearer: [] }], params: HandleParams, body: UpdateUserBody, response: { 200: UserWithRole, ...errors(400, 401, 403, 404, 413, 415) } },
-    },
+    { onRequest: ctx.authenticate, schema: { ...secured, params: HandleParams, body: UpdateUserBody, response: { 200: UserWithRole, ...errors(400, 401, 403, 404, 409, 413, 415) } } },
     async (request) => {
       const principal = principalOf(request);
       const { handle } = request.params;
-      const { name, password, role } = request.body;
+      const { name, password, role, email } = request.body;
       if (!can(principal, 'user:update', handle)) throw forbidden('You may only change your own account');
       if (role !== undefined && !can(principal, 'user:set-role', handle)) throw forbidden('Only an admin may change a role');
       const current = await findUser(ctx.db, handle);
       if (!current) throw notFound(`User ${handle} not found`);
+      if (password !== undefined) assertAcceptablePassword(password, current.handle);
       const passwordHash = password === undefined ? undefined : await ctx.passwords.hash(password);
       const roleChanged = role !== undefined && role !== current.role;
-      const user = await ctx.db.$transaction(async (tx) => {
-        const updated = await updateUser(tx, current.handle, { name, role, passwordHash });
-        // A new password or role ends every session that was opened under the old one.
-        if (passwordHash !== undefined || roleChanged) await revokeAllSessions(tx, current.handle);
-        return updated;
-      });
-      if (passwordHash !== undefined || roleChanged) await ctx.revocations.refresh();
-      request.log.info({ handle: user.handle, fields: Object.keys(request.body) }, 'user updated');
-      return user;
+      const endsSessions = passwordHash !== undefined || roleChanged;
+      let user: UserView;
+      try {
+        user = await ctx.db.$transaction(async (tx) => {
+          const updated = await updateUser(tx, current.handle, { name, role, passwordHash, ...(email === undefined ? {} : sealEmail(current.handle, email)) });
+          // A new password or role ends every session that was opened under the old one.
+          if (endsSessions) await revokeAllSessions(tx, current.handle);
+          return updated;
+        });
+      } catch (error) {
+        if (isUniqueViolation(error)) throw conflict('This email is already taken');
+        throw error;
+      }
+      await ctx.audit.record(request, 'user.updated', user.handle, 'success', { fields: Object.keys(request.body) });
+      if (endsSessions) await revokedEverySession(ctx, request, user.handle, passwordHash !== undefined ? 'password changed' : 'role changed');
+      return privateView(user);
     },
   );
 
   app.delete(
     '/users/:handle',
-    {
-      onRequest: ctx.authenticate,
-      schema: { tags: ['users'], security: [{ bearer: [] }], params: HandleParams, response: { 200: Deleted, ...errors(400, 401, 403, 404) } },
-    },
+    { onRequest: ctx.authenticate, schema: { ...secured, params: HandleParams, response: { 200: Deleted, ...errors(400, 401, 403, 404) } } },
     async (request) => {
       const principal = principalOf(request);
       const { handle } = request.params;
@@ -83,10 +107,16 @@ export function registerUserRoutes(app: App, ctx: UserContext): void {
         await revokeAllSessions(tx, current.handle);
         await recordDeletion(tx, current.handle);
       });
-      await ctx.revocations.refresh();
-      request.log.info({ handle: current.handle }, 'user deleted');
+      await ctx.audit.record(request, 'user.deleted', current.handle, 'success');
+      await revokedEverySession(ctx, request, current.handle, 'user deleted');
       void ctx.deletionRelay.kick();
       return { status: 'deleted' as const };
     },
   );
+}
+
+/** After sessions were revoked in the database: refresh this replica's list at once, and record it. */
+async function revokedEverySession(ctx: UserContext, request: FastifyRequest, handle: string, reason: string) {
+  await ctx.revocations.refresh();
+  await ctx.audit.record(request, 'session.revoked', handle, 'success', { sessions: 'all', reason });
 }

@@ -12,7 +12,14 @@ export const TokenResponse = Type.Object({
   access_token: Type.String(),
   token_type: Type.Literal('Bearer'),
   expires_in: Type.Integer(),
+  refresh_token: Type.String(),
+  refresh_expires_in: Type.Integer(),
 });
+
+export const RefreshBody = Type.Object({ refresh_token: Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$' }) }, { additionalProperties: false });
+/** Signing out takes no body; an empty JSON object is accepted too. */
+export const NoBody = Type.Union([Type.Null(), Type.Object({}, { additionalProperties: false })]);
+export const SignedOut = Type.Object({ status: Type.Literal('signed out') });
 
 export const Jwks = Type.Object({
   keys: Type.Array(Type.Object({ kty: Type.String(), crv: Type.String(), x: Type.String(), kid: Type.String(), alg: Type.String(), use: Type.String() })),

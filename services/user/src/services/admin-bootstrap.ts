@@ -26,7 +26,7 @@ export async function ensureAdmin(db: Db, passwords: PasswordHasher, admin: Admi
   if (!current) {
     const passwordHash = password === undefined ? admin.passwordHash! : await passwords.hash(password);
     try {
-      await insertUser(db, { handle: admin.handle, name: 'Administrator', role: 'admin', passwordHash });
+      await insertUser(db, { handle: admin.handle, name: 'Administrator', role: 'admin', passwordHash, emailCiphertext: null, emailHash: null });
     } catch (error) {
       // Another replica created it at the same moment.
       if (!isUniqueViolation(error)) throw error;
