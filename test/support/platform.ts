@@ -27,6 +27,8 @@ export interface TestPlatform {
   blogDb: pg.Pool;
   /** Every log line both services wrote, as parsed JSON. */
   logs: Record<string, unknown>[];
+  /** Set by a test that provokes server errors on purpose; otherwise `close()` fails on any error logged. */
+  expectErrorLogs: boolean;
   env: { user: NodeJS.ProcessEnv; blog: NodeJS.ProcessEnv };
   stopBlog(): Promise<void>;
   /** Restarts the user service, optionally with changed settings (key rotation, say). */
@@ -159,12 +161,15 @@ export async function startPlatform(options: { envOverrides?: { user?: NodeJS.Pr
       return { handle, password, token: await signIn(handle, password) };
     },
     signIn,
+    expectErrorLogs: false,
     async close() {
+      const errors = logs.filter((line) => line.level === 'error' || line.level === 'fatal');
       await api.close();
       await Promise.all([userDb.end(), blogDb.end()]);
       if (blog) await shutdown(blog, 0);
       await shutdown(user, 0);
       await rm(dir, { recursive: true, force: true });
+      if (errors.length > 0 && !platform.expectErrorLogs) throw new Error(`the services logged errors:\n${errors.map((e) => JSON.stringify(e).slice(0, 600)).join('\n')}`);
     },
   };
   await startBlog();

@@ -90,7 +90,7 @@ export class AuditLog {
   async append(record: AuditRecord): Promise<void> {
     try {
       await this.db.$transaction(async (tx) => {
-        await tx.$queryRawUnsafe('SELECT pg_advisory_xact_lock($1)', chainLock);
+        await tx.$queryRawUnsafe('SELECT pg_advisory_xact_lock($1)::text AS locked', chainLock);
         const [last] = await tx.$queryRawUnsafe<{ hash: string }[]>('SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1');
         const [next] = await tx.$queryRawUnsafe<{ id: bigint }[]>("SELECT nextval('audit_events_id_seq') AS id");
         const id = next!.id;
@@ -149,5 +149,16 @@ export async function verifyAuditChain(db: RawSql): Promise<AuditVerification> {
       checked++;
       afterId = event.id;
     }
+  }
+}
+
+/** `audit:verify`: prints the verdict as one JSON line; exit code 0 when intact, 1 when broken. */
+export async function verifyAuditCli(db: RawSql & { $disconnect(): Promise<void> }): Promise<never> {
+  try {
+    const result = await verifyAuditChain(db);
+    console.log(JSON.stringify(result));
+    process.exit(result.ok ? 0 : 1);
+  } finally {
+    await db.$disconnect();
   }
 }

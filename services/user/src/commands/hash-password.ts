@@ -1,6 +1,6 @@
 // Prints a hash for ADMIN_PASSWORD_HASH; reads the password from standard input so it never lands in shell history.
 import { text } from 'node:stream/consumers';
-import { PasswordHasher } from './services/passwords.ts';
+import { PasswordHasher } from '../services/passwords.ts';
 
 const password = (await text(process.stdin)).replace(/\r?\n$/, '');
 if (password.length < 8 || password.length > 128) {
