@@ -34,7 +34,8 @@ export async function startGateway(options: GatewayOptions): Promise<FastifyInst
     bodyLimit: options.bodyLimit,
     // At the edge every request gets a fresh id; a client-supplied one is not trusted.
     genReqId: () => randomUUID(),
-    connectionTimeout: 10_000,
+    // No idle-socket timeout: it would cut requests still waiting for work (a queued bcrypt); the request and header timeouts bound slow clients.
+    connectionTimeout: 0,
     requestTimeout: 60_000,
     return503OnClosing: true,
     // Typed as a plain HTTPS instance: the handlers use nothing HTTP/2-specific.

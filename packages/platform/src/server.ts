@@ -66,7 +66,8 @@ export function createServer(options: ServerOptions): App {
     https: options.kind === 'public' ? publicServerTls(options.tls) : internalServerTls(options.tls),
     loggerInstance: options.logger,
     bodyLimit: options.bodyLimit ?? 256 * 1024,
-    connectionTimeout: 10_000,
+    // No idle-socket timeout: it would cut requests still waiting for work (a queued bcrypt); the request and header timeouts bound slow clients.
+    connectionTimeout: 0,
     requestTimeout: 30_000,
     // Longer than the ingress controller's upstream keep-alive, so the proxy closes first.
     keepAliveTimeout: 75_000,

@@ -1,9 +1,9 @@
-// Access tokens: what they carry, and every forgery the platform must refuse, on both services.
+// Access tokens: what they carry, key rotation, and revocation on a password change. Forgeries: test/attacks/api2-broken-authentication.test.ts.
 import { readFileSync } from 'node:fs';
-import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { join } from 'node:path';
 import { writeFile } from 'node:fs/promises';
-import { decodeJwt, decodeProtectedHeader, SignJWT, base64url } from 'jose';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeSigningKey } from '@blog/devstack';
 import { startPlatform, type TestPlatform } from '../../../test/support/platform.ts';
@@ -30,14 +30,6 @@ function claimsOf(token: string) {
   return { header: decodeProtectedHeader(token), payload: decodeJwt(token) };
 }
 
-/** A token like a real one, signed with the real key, with some part changed. */
-async function variant(change: { header?: Record<string, unknown>; claims?: Record<string, unknown>; key?: Parameters<SignJWT['sign']>[0] }) {
-  const { header, payload } = claimsOf(ada.token);
-  return new SignJWT({ ...payload, ...change.claims })
-    .setProtectedHeader({ ...(header as { alg: string }), ...change.header })
-    .sign(change.key ?? signingKey);
-}
-
 describe('access tokens', () => {
   it('carry iss, aud, sub, role, jti, iat, sid and an exp at most 15 minutes out, signed with EdDSA and a kid', async () => {
     const { header, payload } = claimsOf(ada.token);
@@ -48,35 +40,6 @@ describe('access tokens', () => {
     expect(payload.sid).toMatch(/^[0-9a-f-]{36}$/);
     expect(payload.exp! - payload.iat!).toBeLessThanOrEqual(900);
     expect(await statuses(ada.token)).toEqual([200, 201]);
-  });
-
-  it.each([
-    ['alg none', async () => `${base64url.encode(JSON.stringify({ alg: 'none', typ: 'JWT' }))}.${ada.token.split('.')[1]}.`],
-    ['HS256 keyed with the public key', async () => {
-      const jwks = (await platform.api.get('/.well-known/jwks.json')).body;
-      return variant({ header: { alg: 'HS256' }, key: base64url.decode(jwks.keys[0].x) });
-    }],
-    ['HS256 keyed with the PEM of the public key', async () =>
-      variant({ header: { alg: 'HS256' }, key: new TextEncoder().encode(createPublicKey(signingKey).export({ type: 'spki', format: 'pem' }).toString()) })],
-    ['wrong audience', async () => variant({ claims: { aud: 'another-app' } })],
-    ['wrong issuer', async () => variant({ claims: { iss: 'https://evil.example' } })],
-    ['expired', async () => variant({ claims: { iat: Math.floor(Date.now() / 1000) - 1000, exp: Math.floor(Date.now() / 1000) - 60 } })],
-    ['lifetime longer than allowed', async () => variant({ claims: { iat: Math.floor(Date.now() / 1000) - 3600, exp: Math.floor(Date.now() / 1000) + 3600 } })],
-    ['issued in the future', async () => variant({ claims: { iat: Math.floor(Date.now() / 1000) + 600 } })],
-    ['unknown role', async () => variant({ claims: { role: 'root' } })],
-    ['no session id', async () => variant({ claims: { sid: undefined } })],
-    ['payload tampered to admin', async () => {
-      const [header, , signature] = ada.token.split('.');
-      const payload = base64url.encode(JSON.stringify({ ...decodeJwt(ada.token), role: 'admin' }));
-      return `${header}.${payload}.${signature}`;
-    }],
-    ['signature flipped', async () => `${ada.token.slice(0, -4)}${ada.token.slice(-4) === 'AAAA' ? 'BBBB' : 'AAAA'}`],
-    ['signed by a stranger with a copied kid', async () => variant({ key: generateKeyPairSync('ed25519').privateKey })],
-    ['unknown kid', async () => variant({ header: { kid: 'not-a-key-id' } })],
-  ])('refuses a token with %s on both services', async (_name, make) => {
-    const token = await make();
-    const [user, blog] = await statuses(token);
-    expect([user, blog]).toEqual([401, 401]);
   });
 
   it('rotates the signing key without restarting the blog service', async () => {
