@@ -1,19 +1,14 @@
-/**
- * Which service answers which public path: the one routing table of the platform. The local
- * gateway routes by it, and a chart test proves the Ingress and HTTPRoute say the same.
- * Order matters: the first matching prefix wins (`/users/blogs` before `/users`).
- */
-export const publicRoutes = [
-  { prefix: '/users/blogs', service: 'blog' },
-  { prefix: '/users', service: 'user' },
-  { prefix: '/auth', service: 'user' },
-  { prefix: '/.well-known/jwks.json', service: 'user' },
-  { prefix: '/blogs', service: 'blog' },
-  { prefix: '/audit/users', service: 'user' },
-  { prefix: '/audit/blogs', service: 'blog' },
-] as const;
+import { readFileSync } from 'node:fs';
 
-export type ServiceName = (typeof publicRoutes)[number]['service'];
+/**
+ * Which service answers which public path: the one routing table of the platform, kept in the
+ * chart (charts/blog-platform/files/routes.json), which renders it into the Ingress and the
+ * HTTPRoute; the local gateway routes by the same file. The first matching prefix wins.
+ */
+export type ServiceName = 'user' | 'blog';
+
+const file = new URL('../../../charts/blog-platform/files/routes.json', import.meta.url);
+export const publicRoutes: readonly { prefix: string; service: ServiceName }[] = JSON.parse(readFileSync(file, 'utf8')).routes;
 
 export function serviceForPath(path: string): ServiceName | undefined {
   const pathname = path.split('?')[0]!;

@@ -34,6 +34,7 @@ const postgres = await startPostgres({
   persistent: true,
 });
 const databaseUrls = {} as Record<ServiceName, string>;
+const databasePasswordFiles = {} as Record<ServiceName, string>;
 for (const service of ['user', 'blog'] as const) {
   const migratorPassword = await keptSecret(paths, `${service}-migrator-password`);
   const appPassword = await keptSecret(paths, `${service}-app-password`);
@@ -41,7 +42,9 @@ for (const service of ['user', 'blog'] as const) {
   await createServiceDatabase(postgres, service, service);
   const result = await migrate(roleUrl(postgres, `${service}_migrator`, migratorPassword, service), join(repoRoot, `services/${service}/prisma/migrations`));
   if (result.applied.length > 0) log(`${service} database: applied ${result.applied.join(', ')}`);
-  databaseUrls[service] = roleUrl(postgres, `${service}_app`, appPassword, service);
+  // As in the cluster: the URL names the role, the password comes from a file.
+  databaseUrls[service] = `postgresql://${service}_app@127.0.0.1:${postgres.port}/${service}`;
+  databasePasswordFiles[service] = join(paths.secrets, `${service}-app-password`);
 }
 
 // The local CA stands in for Vault's PKI; each service and the gateway get short-lived certificates.
@@ -91,6 +94,7 @@ for (const service of ['user', 'blog'] as const) {
       PORT: String(publicPort),
       INTERNAL_PORT: String(internalPort),
       DATABASE_URL: databaseUrls[service],
+      DATABASE_PASSWORD_FILE: databasePasswordFiles[service],
       TLS_CERT_FILE: tls[service].certFile,
       TLS_KEY_FILE: tls[service].keyFile,
       TLS_CA_FILE: tls[service].caFile,

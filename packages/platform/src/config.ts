@@ -1,4 +1,4 @@
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 
 /** Thrown when the environment does not describe a valid configuration; the message names the variable. */
 export class ConfigError extends Error {
@@ -110,6 +110,8 @@ export const commonConfigSpec = {
   INTERNAL_PORT: env.int({ default: 9443, min: 0, max: 65535 }),
   LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, { default: 'info' }),
   DATABASE_URL: env.url({ protocols: ['postgres:', 'postgresql:'] }),
+  /** When set, the password of DATABASE_URL is read from this file (a mounted Secret), not the URL. */
+  DATABASE_PASSWORD_FILE: env.file({ optional: true }),
   DATABASE_POOL_MAX: env.int({ default: 10, min: 1, max: 100 }),
   TLS_CERT_FILE: env.file(),
   TLS_KEY_FILE: env.file(),
@@ -123,3 +125,11 @@ export const commonConfigSpec = {
   /** Browser origins allowed to call the API; none by default, so browsers refuse cross-origin calls. */
   CORS_ALLOWED_ORIGINS: env.list({ default: [], item: /^https:\/\/[A-Za-z0-9.-]+(:\d+)?$/ }),
 };
+
+/** The URL with the password from `passwordFile` (trailing newline dropped), or the URL as it is. */
+export function withPasswordFile(url: string, passwordFile: string | undefined): string {
+  if (!passwordFile) return url;
+  const parsed = new URL(url);
+  parsed.password = readFileSync(passwordFile, 'utf8').replace(/\r?\n$/, '');
+  return parsed.toString();
+}

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
+import { withPasswordFile } from './config.ts';
 
 export interface MigrationResult {
   applied: string[];
@@ -69,9 +70,13 @@ export async function migrate(databaseUrl: string, migrationsDir: string): Promi
   return result;
 }
 
-/** `node migrate.js <migrations dir>` with DATABASE_URL naming the migration role. */
+/**
+ * `node migrate.js`: MIGRATION_DATABASE_URL (or DATABASE_URL) names the migration role; its
+ * password may come from MIGRATION_DATABASE_PASSWORD_FILE (a mounted Secret) instead.
+ */
 export async function migrateCli(migrationsDir: string): Promise<void> {
-  const url = process.env.MIGRATION_DATABASE_URL ?? process.env.DATABASE_URL;
+  const base = process.env.MIGRATION_DATABASE_URL ?? process.env.DATABASE_URL;
+  const url = base && withPasswordFile(base, process.env.MIGRATION_DATABASE_PASSWORD_FILE);
   if (!url) {
     console.error('MIGRATION_DATABASE_URL (or DATABASE_URL) is required');
     process.exit(2);

@@ -9,6 +9,7 @@ import {
   PeerClient,
   RevocationList,
   type ServiceHandle,
+  withPasswordFile,
 } from '@blog/platform';
 import type { DestinationStream } from 'pino';
 import type { BlogConfig } from './config.ts';
@@ -32,7 +33,7 @@ export interface BuildOptions {
 export async function buildApp(config: BlogConfig, options: BuildOptions = {}): Promise<BlogService> {
   const base = openServiceBase('blog-service', config, options.logDestination);
   const { logger, tls } = base;
-  const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_MAX);
+  const db = createDb(withPasswordFile(config.DATABASE_URL, config.DATABASE_PASSWORD_FILE), config.DATABASE_POOL_MAX);
   const userService = new PeerClient({ baseUrl: config.USER_SERVICE_URL, tls });
   const users = new UserDirectory(userService);
   const revocations = new RevocationList({

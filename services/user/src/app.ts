@@ -9,6 +9,7 @@ import {
   PeerClient,
   RevocationList,
   type ServiceHandle,
+  withPasswordFile,
 } from '@blog/platform';
 import type { DestinationStream } from 'pino';
 import { createLocalJWKSet } from 'jose';
@@ -39,7 +40,7 @@ export interface BuildOptions {
 export async function buildApp(config: UserConfig, options: BuildOptions = {}): Promise<UserService> {
   const base = openServiceBase('user-service', config, options.logDestination);
   const { logger, tls } = base;
-  const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_MAX);
+  const db = createDb(withPasswordFile(config.DATABASE_URL, config.DATABASE_PASSWORD_FILE), config.DATABASE_POOL_MAX);
   const passwords = new PasswordHasher(config.BCRYPT_COST, config.PASSWORD_WORKERS);
   const keys = await loadSigningKeys({
     signingKeyFile: config.JWT_SIGNING_KEY_FILE,

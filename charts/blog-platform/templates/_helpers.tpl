@@ -1,0 +1,141 @@
+{{/* Names, labels and shared pieces of the blog-platform chart. */}}
+
+{{- define "blog-platform.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "blog-platform.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else if contains (include "blog-platform.name" .) .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name (include "blog-platform.name" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Labels on every object, but for the selector labels. */}}
+{{- define "blog-platform.baseLabels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+app.kubernetes.io/part-of: blog-platform
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+{{- end -}}
+
+{{/* Labels of an object that belongs to the release as a whole. */}}
+{{- define "blog-platform.labels" -}}
+{{ include "blog-platform.baseLabels" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{/* Labels of an object of one component: (dict "ctx" $ "component" "user"). */}}
+{{- define "blog-platform.componentLabels" -}}
+{{ include "blog-platform.baseLabels" .ctx }}
+{{ include "blog-platform.selector" . }}
+{{- end -}}
+
+{{/* Selector labels of one component: (dict "ctx" $ "component" "user"). */}}
+{{- define "blog-platform.selector" -}}
+app.kubernetes.io/name: {{ include "blog-platform.name" .ctx }}
+app.kubernetes.io/instance: {{ .ctx.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{- define "blog-platform.componentName" -}}
+{{- printf "%s-%s" (include "blog-platform.fullname" .ctx) .component | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* The image of a service, pinned by digest when one is given. */}}
+{{- define "blog-platform.image" -}}
+{{- $digest := ternary .ctx.Values.images.userDigest .ctx.Values.images.blogDigest (eq .component "user") -}}
+{{- if $digest -}}
+{{ printf "%s/%s-service@%s" .ctx.Values.images.repository .component $digest }}
+{{- else -}}
+{{ printf "%s/%s-service:%s" .ctx.Values.images.repository .component .ctx.Values.images.tag }}
+{{- end -}}
+{{- end -}}
+
+{{/* The restricted Pod Security Standard, plus a read-only root filesystem. */}}
+{{- define "blog-platform.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: 65532
+runAsGroup: 65532
+fsGroup: 65532
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+
+{{- define "blog-platform.containerSecurityContext" -}}
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+runAsNonRoot: true
+runAsUser: 65532
+runAsGroup: 65532
+privileged: false
+capabilities:
+  drop: ["ALL"]
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+
+{{/* Names of the secrets and clusters, in one place. */}}
+{{- define "blog-platform.jwtSecret" -}}
+{{- .Values.secrets.jwtExistingSecret | default (printf "%s-jwt" (include "blog-platform.fullname" .)) -}}
+{{- end -}}
+{{- define "blog-platform.fieldKeysSecret" -}}
+{{- .Values.secrets.fieldKeysExistingSecret | default (printf "%s-field-keys" (include "blog-platform.fullname" .)) -}}
+{{- end -}}
+{{- define "blog-platform.adminSecret" -}}
+{{- .Values.user.admin.existingSecret | default (printf "%s-admin" (include "blog-platform.fullname" .)) -}}
+{{- end -}}
+{{- define "blog-platform.dbCluster" -}}
+{{- printf "%s-%s-db" (include "blog-platform.fullname" .ctx) .component | trunc 50 | trimSuffix "-" -}}
+{{- end -}}
+{{- define "blog-platform.issuer" -}}
+{{- printf "%s-issuer" (include "blog-platform.fullname" .) -}}
+{{- end -}}
+
+{{/* The secret with a database role's username and password: (dict "ctx" $ "component" "user" "role" "app"). */}}
+{{- define "blog-platform.dbRoleSecret" -}}
+{{- if eq .ctx.Values.database.mode "external" -}}
+{{- $db := index .ctx.Values.database.external .component -}}
+{{- ternary $db.appSecret $db.migratorSecret (eq .role "app") -}}
+{{- else -}}
+{{- printf "%s-%s" (include "blog-platform.dbCluster" .) .role -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Host, port and database name of a service's database. */}}
+{{- define "blog-platform.dbHost" -}}
+{{- if eq .ctx.Values.database.mode "external" -}}
+{{- (index .ctx.Values.database.external .component).host -}}
+{{- else -}}
+{{- printf "%s-rw" (include "blog-platform.dbCluster" .) -}}
+{{- end -}}
+{{- end -}}
+{{- define "blog-platform.dbPort" -}}
+{{- if eq .ctx.Values.database.mode "external" -}}{{ (index .ctx.Values.database.external .component).port }}{{- else -}}5432{{- end -}}
+{{- end -}}
+{{- define "blog-platform.dbName" -}}
+{{- if eq .ctx.Values.database.mode "external" -}}{{ (index .ctx.Values.database.external .component).database }}{{- else -}}{{ printf "%sdb" .component }}{{- end -}}
+{{- end -}}
+{{- define "blog-platform.dbSslMode" -}}
+{{- if eq .ctx.Values.database.mode "external" -}}{{ .ctx.Values.database.sslMode }}{{- else -}}verify-full{{- end -}}
+{{- end -}}
+
+{{/*
+The database URL of a role, without its password: the password is a file from the role's
+Secret (DATABASE_PASSWORD_FILE), never an environment value. (dict "ctx" $ "component" "user" "role" "app")
+*/}}
+{{- define "blog-platform.databaseUrl" -}}
+{{- printf "postgresql://%s_%s@%s:%s/%s?sslmode=%s&sslrootcert=/etc/blog-platform/db-ca/ca.crt" .component (ternary "app" "migrator" (eq .role "app")) (include "blog-platform.dbHost" .) (include "blog-platform.dbPort" .) (include "blog-platform.dbName" .) (include "blog-platform.dbSslMode" .) -}}
+{{- end -}}
+
+{{/* The Secret holding the CA that signed the database server's certificate (key ca.crt). */}}
+{{- define "blog-platform.dbCaSecret" -}}
+{{- if eq .ctx.Values.database.mode "external" -}}
+{{- .ctx.Values.database.external.caSecret -}}
+{{- else -}}
+{{- printf "%s-server-tls" (include "blog-platform.dbCluster" .) -}}
+{{- end -}}
+{{- end -}}

@@ -1,0 +1,5 @@
+export * from './model.ts';
+export * from './network.ts';
+export * from './pods.ts';
+export * from './rules/network.ts';
+export * from './rules/workload.ts';

@@ -1,0 +1,51 @@
+// The chart lints strictly and renders for every ci/*-values.yaml under Helm 3 and Helm 4, and its output passes yamllint.
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { chartDir, ciValuesFiles, helm, helmVersions, render, renderText, valuesName } from './support.ts';
+
+const cases = helmVersions.flatMap((major) => ciValuesFiles.map((file) => ({ major, file, name: valuesName(file) })));
+
+describe('helm lint and template', () => {
+  it('has variant values files', () => {
+    expect(ciValuesFiles.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it.each(cases)('Helm $major: lint --strict with $name', ({ major, file }) => {
+    expect(helm(major, ['lint', '--strict', chartDir, '-f', file])).toMatch(/1 chart\(s\) linted, 0 chart\(s\) failed/);
+  });
+
+  it.each(cases)('Helm $major: renders $name', ({ major, file }) => {
+    const objects = render(file, major);
+    expect(objects.length).toBeGreaterThan(20);
+    for (const object of objects) {
+      expect(object.apiVersion, JSON.stringify(object.metadata)).toBeTruthy();
+      expect(object.metadata.name.length).toBeLessThanOrEqual(63);
+    }
+  });
+
+  it('refuses values the schema does not allow, naming them', () => {
+    const bad = [
+      ['user.bcryptCost=4', /bcryptCost/],
+      ['user.accessTokenTtlSeconds=3600', /accessTokenTtlSeconds/],
+      ['certificates.issuer=letsencrypt', /issuer/],
+      ['unknownKey=1', /unknownKey|additional/i],
+      ['ingress.enabled=true,gatewayApi.enabled=true', /not/],
+    ] as const;
+    for (const [set, message] of bad) {
+      expect(() => helm(4, ['template', 'x', chartDir, '--set', set])).toThrow(message);
+    }
+  });
+
+  it('passes yamllint', () => {
+    const probe = spawnSync('yamllint', ['--version']);
+    if (probe.error && !process.env.CI) {
+      console.warn('yamllint is not installed here; CI installs it (apt-get install yamllint)');
+      return;
+    }
+    for (const file of ciValuesFiles) {
+      const result = spawnSync('yamllint', ['-d', '{extends: relaxed, rules: {line-length: disable, empty-lines: disable}}', '-'], { input: renderText(file), encoding: 'utf8' });
+      expect(result.stdout + result.stderr, valuesName(file)).toBe('');
+      expect(result.status).toBe(0);
+    }
+  });
+});
