@@ -1,7 +1,7 @@
 # The front door. `make up` runs the whole platform locally over HTTPS; `make test` runs every test.
 SEED ?= none
 
-.PHONY: up down clean test lint help
+.PHONY: up down clean test help cluster deploy dev undeploy
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -17,3 +17,18 @@ clean: down ## Stop the local platform and wipe its state (.local/)
 
 test: ## Run every test suite (what CI runs)
 	npm test
+
+cluster: ## Create a kind cluster and install the prerequisites (ingress-nginx, cert-manager, Vault, CloudNativePG, metrics-server, Prometheus, Jaeger)
+	kind create cluster --config k8s/kind-config.yaml
+	k8s/install-prerequisites.sh
+
+deploy: ## Build the images and install the chart into the cluster (skaffold run)
+	kubectl apply -f k8s/namespace.yaml
+	skaffold run -p kind
+
+dev: ## Rebuild and redeploy on every change (skaffold dev)
+	kubectl apply -f k8s/namespace.yaml
+	skaffold dev -p kind
+
+undeploy: ## Remove the release (the generated secrets marked keep stay)
+	skaffold delete -p kind
