@@ -62,6 +62,9 @@ spec:
             - { name: SHUTDOWN_GRACE_MS, value: "5000" }
             {{- if eq $c "user" }}
             - { name: JWT_SIGNING_KEY_FILE, value: /etc/blog-platform/jwt/signing.key }
+            {{- if $.Values.secrets.jwtPreviousKey }}
+            - { name: JWT_PREVIOUS_PUBLIC_KEY_FILES, value: /etc/blog-platform/jwt/previous.pub }
+            {{- end }}
             - { name: FIELD_ENCRYPTION_KEYS_FILE, value: /etc/blog-platform/field-keys/keys.json }
             - { name: ADMIN_HANDLE, value: {{ $.Values.user.admin.handle | quote }} }
             - { name: ADMIN_PASSWORD_FILE, value: /etc/blog-platform/admin/password }
