@@ -37,6 +37,8 @@ export interface TestPlatform {
   clientTls(commonName: string): Promise<TlsMaterial>;
   signUp(handle: string, name?: string, password?: string): Promise<{ handle: string; password: string; token: string }>;
   signIn(handle: string, password: string): Promise<string>;
+  /** What each service answers a token with: [PUT /users/<handle> on the user service, POST /blogs on the blog service]. */
+  tokenStatuses(token: string, handle: string): Promise<[number, number]>;
   close(): Promise<void>;
 }
 
@@ -161,6 +163,11 @@ export async function startPlatform(options: { envOverrides?: { user?: NodeJS.Pr
       return { handle, password, token: await signIn(handle, password) };
     },
     signIn,
+    async tokenStatuses(token, handle) {
+      const user = await api.put(`/users/${handle}`, { name: 'Changed' }, { token });
+      const blog = await api.post('/blogs', { title: 'T', content: 'C' }, { token });
+      return [user.status, blog.status];
+    },
     expectErrorLogs: false,
     async close() {
       const errors = logs.filter((line) => line.level === 'error' || line.level === 'fatal');

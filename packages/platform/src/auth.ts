@@ -1,7 +1,9 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
+import type { JWTVerifyGetKey } from 'jose';
 import { unauthorized } from './errors.ts';
 import type { Principal } from './rbac.ts';
-import type { TokenVerifier } from './jwt.ts';
+import { createTokenVerifier, type TokenVerifier } from './jwt.ts';
+import { RevocationList, type RevocationSnapshot } from './revocation.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -31,4 +33,26 @@ export function authenticateOptionally(verify: TokenVerifier) {
 export function principalOf(request: FastifyRequest): Principal {
   if (!request.principal) throw unauthorized();
   return request.principal;
+}
+
+export interface AccessControlOptions {
+  issuer: string;
+  audience: string;
+  /** The user service's own key set, or the JWKS fetched from it. */
+  keys: JWTVerifyGetKey;
+  fetchRevocations: () => Promise<RevocationSnapshot>;
+  revocationPollMs: number;
+  log: FastifyBaseLogger;
+}
+
+/** Token verification as both services do it: signature and claims, then the local revocation list. */
+export function createAccessControl(options: AccessControlOptions) {
+  const revocations = new RevocationList({
+    fetch: options.fetchRevocations,
+    intervalMs: options.revocationPollMs,
+    maxStalenessMs: 5000,
+    onError: (error) => options.log.warn({ err: error }, 'revocation list refresh failed'),
+  });
+  const verifyToken = createTokenVerifier({ issuer: options.issuer, audience: options.audience, keys: options.keys, revocations });
+  return { revocations, verifyToken, authenticate: authenticate(verifyToken), identify: authenticateOptionally(verifyToken) };
 }

@@ -1,13 +1,11 @@
 import {
   AuditLog,
-  authenticate,
+  createAccessControl,
   registerAuditRoute,
   createRemoteKeySet,
   createServicePorts,
-  createTokenVerifier,
   openServiceBase,
   PeerClient,
-  RevocationList,
   type ServiceHandle,
   withPasswordFile,
 } from '@blog/platform';
@@ -36,19 +34,15 @@ export async function buildApp(config: BlogConfig, options: BuildOptions = {}): 
   const db = createDb(withPasswordFile(config.DATABASE_URL, config.DATABASE_PASSWORD_FILE), config.DATABASE_POOL_MAX);
   const userService = new PeerClient({ baseUrl: config.USER_SERVICE_URL, tls });
   const users = new UserDirectory(userService);
-  const revocations = new RevocationList({
-    fetch: () => users.revocations(),
-    intervalMs: config.REVOCATION_POLL_MS,
-    maxStalenessMs: 5000,
-    onError: (error) => logger.warn({ err: error }, 'revocation list refresh failed'),
-  });
-  const verifyToken = createTokenVerifier({
+  const { revocations, authenticate } = createAccessControl({
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
     keys: createRemoteKeySet(() => users.jwks()),
-    revocations,
+    fetchRevocations: () => users.revocations(),
+    revocationPollMs: config.REVOCATION_POLL_MS,
+    log: logger,
   });
-  const context: BlogContext = { config, db, users, audit: new AuditLog(db, logger), authenticate: authenticate(verifyToken) };
+  const context: BlogContext = { config, db, users, audit: new AuditLog(db, logger), authenticate };
   await revocations.start();
 
   const ports = await createServicePorts({

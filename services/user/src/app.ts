@@ -1,13 +1,10 @@
 import {
   AuditLog,
-  authenticate,
-  authenticateOptionally,
+  createAccessControl,
   createServicePorts,
   registerAuditRoute,
-  createTokenVerifier,
   openServiceBase,
   PeerClient,
-  RevocationList,
   type ServiceHandle,
   withPasswordFile,
 } from '@blog/platform';
@@ -49,13 +46,15 @@ export async function buildApp(config: UserConfig, options: BuildOptions = {}): 
     audience: config.JWT_AUDIENCE,
     ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
   });
-  const revocations = new RevocationList({
-    fetch: async () => ({ revoked_sessions: await recentlyRevokedSessionIds(db, revocationWindowSeconds) }),
-    intervalMs: 1000,
-    maxStalenessMs: 5000,
-    onError: (error) => logger.warn({ err: error }, 'revocation list refresh failed'),
+  const { revocations, verifyToken, authenticate, identify } = createAccessControl({
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+    keys: createLocalJWKSet(keys.jwks),
+    // The user service reads its own database; the blog service asks it over mutual TLS.
+    fetchRevocations: async () => ({ revoked_sessions: await recentlyRevokedSessionIds(db, revocationWindowSeconds) }),
+    revocationPollMs: 1000,
+    log: logger,
   });
-  const verifyToken = createTokenVerifier({ issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, keys: createLocalJWKSet(keys.jwks), revocations });
   const blogService = new PeerClient({ baseUrl: config.BLOG_SERVICE_URL, tls });
   const deletionRelay = new DeletionRelay(db, blogService, config.DELETION_RELAY_INTERVAL_MS, logger);
   const context: UserContext = {
@@ -70,8 +69,8 @@ export async function buildApp(config: UserConfig, options: BuildOptions = {}): 
     throttle: new SignInThrottle(db),
     cipher: FieldCipher.fromFile(config.FIELD_ENCRYPTION_KEYS_FILE),
     audit: new AuditLog(db, logger),
-    authenticate: authenticate(verifyToken),
-    identify: authenticateOptionally(verifyToken),
+    authenticate,
+    identify,
   };
 
   await ensureAdmin(db, passwords, { handle: config.ADMIN_HANDLE, passwordFile: config.ADMIN_PASSWORD_FILE || undefined, passwordHash: config.ADMIN_PASSWORD_HASH });

@@ -19,12 +19,7 @@ beforeAll(async () => {
 });
 afterAll(() => platform?.close());
 
-/** Both services must refuse the token: the user service on PUT /users, the blog service on POST /blogs. */
-async function statuses(token: string): Promise<[number, number]> {
-  const user = await platform.api.put('/users/@ada', { name: 'Changed' }, { token });
-  const blog = await platform.api.post('/blogs', { title: 'T', content: 'C' }, { token });
-  return [user.status, blog.status];
-}
+const statuses = (token: string) => platform.tokenStatuses(token, '@ada');
 
 function claimsOf(token: string) {
   return { header: decodeProtectedHeader(token), payload: decodeJwt(token) };
