@@ -21,7 +21,7 @@ export interface TestPlatform {
   admin: { handle: string; password: string };
   user: UserService;
   blog: BlogService | undefined;
-  urls: { userPublic: string; userInternal: string; blogPublic: string; blogInternal: string };
+  urls: { userPublic: string; userInternal: string; blogPublic: string; blogInternal: string; userMetrics: string; blogMetrics: string };
   /** Superuser connections to the two databases, for looking at what the services stored. */
   userDb: pg.Pool;
   blogDb: pg.Pool;
@@ -64,12 +64,14 @@ export async function startPlatform(options: { envOverrides?: { user?: NodeJS.Pr
   const databases = { user: `user_${id}`, blog: `blog_${id}` };
   await createServiceDatabase(server, 'user', databases.user, 'user_template');
   await createServiceDatabase(server, 'blog', databases.blog, 'blog_template');
-  const [userPort, userInternalPort, blogPort, blogInternalPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const [userPort, userInternalPort, userMetricsPort, blogPort, blogInternalPort, blogMetricsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
   const urls = {
     userPublic: `https://127.0.0.1:${userPort}`,
     userInternal: `https://127.0.0.1:${userInternalPort}`,
     blogPublic: `https://127.0.0.1:${blogPort}`,
     blogInternal: `https://127.0.0.1:${blogInternalPort}`,
+    userMetrics: `http://127.0.0.1:${userMetricsPort}/metrics`,
+    blogMetrics: `http://127.0.0.1:${blogMetricsPort}/metrics`,
   };
   const common = { HOST: '127.0.0.1', LOG_LEVEL: 'info', DATABASE_POOL_MAX: '4', SHUTDOWN_GRACE_MS: '0', TLS_CA_FILE: userTls.caFile };
   const env = {
@@ -111,11 +113,11 @@ export async function startPlatform(options: { envOverrides?: { user?: NodeJS.Pr
   });
 
   let user = await buildUserApp(loadUserConfig(env.user), { logDestination });
-  await listen(user, '127.0.0.1', userPort, userInternalPort);
+  await listen(user, '127.0.0.1', { public: userPort, internal: userInternalPort, metrics: userMetricsPort });
   let blog: BlogService | undefined;
   const startBlog = async () => {
     blog = await buildBlogApp(loadBlogConfig(env.blog), { logDestination });
-    await listen(blog, '127.0.0.1', blogPort, blogInternalPort);
+    await listen(blog, '127.0.0.1', { public: blogPort, internal: blogInternalPort, metrics: blogMetricsPort });
     platform.blog = blog;
   };
   const api = new ApiClient(routeByService({ user: urls.userPublic, blog: urls.blogPublic }), ca.trustPem);
@@ -145,7 +147,7 @@ export async function startPlatform(options: { envOverrides?: { user?: NodeJS.Pr
       await shutdown(user, 0);
       Object.assign(env.user, envOverrides);
       user = await buildUserApp(loadUserConfig(env.user), { logDestination });
-      await listen(user, '127.0.0.1', userPort, userInternalPort);
+      await listen(user, '127.0.0.1', { public: userPort, internal: userInternalPort, metrics: userMetricsPort });
       platform.user = user;
     },
     async stopBlog() {

@@ -8,6 +8,7 @@ export interface ReplicaSpec {
   service: ServiceName;
   publicPort: number;
   internalPort: number;
+  metricsPort: number;
   env: NodeJS.ProcessEnv;
 }
 
@@ -47,7 +48,7 @@ export class Supervisor {
   }
 
   list(): Replica[] {
-    return this.replicas.map(({ name, service, publicPort, internalPort, env, pid, healthy, restarts }) => ({ name, service, publicPort, internalPort, env, pid, healthy, restarts }));
+    return this.replicas.map(({ name, service, publicPort, internalPort, metricsPort, env, pid, healthy, restarts }) => ({ name, service, publicPort, internalPort, metricsPort, env, pid, healthy, restarts }));
   }
 
   healthy(service: ServiceName): Replica[] {

@@ -88,11 +88,13 @@ for (const service of ['user', 'blog'] as const) {
   for (let i = 1; i <= config.REPLICAS; i++) {
     const publicPort = await freePort();
     const internalPort = await freePort();
+    const metricsPort = await freePort();
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       ...common,
       PORT: String(publicPort),
       INTERNAL_PORT: String(internalPort),
+      METRICS_PORT: String(metricsPort),
       DATABASE_URL: databaseUrls[service],
       DATABASE_PASSWORD_FILE: databasePasswordFiles[service],
       TLS_CERT_FILE: tls[service].certFile,
@@ -110,7 +112,7 @@ for (const service of ['user', 'blog'] as const) {
           }
         : { INTERNAL_ALLOWED_PEERS: 'user', TRUSTED_PROXIES: '127.0.0.1', USER_SERVICE_URL: `https://127.0.0.1:${internalBalancers.user.port}` }),
     };
-    supervisor.add({ name: `${service}-${i}`, service, publicPort, internalPort, env });
+    supervisor.add({ name: `${service}-${i}`, service, publicPort, internalPort, metricsPort, env });
   }
   await supervisor.waitUntilReady(service, config.REPLICAS);
 }

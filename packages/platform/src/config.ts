@@ -71,6 +71,15 @@ export const env = {
       return path;
     };
   },
+  /** A number from 0 to 1. */
+  ratio(opts: { default: number }): Parser<number> {
+    return (raw, name) => {
+      if (raw === undefined || raw === '') return opts.default;
+      const value = Number(raw.trim());
+      if (!/^\s*(0|1|0?\.\d+|1\.0+)\s*$/.test(raw) || Number.isNaN(value)) fail(name, `must be a number from 0 to 1, got "${raw}"`);
+      return value;
+    };
+  },
   list(opts: { default?: string[]; item?: RegExp } = {}): Parser<string[]> {
     return (raw, name) => {
       if (raw === undefined || raw.trim() === '') {
@@ -108,6 +117,12 @@ export const commonConfigSpec = {
   HOST: env.string({ default: '0.0.0.0' }),
   PORT: env.int({ default: 8443, min: 0, max: 65535 }),
   INTERNAL_PORT: env.int({ default: 9443, min: 0, max: 65535 }),
+  /** Plain-HTTP /metrics for Prometheus; never routed by the ingress or the gateway. */
+  METRICS_PORT: env.int({ default: 9464, min: 0, max: 65535 }),
+  /** OTLP/HTTP base URL of the trace collector; unset: no tracing. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: env.optionalString(),
+  /** Fraction of new traces recorded (a sampled caller's trace is always continued). */
+  OTEL_TRACES_SAMPLER_ARG: env.ratio({ default: 1 }),
   LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, { default: 'info' }),
   DATABASE_URL: env.url({ protocols: ['postgres:', 'postgresql:'] }),
   /** When set, the password of DATABASE_URL is read from this file (a mounted Secret), not the URL. */

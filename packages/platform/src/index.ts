@@ -18,3 +18,5 @@ export * from './database.ts';
 export * from './service.ts';
 export * from './audit.ts';
 export * from './audit-route.ts';
+export * from './metrics.ts';
+export * from './tracing.ts';

@@ -1,4 +1,6 @@
+import type { Server } from 'node:http';
 import type { FastifyBaseLogger } from 'fastify';
+import { startTracing } from './tracing.ts';
 import type { Readiness } from './health.ts';
 import type { App } from './server.ts';
 
@@ -6,15 +8,19 @@ export interface ServiceHandle {
   readiness: Readiness;
   publicApp: App;
   internalApp: App;
+  metricsServer: Server;
   /** Releases what the apps do not own: pools, pollers, watchers. */
   closeResources(): Promise<void>;
 }
 
-/** Listens on both ports and returns their addresses. */
-export async function listen(service: ServiceHandle, host: string, publicPort: number, internalPort: number) {
-  const publicUrl = await service.publicApp.listen({ host, port: publicPort });
-  const internalUrl = await service.internalApp.listen({ host, port: internalPort });
-  return { publicUrl, internalUrl };
+/** Listens on the public, internal and metrics ports. */
+export async function listen(service: ServiceHandle, host: string, ports: { public: number; internal: number; metrics: number }) {
+  await service.publicApp.listen({ host, port: ports.public });
+  await service.internalApp.listen({ host, port: ports.internal });
+  await new Promise<void>((resolve, reject) => {
+    service.metricsServer.once('error', reject);
+    service.metricsServer.listen(ports.metrics, host, resolve);
+  });
 }
 
 /**
@@ -24,17 +30,18 @@ export async function listen(service: ServiceHandle, host: string, publicPort: n
 export async function shutdown(service: ServiceHandle, drainDelayMs: number): Promise<void> {
   service.readiness.draining = true;
   if (drainDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, drainDelayMs));
-  await Promise.all([service.publicApp.close(), service.internalApp.close()]);
+  await Promise.all([service.publicApp.close(), service.internalApp.close(), new Promise((resolve) => service.metricsServer.close(resolve))]);
   await service.closeResources();
 }
 
-export function stopOnSignals(service: ServiceHandle, drainDelayMs: number, log: FastifyBaseLogger): void {
+export function stopOnSignals(service: ServiceHandle, drainDelayMs: number, log: FastifyBaseLogger, flush?: () => Promise<void>): void {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
     shutdown(service, drainDelayMs)
+      .then(() => flush?.())
       .then(() => process.exit(0))
       .catch((error) => {
         log.error({ err: error }, 'shutdown failed');
@@ -46,10 +53,9 @@ export function stopOnSignals(service: ServiceHandle, drainDelayMs: number, log:
 }
 
 /** The entry point of a service process: validated config (exit 2 naming the bad variable), listen, stop on signals. */
-export async function runService<C extends { HOST: string; PORT: number; INTERNAL_PORT: number; SHUTDOWN_GRACE_MS: number }>(
-  loadConfig: () => C,
-  build: (config: C) => Promise<ServiceHandle>,
-): Promise<void> {
+export async function runService<
+  C extends { HOST: string; PORT: number; INTERNAL_PORT: number; METRICS_PORT: number; SHUTDOWN_GRACE_MS: number; OTEL_EXPORTER_OTLP_ENDPOINT: string | undefined; OTEL_TRACES_SAMPLER_ARG: number },
+>(serviceName: string, loadConfig: () => C, build: (config: C) => Promise<ServiceHandle>): Promise<void> {
   let config: C;
   try {
     config = loadConfig();
@@ -57,7 +63,9 @@ export async function runService<C extends { HOST: string; PORT: number; INTERNA
     console.error((error as Error).message);
     process.exit(2);
   }
+  // Before anything else, so that every span of the process goes to the collector.
+  const stopTracing = startTracing({ serviceName, endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, sampleRatio: config.OTEL_TRACES_SAMPLER_ARG });
   const service = await build(config);
-  await listen(service, config.HOST, config.PORT, config.INTERNAL_PORT);
-  stopOnSignals(service, config.SHUTDOWN_GRACE_MS, service.publicApp.log);
+  await listen(service, config.HOST, { public: config.PORT, internal: config.INTERNAL_PORT, metrics: config.METRICS_PORT });
+  stopOnSignals(service, config.SHUTDOWN_GRACE_MS, service.publicApp.log, stopTracing);
 }

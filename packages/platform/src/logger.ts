@@ -1,3 +1,4 @@
+import { traceIds } from './tracing.ts';
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 
 /** Anything that may carry a secret is censored wherever it appears in a log line. */
@@ -17,6 +18,8 @@ export function createLogger(service: string, level: string, destination?: Desti
   const options: LoggerOptions = {
     level,
     base: { service },
+    // Every line written while a request is traced names its trace, so a trace leads to its logs.
+    mixin: () => traceIds(),
     redact: { paths: redactedPaths, censor: '[redacted]' },
     timestamp: () => `,"time":"${new Date().toISOString()}"`,
     formatters: { level: (label: string) => ({ level: label }) },

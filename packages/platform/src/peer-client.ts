@@ -1,5 +1,6 @@
 import { Agent, request } from 'undici';
 import type { TlsMaterial } from './tls.ts';
+import { withClientSpan } from './tracing.ts';
 
 export class PeerError extends Error {
   override name = 'PeerError';
@@ -54,7 +55,18 @@ export class PeerClient {
     void old.close();
   }
 
-  async call<T>(method: string, path: string, options: { body?: unknown; headers?: Record<string, string> } = {}): Promise<PeerResponse<T>> {
+  /** One call in a client span named `name` (the route pattern, not the URL with its values). */
+  async call<T>(method: string, path: string, options: { body?: unknown; headers?: Record<string, string>; name?: string } = {}): Promise<PeerResponse<T>> {
+    const headers: Record<string, string> = { ...options.headers };
+    return withClientSpan(`${method} ${options.name ?? path.split('?')[0]}`, headers, async (span) => {
+      const response = await this.attempt<T>(method, path, options.body, headers);
+      span.setAttribute('http.response.status_code', response.status);
+      return response;
+    });
+  }
+
+  private async attempt<T>(method: string, path: string, requestBody: unknown, extraHeaders: Record<string, string>): Promise<PeerResponse<T>> {
+    const options = { body: requestBody, headers: extraHeaders };
     const attempts = idempotent.has(method) ? this.retries + 1 : 1;
     let lastError: unknown;
     for (let attempt = 0; attempt < attempts; attempt++) {

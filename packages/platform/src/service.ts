@@ -1,5 +1,8 @@
 import type { DestinationStream } from 'pino';
+import type { Server } from 'node:http';
 import type { AuditLog } from './audit.ts';
+import type { ServiceMetrics } from './metrics.ts';
+import { traceRequests } from './tracing.ts';
 import { registerHealthRoutes, type Readiness } from './health.ts';
 import { createLogger } from './logger.ts';
 import { registerOpenApi } from './openapi.ts';
@@ -38,6 +41,7 @@ export interface ServicePortsOptions {
   peerClients: { reloadTls(material: TlsMaterial): void }[];
   /** Where refusals (401 with a token, 403) are recorded. */
   audit: AuditLog;
+  metrics: ServiceMetrics;
   registerPublic: (app: App) => void;
   registerInternal: (app: App) => void;
 }
@@ -46,6 +50,7 @@ export interface ServicePorts {
   readiness: Readiness;
   publicApp: App;
   internalApp: App;
+  metricsServer: Server;
   stopWatchingTls: () => void;
 }
 
@@ -65,6 +70,8 @@ export async function createServicePorts(options: ServicePortsOptions): Promise<
     trustedProxies: config.TRUSTED_PROXIES,
     corsOrigins: config.CORS_ALLOWED_ORIGINS,
   });
+  await traceRequests(publicApp);
+  options.metrics.instrument(publicApp);
   publicApp.addHook('onResponse', async (request, reply) => {
     const refused = reply.statusCode === 403 || (reply.statusCode === 401 && request.headers.authorization !== undefined);
     if (refused) await options.audit.record(request, 'authorization.refused', `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`, 'denied', { status: reply.statusCode });
@@ -74,10 +81,12 @@ export async function createServicePorts(options: ServicePortsOptions): Promise<
   options.registerPublic(publicApp);
 
   const internalApp = createServer({ kind: 'internal', tls: base.tls, logger: base.logger });
+  await traceRequests(internalApp);
+  options.metrics.instrument(internalApp);
   internalApp.addHook('onRequest', requirePeer(config.INTERNAL_ALLOWED_PEERS));
   registerHealthRoutes(internalApp, readiness, options.isReady);
   options.registerInternal(internalApp);
 
   const stopWatchingTls = keepTlsCurrent(base.tlsFiles, [publicApp, internalApp], options.peerClients, base.logger);
-  return { readiness, publicApp, internalApp, stopWatchingTls };
+  return { readiness, publicApp, internalApp, metricsServer: options.metrics.server(), stopWatchingTls };
 }

@@ -7,6 +7,8 @@ import {
   openServiceBase,
   PeerClient,
   type ServiceHandle,
+  createPool,
+  ServiceMetrics,
   withPasswordFile,
 } from '@blog/platform';
 import type { DestinationStream } from 'pino';
@@ -17,6 +19,7 @@ import { registerBlogRoutes } from './routes/blogs.ts';
 import { registerInternalRoutes } from './routes/internal.ts';
 import { registerSearchRoutes } from './routes/search.ts';
 import { UserDirectory } from './services/user-directory.ts';
+import { blogBusinessMetrics } from './services/business-metrics.ts';
 
 export interface BlogService extends ServiceHandle {
   context: BlogContext;
@@ -31,7 +34,10 @@ export interface BuildOptions {
 export async function buildApp(config: BlogConfig, options: BuildOptions = {}): Promise<BlogService> {
   const base = openServiceBase('blog-service', config, options.logDestination);
   const { logger, tls } = base;
-  const db = createDb(withPasswordFile(config.DATABASE_URL, config.DATABASE_PASSWORD_FILE), config.DATABASE_POOL_MAX);
+  const pool = createPool(withPasswordFile(config.DATABASE_URL, config.DATABASE_PASSWORD_FILE), config.DATABASE_POOL_MAX);
+  const db = createDb(pool);
+  const metrics = new ServiceMetrics('blog-service');
+  metrics.instrumentPool(pool);
   const userService = new PeerClient({ baseUrl: config.USER_SERVICE_URL, tls });
   const users = new UserDirectory(userService);
   const { revocations, authenticate } = createAccessControl({
@@ -42,7 +48,7 @@ export async function buildApp(config: BlogConfig, options: BuildOptions = {}): 
     revocationPollMs: config.REVOCATION_POLL_MS,
     log: logger,
   });
-  const context: BlogContext = { config, db, users, audit: new AuditLog(db, logger), authenticate };
+  const context: BlogContext = { config, db, users, audit: new AuditLog(db, logger), counters: blogBusinessMetrics(metrics), authenticate };
   await revocations.start();
 
   const ports = await createServicePorts({
@@ -52,6 +58,7 @@ export async function buildApp(config: BlogConfig, options: BuildOptions = {}): 
     isReady: async () => void (await db.$queryRaw`SELECT 1`),
     peerClients: [userService],
     audit: context.audit,
+    metrics,
     registerPublic: (app) => {
       registerSearchRoutes(app, context);
       registerBlogRoutes(app, context);
@@ -67,6 +74,7 @@ export async function buildApp(config: BlogConfig, options: BuildOptions = {}): 
       ports.stopWatchingTls();
       revocations.stop();
       await Promise.all([userService.close(), db.$disconnect()]);
+      await pool.end();
     },
   };
 }

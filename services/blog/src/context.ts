@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { BlogConfig } from './config.ts';
 import type { Db } from './db.ts';
 import type { UserDirectory } from './services/user-directory.ts';
+import type { BlogBusinessMetrics } from './services/business-metrics.ts';
 
 /** What the routes of the blog service work with, built once in `buildApp`. */
 export interface BlogContext {
@@ -10,5 +11,6 @@ export interface BlogContext {
   db: Db;
   users: UserDirectory;
   audit: AuditLog;
+  counters: BlogBusinessMetrics;
   authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 }

@@ -6,6 +6,8 @@ import {
   openServiceBase,
   PeerClient,
   type ServiceHandle,
+  createPool,
+  ServiceMetrics,
   withPasswordFile,
 } from '@blog/platform';
 import type { DestinationStream } from 'pino';
@@ -20,6 +22,7 @@ import { recentlyRevokedSessionIds } from './repositories/sessions.ts';
 import { ensureAdmin } from './services/admin-bootstrap.ts';
 import { DeletionRelay } from './services/deletion-relay.ts';
 import { FieldCipher } from './services/field-cipher.ts';
+import { userBusinessMetrics } from './services/business-metrics.ts';
 import { SignInThrottle } from './services/sign-in-throttle.ts';
 import { PasswordHasher } from './services/passwords.ts';
 import { loadSigningKeys } from './services/signing-keys.ts';
@@ -37,7 +40,10 @@ export interface BuildOptions {
 export async function buildApp(config: UserConfig, options: BuildOptions = {}): Promise<UserService> {
   const base = openServiceBase('user-service', config, options.logDestination);
   const { logger, tls } = base;
-  const db = createDb(withPasswordFile(config.DATABASE_URL, config.DATABASE_PASSWORD_FILE), config.DATABASE_POOL_MAX);
+  const pool = createPool(withPasswordFile(config.DATABASE_URL, config.DATABASE_PASSWORD_FILE), config.DATABASE_POOL_MAX);
+  const db = createDb(pool);
+  const metrics = new ServiceMetrics('user-service');
+  metrics.instrumentPool(pool);
   const passwords = new PasswordHasher(config.BCRYPT_COST, config.PASSWORD_WORKERS);
   const keys = await loadSigningKeys({
     signingKeyFile: config.JWT_SIGNING_KEY_FILE,
@@ -69,6 +75,7 @@ export async function buildApp(config: UserConfig, options: BuildOptions = {}): 
     throttle: new SignInThrottle(db),
     cipher: FieldCipher.fromFile(config.FIELD_ENCRYPTION_KEYS_FILE),
     audit: new AuditLog(db, logger),
+    counters: userBusinessMetrics(metrics, db),
     authenticate,
     identify,
   };
@@ -86,6 +93,7 @@ export async function buildApp(config: UserConfig, options: BuildOptions = {}): 
     isReady: async () => void (await db.$queryRaw`SELECT 1`),
     peerClients: [blogService],
     audit: context.audit,
+    metrics,
     registerPublic: (app) => {
       registerJwksRoute(app, context);
       registerUserRoutes(app, context);
@@ -107,6 +115,7 @@ export async function buildApp(config: UserConfig, options: BuildOptions = {}): 
       revocations.stop();
       await deletionRelay.stop();
       await Promise.all([blogService.close(), passwords.close(), db.$disconnect()]);
+      await pool.end();
     },
   };
 }

@@ -4,6 +4,7 @@ import type { UserConfig } from './config.ts';
 import type { Db } from './db.ts';
 import type { DeletionRelay } from './services/deletion-relay.ts';
 import type { FieldCipher } from './services/field-cipher.ts';
+import type { UserBusinessMetrics } from './services/business-metrics.ts';
 import type { SignInThrottle } from './services/sign-in-throttle.ts';
 import type { PasswordHasher } from './services/passwords.ts';
 import type { SigningKeys } from './services/signing-keys.ts';
@@ -21,6 +22,7 @@ export interface UserContext {
   throttle: SignInThrottle;
   cipher: FieldCipher;
   audit: AuditLog;
+  counters: UserBusinessMetrics;
   authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
   /** Identifies the caller when a token is sent; for public routes that show more to some callers. */
   identify: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;

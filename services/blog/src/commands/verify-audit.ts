@@ -1,5 +1,5 @@
 // `npm run audit:verify`: walks this service's audit chain; exit 1 names the first broken event.
-import { verifyAuditCli } from '@blog/platform';
+import { createPool, verifyAuditCli } from '@blog/platform';
 import { createDb } from '../db.ts';
 
 const url = process.env.DATABASE_URL;
@@ -7,4 +7,4 @@ if (!url) {
   console.error('DATABASE_URL is required');
   process.exit(2);
 }
-await verifyAuditCli(createDb(url, 1));
+await verifyAuditCli(createDb(createPool(url, 1)));

@@ -71,6 +71,7 @@ export function registerBlogRoutes(app: App, ctx: BlogContext): void {
       for (let attempt = 1; ; attempt++) {
         try {
           const blog = await insertBlog(ctx.db, { slug: newSlug(title), title, content, authorHandle: author.handle });
+          ctx.counters.blogsCreated.inc();
           await ctx.audit.record(request, 'blog.created', blog.slug, 'success', { author: blog.authorHandle });
           return reply.status(201).send(presentBlog(blog));
         } catch (error) {

@@ -11,10 +11,11 @@ export interface DirectoryUser {
 export class UserDirectory {
   constructor(private readonly client: PeerClient) {}
 
-  private async get<T>(path: string, acceptNotFound = false): Promise<T | undefined> {
+  /** `name` is the route pattern, for the span: the path itself carries handles and search text. */
+  private async get<T>(path: string, name: string, acceptNotFound = false): Promise<T | undefined> {
     let response;
     try {
-      response = await this.client.call<T>('GET', path);
+      response = await this.client.call<T>('GET', path, { name });
     } catch (error) {
       if (error instanceof PeerError) throw serviceUnavailable('The user service is unavailable; try again shortly');
       throw error;
@@ -26,19 +27,19 @@ export class UserDirectory {
 
   /** The user with its canonical handle, or undefined when no such user exists. */
   findUser(handle: string): Promise<DirectoryUser | undefined> {
-    return this.get<DirectoryUser>(`/internal/users/${encodeURIComponent(handle)}`, true);
+    return this.get<DirectoryUser>(`/internal/users/${encodeURIComponent(handle)}`, '/internal/users/:handle', true);
   }
 
   async handlesWithNameContaining(text: string): Promise<string[]> {
-    const body = await this.get<{ handles: string[] }>(`/internal/users?name_contains=${encodeURIComponent(text)}`);
+    const body = await this.get<{ handles: string[] }>(`/internal/users?name_contains=${encodeURIComponent(text)}`, '/internal/users');
     return body!.handles;
   }
 
   async jwks(): Promise<JSONWebKeySet> {
-    return (await this.get<JSONWebKeySet>('/.well-known/jwks.json'))!;
+    return (await this.get<JSONWebKeySet>('/.well-known/jwks.json', '/.well-known/jwks.json'))!;
   }
 
   async revocations(): Promise<RevocationSnapshot> {
-    return (await this.get<RevocationSnapshot>('/internal/revocations'))!;
+    return (await this.get<RevocationSnapshot>('/internal/revocations', '/internal/revocations'))!;
   }
 }

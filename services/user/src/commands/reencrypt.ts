@@ -1,6 +1,6 @@
 // `npm run reencrypt`: after a new primary key is added to the key ring, re-seals every email under it.
 // Then the old key can leave the ring. Reads DATABASE_URL and FIELD_ENCRYPTION_KEYS_FILE.
-import { env, loadConfig } from '@blog/platform';
+import { createPool, env, loadConfig } from '@blog/platform';
 import { createDb } from '../db.ts';
 import { FieldCipher } from '../services/field-cipher.ts';
 import { reencryptEmails } from '../services/email-rotation.ts';
@@ -12,7 +12,7 @@ try {
   console.error((error as Error).message);
   process.exit(2);
 }
-const db = createDb(config.DATABASE_URL, 2);
+const db = createDb(createPool(config.DATABASE_URL, 2));
 try {
   const cipher = FieldCipher.fromFile(config.FIELD_ENCRYPTION_KEYS_FILE);
   const moved = await reencryptEmails(db, cipher);

@@ -23,6 +23,7 @@ async function signIn(ctx: UserContext, request: FastifyRequest, { username, pas
   try {
     await ctx.throttle.check(username, request.ip);
   } catch (error) {
+    ctx.counters.signIns.inc({ outcome: 'throttled' });
     await audit('denied', { reason: 'throttled' });
     throw error;
   }
@@ -30,8 +31,10 @@ async function signIn(ctx: UserContext, request: FastifyRequest, { username, pas
   const valid = user ? await ctx.passwords.verify(password, user.passwordHash) : await ctx.passwords.verifyAgainstNothing(password);
   if (!user || !valid) {
     const { blockedAddress } = await ctx.throttle.recordFailure(username, request.ip);
+    ctx.counters.signIns.inc({ outcome: 'failure' });
     await audit('failure');
     if (blockedAddress) {
+      ctx.counters.addressesBlocked.inc();
       request.log.warn({ client_ip: request.ip }, 'address blocked after failed sign-ins across many accounts');
       await ctx.audit.record(request, 'address.blocked', request.ip, 'success', { reason: 'credential stuffing' });
     }
@@ -42,6 +45,7 @@ async function signIn(ctx: UserContext, request: FastifyRequest, { username, pas
     await updateUser(ctx.db, user.handle, { passwordHash: await ctx.passwords.hash(password) });
   }
   const { sessionId, refreshToken } = await openSession(ctx.db, user.handle, request.ip, ctx.config.REFRESH_TOKEN_TTL_SECONDS);
+  ctx.counters.signIns.inc({ outcome: 'success' });
   await ctx.audit.record(request, 'sign-in', user.handle, 'success', { session: sessionId });
   return tokens(ctx, user, sessionId, refreshToken);
 }
@@ -53,6 +57,7 @@ export function registerAuthRoutes(app: App, ctx: UserContext): void {
     const outcome = await rotateRefreshToken(ctx.db, request.body.refresh_token, ctx.config.REFRESH_TOKEN_TTL_SECONDS);
     if (outcome.kind === 'replayed') {
       await ctx.revocations.refresh();
+      ctx.counters.sessionsRevoked.inc({ reason: 'refresh token replayed' });
       await ctx.audit.record(request, 'session.revoked', outcome.handle, 'success', { session: outcome.sessionId, reason: 'refresh token replayed' });
       throw unauthorized('This refresh token was already used; the session has been ended');
     }
@@ -69,6 +74,7 @@ export function registerAuthRoutes(app: App, ctx: UserContext): void {
       const principal = principalOf(request);
       await revokeSession(ctx.db, principal.sessionId);
       await ctx.revocations.refresh();
+      ctx.counters.sessionsRevoked.inc({ reason: 'signed out' });
       await ctx.audit.record(request, 'session.revoked', principal.handle, 'success', { session: principal.sessionId, reason: 'signed out' });
       return { status: 'signed out' as const };
     },

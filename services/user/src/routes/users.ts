@@ -118,5 +118,6 @@ export function registerUserRoutes(app: App, ctx: UserContext): void {
 /** After sessions were revoked in the database: refresh this replica's list at once, and record it. */
 async function revokedEverySession(ctx: UserContext, request: FastifyRequest, handle: string, reason: string) {
   await ctx.revocations.refresh();
+  ctx.counters.sessionsRevoked.inc({ reason });
   await ctx.audit.record(request, 'session.revoked', handle, 'success', { sessions: 'all', reason });
 }

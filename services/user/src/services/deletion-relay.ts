@@ -46,7 +46,7 @@ export class DeletionRelay {
         let delivered = 0;
         for (const { handle, attempts } of due) {
           try {
-            const response = await this.blogService.call('DELETE', `/internal/authors/${encodeURIComponent(handle)}/blogs`);
+            const response = await this.blogService.call('DELETE', `/internal/authors/${encodeURIComponent(handle)}/blogs`, { name: '/internal/authors/:handle/blogs' });
             if (response.status !== 200) throw new Error(`blog service answered ${response.status}`);
             await acknowledgeDeletion(tx, handle);
             delivered++;

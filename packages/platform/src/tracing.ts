@@ -1,0 +1,65 @@
+import { context, propagation, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { PrismaInstrumentation } from '@prisma/instrumentation';
+import { FastifyOtelInstrumentation } from '@fastify/otel';
+import type { App } from './server.ts';
+
+const tracer = () => trace.getTracer('blog-platform');
+
+export interface TracingSettings {
+  serviceName: string;
+  /** OTLP/HTTP base URL (e.g. http://jaeger-collector:4318); none: tracing off, at no cost. */
+  endpoint: string | undefined;
+  /** Fraction of new traces sampled; a sampled parent always wins. */
+  sampleRatio: number;
+}
+
+/**
+ * Starts the process-wide tracer: W3C trace context, OTLP/HTTP export in batches, Prisma query
+ * spans. Returns the shutdown that flushes what is buffered, or undefined when tracing is off.
+ */
+export function startTracing(settings: TracingSettings): (() => Promise<void>) | undefined {
+  if (!settings.endpoint) return undefined;
+  const provider = new NodeTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': settings.serviceName }),
+    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(settings.sampleRatio) }),
+    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${settings.endpoint.replace(/\/$/, '')}/v1/traces` }), { scheduledDelayMillis: 500 })],
+  });
+  provider.register();
+  const prisma = new PrismaInstrumentation();
+  prisma.setTracerProvider(provider);
+  prisma.enable();
+  return () => provider.shutdown();
+}
+
+/** A server span per request (continuing the caller's trace), the route pattern as its name. */
+export async function traceRequests(app: App): Promise<void> {
+  const instrumentation = new FastifyOtelInstrumentation({ registerOnInitialization: false, ignorePaths: (route: { url: string }) => route.url === '/healthz' || route.url === '/readyz' });
+  await app.register(instrumentation.plugin());
+}
+
+/** Runs an outgoing call in a client span and passes the trace on in `headers` (traceparent). */
+export async function withClientSpan<T>(name: string, headers: Record<string, string>, call: (span: Span) => Promise<T>): Promise<T> {
+  return tracer().startActiveSpan(name, { kind: SpanKind.CLIENT }, async (span) => {
+    propagation.inject(context.active(), headers);
+    try {
+      return await call(span);
+    } catch (error) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+      throw error;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+/** The trace and span ids of the active span, for log lines. */
+export function traceIds(): { trace_id: string; span_id: string } | Record<string, never> {
+  const span = trace.getActiveSpan();
+  if (!span) return {};
+  const { traceId, spanId } = span.spanContext();
+  return { trace_id: traceId, span_id: spanId };
+}
