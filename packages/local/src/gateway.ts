@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import replyFrom from '@fastify/reply-from';
 import rateLimit from '@fastify/rate-limit';
-import { installErrorHandlers, HttpError } from '@blog/platform';
+import { context, propagation } from '@opentelemetry/api';
+import { installErrorHandlers, HttpError, traceRequests } from '@blog/platform';
 import { serviceForPath, type ServiceName } from '@blog/devstack';
 
 export interface GatewayOptions {
@@ -41,6 +42,7 @@ export async function startGateway(options: GatewayOptions): Promise<FastifyInst
     // Typed as a plain HTTPS instance: the handlers use nothing HTTP/2-specific.
   }) as unknown as FastifyInstance;
   installErrorHandlers(app);
+  await traceRequests(app as never);
   await app.register(rateLimit, {
     max: options.rateLimitPerMinute,
     timeWindow: '1 minute',
@@ -64,12 +66,12 @@ export async function startGateway(options: GatewayOptions): Promise<FastifyInst
     const body = request.body as Buffer | undefined;
     return reply.from(`${upstream}${request.url}`, {
       ...(body && body.length > 0 ? { body, contentType: request.headers['content-type'] ?? 'application/octet-stream' } : {}),
-      rewriteRequestHeaders: (_req, headers) => ({
-        ...headers,
-        'x-request-id': request.id,
-        'x-forwarded-for': request.ip,
-        'x-forwarded-proto': 'https',
-      }),
+      rewriteRequestHeaders: (_req, headers) => {
+        const forwarded: Record<string, string> = { ...(headers as Record<string, string>), 'x-request-id': request.id, 'x-forwarded-for': request.ip, 'x-forwarded-proto': 'https' };
+        // The replica's spans continue this request's trace (W3C traceparent).
+        propagation.inject(context.active(), forwarded);
+        return forwarded;
+      },
       onError: (failed, { error }) => {
         // The replica gave no answer (it died or was never reachable): another may, if repeating is safe.
         if (idempotent.has(request.method) && !failed.sent) {

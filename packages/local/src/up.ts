@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { migrate } from '@blog/platform/migrate';
+import { startTracing } from '@blog/platform';
 import { createServiceDatabase, freePort, provisionRoles, roleUrl, startPostgres, writeFieldKeyRing, writeSigningKey } from '@blog/devstack';
 import { loadLocalConfig } from './config.ts';
 import { LocalCertificates } from './certificates.ts';
@@ -24,6 +25,8 @@ try {
   process.exit(2);
 }
 const paths = statePaths(resolve(repoRoot, config.LOCAL_STATE_DIR));
+// The gateway's spans start each trace; the replicas inherit the same OTEL_* settings.
+const stopTracing = startTracing({ serviceName: 'gateway', endpoint: process.env.OTEL_EXPORTER_OTLP_ENDPOINT, sampleRatio: 1 });
 await createStateDirs(paths);
 
 // PostgreSQL with one database and two least-privileged roles per service, as CloudNativePG gives them.
@@ -159,6 +162,7 @@ async function stop(signal: string): Promise<void> {
   await supervisor.close();
   await Promise.all([internalBalancers.user.close(), internalBalancers.blog.close()]);
   certificates.stop();
+  await stopTracing?.();
   await postgres.stop();
   await rm(join(paths.run, 'supervisor.pid'), { force: true });
   await rm(join(paths.run, 'status.json'), { force: true });

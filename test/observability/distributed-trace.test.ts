@@ -1,0 +1,100 @@
+// One request through the local gateway that crosses both services and both databases yields one
+// trace, exported over OTLP/HTTP to a receiver run here, with the expected parent/child tree.
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '@blog/devstack';
+import { startLocalPlatform, type LocalPlatform } from '../support/local-platform.ts';
+
+interface ExportedSpan {
+  service: string;
+  traceId: string;
+  spanId: string;
+  parentSpanId: string;
+  name: string;
+  kind: number;
+}
+
+let receiver: Server;
+const spans: ExportedSpan[] = [];
+let stateDir: string;
+let local: LocalPlatform;
+
+/** A minimal OTLP/HTTP JSON receiver: POST /v1/traces. */
+async function startReceiver(port: number): Promise<Server> {
+  const server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => (body += chunk));
+    request.on('end', () => {
+      const payload = JSON.parse(body || '{}');
+      for (const resourceSpans of payload.resourceSpans ?? []) {
+        const service = resourceSpans.resource.attributes.find((a: any) => a.key === 'service.name')?.value.stringValue;
+        for (const scope of resourceSpans.scopeSpans ?? []) {
+          for (const span of scope.spans ?? []) spans.push({ service, traceId: span.traceId, spanId: span.spanId, parentSpanId: span.parentSpanId ?? '', name: span.name, kind: span.kind });
+        }
+      }
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return server;
+}
+
+beforeAll(async () => {
+  const port = await freePort();
+  receiver = await startReceiver(port);
+  stateDir = await mkdtemp(join(tmpdir(), 'blog-trace-'));
+  local = await startLocalPlatform(stateDir, { SEED: 'demo', REPLICAS: '1', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}` });
+});
+afterAll(async () => {
+  await local?.stop();
+  receiver?.close();
+  await rm(stateDir, { recursive: true, force: true });
+});
+
+describe('distributed tracing', () => {
+  it('exports one trace: gateway -> blog service -> user service, with the database queries under each', async () => {
+    // The test is the caller: its traceparent names the trace and the gateway span's parent.
+    const traceId = randomBytes(16).toString('hex');
+    const callerSpanId = randomBytes(8).toString('hex');
+    const response = await local.api.get('/users/blogs?user_name=lovelace', { headers: { traceparent: `00-${traceId}-${callerSpanId}-01` } });
+    expect(response.status).toBe(200);
+    expect(response.body.results.length).toBeGreaterThan(0);
+
+    const deadline = Date.now() + 15_000;
+    let tree: ExportedSpan[] = [];
+    while (Date.now() < deadline) {
+      tree = spans.filter((s) => s.traceId === traceId);
+      if (tree.some((s) => s.service === 'user-service' && s.name.startsWith('prisma:')) && tree.some((s) => s.service === 'blog-service' && s.name.startsWith('prisma:'))) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    const byId = new Map(tree.map((s) => [s.spanId, s]));
+    const parentOf = (span: ExportedSpan) => byId.get(span.parentSpanId);
+    const ancestors = (span: ExportedSpan) => {
+      const chain: ExportedSpan[] = [];
+      for (let p = parentOf(span); p; p = parentOf(p)) chain.push(p);
+      return chain;
+    };
+
+    const gateway = tree.find((s) => s.service === 'gateway' && s.parentSpanId === callerSpanId)!;
+    expect(gateway, JSON.stringify(spans.slice(0, 20))).toBeDefined();
+    const blogServer = tree.find((s) => s.service === 'blog-service' && s.kind === 2)!;
+    expect(blogServer, 'blog service server span').toBeDefined();
+    expect(ancestors(blogServer)).toContain(gateway);
+    const client = tree.find((s) => s.service === 'blog-service' && s.kind === 3 && s.name === 'GET /internal/users')!;
+    expect(client, 'client span of the call to the user service').toBeDefined();
+    expect(ancestors(client)).toContain(blogServer);
+    const userServer = tree.find((s) => s.service === 'user-service' && s.kind === 2)!;
+    expect(userServer, 'user service server span').toBeDefined();
+    expect(parentOf(userServer)).toBe(client);
+    const userQuery = tree.find((s) => s.service === 'user-service' && s.name.startsWith('prisma:'))!;
+    expect(ancestors(userQuery)).toContain(userServer);
+    const blogQuery = tree.find((s) => s.service === 'blog-service' && s.name.startsWith('prisma:'))!;
+    expect(ancestors(blogQuery)).toContain(blogServer);
+    expect(new Set(tree.map((s) => s.traceId)).size).toBe(1);
+    console.log(`one trace of ${tree.length} spans: ${[...new Set(tree.map((s) => `${s.service}:${s.name}`))].join(', ')}`);
+  });
+});
