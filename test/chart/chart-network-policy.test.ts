@@ -5,7 +5,7 @@ import { connectionMatrix, workloadActors, type Actor } from '@blog/blogctl';
 import { ciValuesFiles, namespace, render } from './support.ts';
 
 const ports = [
-  ...[443, 4318, 5432, 6443, 8000, 8443, 9443].map((port) => ({ port, protocol: 'TCP' as const })),
+  ...[443, 4318, 5432, 6443, 8000, 8443, 9443, 9464].map((port) => ({ port, protocol: 'TCP' as const })),
   { port: 53, protocol: 'UDP' as const },
   { port: 53, protocol: 'TCP' as const },
 ];
@@ -40,6 +40,8 @@ const dns = (from: string) => [`${from} -> cluster-dns:53/UDP`, `${from} -> clus
 const intended = [
   tcp('ingress-nginx', names.user, 8443),
   tcp('ingress-nginx', names.blog, 8443),
+  tcp('prometheus', names.user, 9464),
+  tcp('prometheus', names.blog, 9464),
   tcp(names.blog, names.user, 9443),
   tcp(names.user, names.blog, 9443),
   ...(['user', 'blog'] as const).flatMap((s) => {

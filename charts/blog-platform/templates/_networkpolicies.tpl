@@ -52,6 +52,10 @@ spec:
     - from:
         {{- include "blog-platform.externalPeer" $.Values.networkPolicy.ingressController | nindent 8 }}
       ports: [{ protocol: TCP, port: 8443 }]
+    # Metrics, from Prometheus only.
+    - from:
+        {{- include "blog-platform.externalPeer" $.Values.networkPolicy.prometheus | nindent 8 }}
+      ports: [{ protocol: TCP, port: 9464 }]
     # The internal mutual-TLS API, from the other service only.
     - from:
         {{- include "blog-platform.podsOf" (dict "ctx" $ "component" $peer) | nindent 8 }}

@@ -27,6 +27,10 @@ spec:
     metadata:
       labels:
         {{- include "blog-platform.componentLabels" . | nindent 8 }}
+      annotations:
+        prometheus.io/scrape: "true"
+        prometheus.io/port: "9464"
+        prometheus.io/path: /metrics
     spec:
       serviceAccountName: {{ $name }}
       automountServiceAccountToken: false
@@ -49,6 +53,7 @@ spec:
           ports:
             - { name: https, containerPort: 8443, protocol: TCP }
             - { name: internal, containerPort: 9443, protocol: TCP }
+            - { name: metrics, containerPort: 9464, protocol: TCP }
           env:
             - { name: LOG_LEVEL, value: {{ $v.logLevel | quote }} }
             - { name: DATABASE_URL, value: {{ include "blog-platform.databaseUrl" (dict "ctx" $ "component" $c "role" "app") | quote }} }
@@ -60,6 +65,11 @@ spec:
             - { name: TRUSTED_PROXIES, value: {{ join "," $.Values.trustedProxies | quote }} }
             - { name: CORS_ALLOWED_ORIGINS, value: {{ join "," $.Values.corsAllowedOrigins | quote }} }
             - { name: SHUTDOWN_GRACE_MS, value: "5000" }
+            - { name: METRICS_PORT, value: "9464" }
+            {{- with $.Values.tracing.otlpEndpoint }}
+            - { name: OTEL_EXPORTER_OTLP_ENDPOINT, value: {{ . | quote }} }
+            - { name: OTEL_TRACES_SAMPLER_ARG, value: {{ $.Values.tracing.sampleRatio | quote }} }
+            {{- end }}
             {{- if eq $c "user" }}
             - { name: JWT_SIGNING_KEY_FILE, value: /etc/blog-platform/jwt/signing.key }
             {{- if $.Values.secrets.jwtPreviousKey }}
@@ -142,6 +152,7 @@ spec:
   ports:
     - { name: https, port: 8443, targetPort: https, protocol: TCP, appProtocol: https }
     - { name: internal, port: 9443, targetPort: internal, protocol: TCP, appProtocol: https }
+    - { name: metrics, port: 9464, targetPort: metrics, protocol: TCP, appProtocol: http }
 {{- end -}}
 
 {{- define "blog-platform.serviceAccount" -}}
