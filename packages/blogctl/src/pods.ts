@@ -28,6 +28,8 @@ export function podTemplates(objects: K8sObject[]): PodTemplate[] {
         templates.push({ owner: object, spec: object.spec?.jobTemplate?.spec?.template?.spec ?? {}, labels: object.spec?.jobTemplate?.spec?.template?.metadata?.labels ?? {}, namespace: ns, longRunning: false });
         break;
       case 'Pod':
+        // A pod some controller owns is judged through its owner (or by the live rules).
+        if (object.metadata && (object.metadata as any).ownerReferences?.length) break;
         templates.push({ owner: object, spec: object.spec ?? {}, labels: object.metadata.labels ?? {}, namespace: ns, longRunning: !object.metadata.labels?.['job-name'] });
         break;
     }
