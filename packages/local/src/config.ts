@@ -13,7 +13,7 @@ export const localConfigSpec = {
   /** The services' log level; their JSON lines go to this terminal. */
   LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'silent'] as const, { default: 'warn' }),
   /** Lifetime of the gateway's and services' certificates; they are renewed at two thirds of it. */
-  CERT_LIFETIME_MINUTES: env.int({ default: 24 * 60, min: 3, max: 30 * 24 * 60 }),
+  CERT_LIFETIME_MINUTES: env.int({ default: 24 * 60, min: 1, max: 30 * 24 * 60 }),
   GATEWAY_RATE_LIMIT_PER_MINUTE: env.int({ default: 3000, min: 1, max: 1_000_000 }),
 };
 
