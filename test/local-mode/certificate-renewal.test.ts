@@ -38,7 +38,7 @@ describe('certificate renewal in local mode', () => {
   it('renews every leaf before expiry, and every server presents the new one, while requests keep succeeding', async () => {
     const gatewayPort = Number(new URL(local.url).port);
     const { replicas } = await local.status();
-    const blogPort = replicas.find((r) => r.service === 'blog')!.publicPort as number;
+    const blogPort = replicas.find((r) => r.service === 'blog')!.publicPort;
     const first = { gateway: await presentedSerial(gatewayPort), blog: await presentedSerial(blogPort) };
     expect(first.gateway).toBe(await serialOnDisk('gateway'));
 

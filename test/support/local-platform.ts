@@ -12,7 +12,7 @@ export interface LocalPlatform {
   api: ApiClient;
   output: () => string;
   adminPassword: () => Promise<string>;
-  status: () => Promise<{ pid: number; replicas: { name: string; service: string; pid?: number; healthy: boolean; restarts: number }[] }>;
+  status: () => Promise<{ pid: number; replicas: { name: string; service: string; pid?: number; healthy: boolean; restarts: number; publicPort: number; internalPort: number; metricsPort: number }[] }>;
   /** Sends SIGINT, as Ctrl-C does, and waits for the exit code. */
   stop: () => Promise<number | null>;
 }
