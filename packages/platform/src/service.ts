@@ -1,7 +1,10 @@
 import type { DestinationStream } from 'pino';
 import type { Server } from 'node:http';
 import type { AuditLog } from './audit.ts';
-import type { ServiceMetrics } from './metrics.ts';
+import type pg from 'pg';
+import { withPasswordFile } from './config.ts';
+import { createPool } from './database.ts';
+import { ServiceMetrics } from './metrics.ts';
 import { traceRequests } from './tracing.ts';
 import { registerHealthRoutes, type Readiness } from './health.ts';
 import { createLogger } from './logger.ts';
@@ -11,6 +14,9 @@ import { keepTlsCurrent, readTlsMaterial, requirePeer, type TlsFiles, type TlsMa
 
 export interface ServiceBaseConfig {
   LOG_LEVEL: string;
+  DATABASE_URL: string;
+  DATABASE_PASSWORD_FILE: string;
+  DATABASE_POOL_MAX: number;
   TRUSTED_PROXIES: string[];
   CORS_ALLOWED_ORIGINS: string[];
   TLS_CERT_FILE: string;
@@ -23,12 +29,23 @@ export interface ServiceBase {
   logger: ReturnType<typeof createLogger>;
   tlsFiles: TlsFiles;
   tls: TlsMaterial;
+  /** The service's database pool, as its application role; the service ends it when it closes. */
+  pool: pg.Pool;
+  metrics: ServiceMetrics;
 }
 
-/** What every service opens first: its logger and its TLS material. */
-export function openServiceBase(name: string, config: ServiceBaseConfig, logDestination?: DestinationStream): ServiceBase {
+export interface ServiceBuildOptions {
+  /** Where log lines go; stdout when absent. */
+  logDestination?: DestinationStream;
+}
+
+/** What every service opens first: its logger, its TLS material, its database pool and its metrics. */
+export function openServiceBase(name: string, config: ServiceBaseConfig, options: ServiceBuildOptions = {}): ServiceBase {
   const tlsFiles = { certFile: config.TLS_CERT_FILE, keyFile: config.TLS_KEY_FILE, caFile: config.TLS_CA_FILE };
-  return { logger: createLogger(name, config.LOG_LEVEL, logDestination), tlsFiles, tls: readTlsMaterial(tlsFiles) };
+  const pool = createPool(withPasswordFile(config.DATABASE_URL, config.DATABASE_PASSWORD_FILE || undefined), config.DATABASE_POOL_MAX);
+  const metrics = new ServiceMetrics(name);
+  metrics.instrumentPool(pool);
+  return { logger: createLogger(name, config.LOG_LEVEL, options.logDestination), tlsFiles, tls: readTlsMaterial(tlsFiles), pool, metrics };
 }
 
 export interface ServicePortsOptions {
@@ -41,7 +58,6 @@ export interface ServicePortsOptions {
   peerClients: { reloadTls(material: TlsMaterial): void }[];
   /** Where refusals (401 with a token, 403) are recorded. */
   audit: AuditLog;
-  metrics: ServiceMetrics;
   registerPublic: (app: App) => void;
   registerInternal: (app: App) => void;
 }
@@ -71,7 +87,7 @@ export async function createServicePorts(options: ServicePortsOptions): Promise<
     corsOrigins: config.CORS_ALLOWED_ORIGINS,
   });
   await traceRequests(publicApp);
-  options.metrics.instrument(publicApp);
+  base.metrics.instrument(publicApp);
   publicApp.addHook('onResponse', async (request, reply) => {
     const refused = reply.statusCode === 403 || (reply.statusCode === 401 && request.headers.authorization !== undefined);
     if (refused) await options.audit.record(request, 'authorization.refused', `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`, 'denied', { status: reply.statusCode });
@@ -82,11 +98,11 @@ export async function createServicePorts(options: ServicePortsOptions): Promise<
 
   const internalApp = createServer({ kind: 'internal', tls: base.tls, logger: base.logger });
   await traceRequests(internalApp);
-  options.metrics.instrument(internalApp);
+  base.metrics.instrument(internalApp);
   internalApp.addHook('onRequest', requirePeer(config.INTERNAL_ALLOWED_PEERS));
   registerHealthRoutes(internalApp, readiness, options.isReady);
   options.registerInternal(internalApp);
 
   const stopWatchingTls = keepTlsCurrent(base.tlsFiles, [publicApp, internalApp], options.peerClients, base.logger);
-  return { readiness, publicApp, internalApp, metricsServer: options.metrics.server(), stopWatchingTls };
+  return { readiness, publicApp, internalApp, metricsServer: base.metrics.server(), stopWatchingTls };
 }

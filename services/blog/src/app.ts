@@ -7,11 +7,8 @@ import {
   openServiceBase,
   PeerClient,
   type ServiceHandle,
-  createPool,
-  ServiceMetrics,
-  withPasswordFile,
+  type ServiceBuildOptions,
 } from '@blog/platform';
-import type { DestinationStream } from 'pino';
 import type { BlogConfig } from './config.ts';
 import type { BlogContext } from './context.ts';
 import { createDb } from './db.ts';
@@ -25,19 +22,11 @@ export interface BlogService extends ServiceHandle {
   context: BlogContext;
 }
 
-export interface BuildOptions {
-  /** Where log lines go; stdout when absent. */
-  logDestination?: DestinationStream;
-}
-
 /** The blog service: its public app, its mutual-TLS internal app, and what they share. */
-export async function buildApp(config: BlogConfig, options: BuildOptions = {}): Promise<BlogService> {
-  const base = openServiceBase('blog-service', config, options.logDestination);
-  const { logger, tls } = base;
-  const pool = createPool(withPasswordFile(config.DATABASE_URL, config.DATABASE_PASSWORD_FILE), config.DATABASE_POOL_MAX);
+export async function buildApp(config: BlogConfig, options: ServiceBuildOptions = {}): Promise<BlogService> {
+  const base = openServiceBase('blog-service', config, options);
+  const { logger, tls, pool, metrics } = base;
   const db = createDb(pool);
-  const metrics = new ServiceMetrics('blog-service');
-  metrics.instrumentPool(pool);
   const userService = new PeerClient({ baseUrl: config.USER_SERVICE_URL, tls });
   const users = new UserDirectory(userService);
   const { revocations, authenticate } = createAccessControl({
@@ -58,7 +47,6 @@ export async function buildApp(config: BlogConfig, options: BuildOptions = {}): 
     isReady: async () => void (await db.$queryRaw`SELECT 1`),
     peerClients: [userService],
     audit: context.audit,
-    metrics,
     registerPublic: (app) => {
       registerSearchRoutes(app, context);
       registerBlogRoutes(app, context);

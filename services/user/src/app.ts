@@ -6,11 +6,8 @@ import {
   openServiceBase,
   PeerClient,
   type ServiceHandle,
-  createPool,
-  ServiceMetrics,
-  withPasswordFile,
+  type ServiceBuildOptions,
 } from '@blog/platform';
-import type { DestinationStream } from 'pino';
 import { createLocalJWKSet } from 'jose';
 import type { UserConfig } from './config.ts';
 import type { UserContext } from './context.ts';
@@ -31,19 +28,11 @@ export interface UserService extends ServiceHandle {
   context: UserContext;
 }
 
-export interface BuildOptions {
-  /** Where log lines go; stdout when absent. */
-  logDestination?: DestinationStream;
-}
-
 /** The user service: its public app, its mutual-TLS internal app, and what they share. */
-export async function buildApp(config: UserConfig, options: BuildOptions = {}): Promise<UserService> {
-  const base = openServiceBase('user-service', config, options.logDestination);
-  const { logger, tls } = base;
-  const pool = createPool(withPasswordFile(config.DATABASE_URL, config.DATABASE_PASSWORD_FILE), config.DATABASE_POOL_MAX);
+export async function buildApp(config: UserConfig, options: ServiceBuildOptions = {}): Promise<UserService> {
+  const base = openServiceBase('user-service', config, options);
+  const { logger, tls, pool, metrics } = base;
   const db = createDb(pool);
-  const metrics = new ServiceMetrics('user-service');
-  metrics.instrumentPool(pool);
   const passwords = new PasswordHasher(config.BCRYPT_COST, config.PASSWORD_WORKERS);
   const keys = await loadSigningKeys({
     signingKeyFile: config.JWT_SIGNING_KEY_FILE,
@@ -93,7 +82,6 @@ export async function buildApp(config: UserConfig, options: BuildOptions = {}): 
     isReady: async () => void (await db.$queryRaw`SELECT 1`),
     peerClients: [blogService],
     audit: context.audit,
-    metrics,
     registerPublic: (app) => {
       registerJwksRoute(app, context);
       registerUserRoutes(app, context);
