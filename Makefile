@@ -1,5 +1,6 @@
 # The front door. `make up` runs the whole platform locally over HTTPS; `make test` runs every test.
 SEED ?= none
+LOCAL_STATE_DIR ?= .local
 
 .PHONY: up down clean test help cluster deploy dev undeploy
 
@@ -12,8 +13,8 @@ up: ## Run the platform locally at https://localhost:8443 (SEED=demo loads demo 
 down: ## Stop a running local platform
 	node scripts/start.mjs down
 
-clean: down ## Stop the local platform and wipe its state (.local/)
-	rm -rf .local
+clean: down ## Stop the local platform and wipe its state (LOCAL_STATE_DIR, default .local/)
+	rm -rf $(LOCAL_STATE_DIR)
 
 test: ## Run every test suite (what CI runs)
 	npm test
