@@ -1,5 +1,5 @@
 import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
-import { unauthorized } from './errors.ts';
+import { HttpError, unauthorized } from './errors.ts';
 import { roles, type Principal, type Role } from './rbac.ts';
 import type { RevocationList } from './revocation.ts';
 
@@ -30,6 +30,8 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       }));
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) throw unauthorized('Access token has expired');
+      // The keys could not be fetched (the user service is down): a 503, not a verdict on the token.
+      if (error instanceof HttpError) throw error;
       throw unauthorized('Invalid access token');
     }
     const { sub, role, sid, jti } = payload as Record<string, unknown>;
