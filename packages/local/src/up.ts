@@ -71,14 +71,21 @@ if (config.BLOG_ADMIN_PASSWORD) await writeFile(adminPasswordFile, `${config.BLO
 else await keptSecret(paths, 'admin-password');
 
 let gatewayUrl = '';
-// What runs where, for `make down`, operators and tests; replaced whole so a reader never sees half of it.
-const writeStatus = async () => {
-  const file = join(paths.run, 'status.json');
-  const status = { pid: process.pid, gateway: gatewayUrl, replicas: supervisor.list().map(({ env: _env, ...replica }) => replica) };
-  await writeFile(`${file}.tmp`, `${JSON.stringify(status, null, 2)}\n`);
-  await rename(`${file}.tmp`, file);
+// What runs where, for `make down`, operators and tests. Writes are queued one after another and
+// each replaces the file whole (rename), so a reader never sees half of one or two mixed.
+let statusWrites = Promise.resolve();
+const writeStatus = () => {
+  statusWrites = statusWrites
+    .then(async () => {
+      const file = join(paths.run, 'status.json');
+      const status = { pid: process.pid, gateway: gatewayUrl, replicas: supervisor.list().map(({ env: _env, ...replica }) => replica) };
+      await writeFile(`${file}.tmp`, `${JSON.stringify(status, null, 2)}\n`);
+      await rename(`${file}.tmp`, file);
+    })
+    .catch(() => undefined);
+  return statusWrites;
 };
-const supervisor = new Supervisor((service) => join(repoRoot, `services/${service}/src/server.ts`), repoRoot, readFileSync(certificates.caFile, 'utf8'), log, () => void writeStatus().catch(() => undefined));
+const supervisor = new Supervisor((service) => join(repoRoot, `services/${service}/src/server.ts`), repoRoot, readFileSync(certificates.caFile, 'utf8'), log, () => void writeStatus());
 
 // Kubernetes Services for the internal ports: layer 4, so mutual TLS stays end to end.
 const internalBalancers = {
