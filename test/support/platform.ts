@@ -31,8 +31,8 @@ export interface TestPlatform {
   expectErrorLogs: boolean;
   env: { user: NodeJS.ProcessEnv; blog: NodeJS.ProcessEnv };
   stopBlog(): Promise<void>;
-  /** Restarts the user service, optionally with changed settings (key rotation, say). */
-  restartUser(envOverrides?: NodeJS.ProcessEnv): Promise<void>;
+  /** Restarts the user service, optionally with changed settings (key rotation, say) and a drain before it stops. */
+  restartUser(envOverrides?: NodeJS.ProcessEnv, drainMs?: number): Promise<void>;
   startBlog(): Promise<void>;
   clientTls(commonName: string): Promise<TlsMaterial>;
   signUp(handle: string, name?: string, password?: string): Promise<{ handle: string; password: string; token: string }>;
@@ -143,8 +143,8 @@ export async function startPlatform(options: { envOverrides?: { user?: NodeJS.Pr
     logs,
     env,
     startBlog,
-    async restartUser(envOverrides = {}) {
-      await shutdown(user, 0);
+    async restartUser(envOverrides = {}, drainMs = 0) {
+      await shutdown(user, drainMs);
       Object.assign(env.user, envOverrides);
       user = await buildUserApp(loadUserConfig(env.user), { logDestination });
       await listen(user, '127.0.0.1', { public: userPort, internal: userInternalPort, metrics: userMetricsPort });
