@@ -14,6 +14,8 @@ export const localConfigSpec = {
   LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'silent'] as const, { default: 'warn' }),
   /** Lifetime of the gateway's and services' certificates; they are renewed at two thirds of it. */
   CERT_LIFETIME_MINUTES: env.int({ default: 24 * 60, min: 1, max: 30 * 24 * 60 }),
+  /** The Node.js binary the replicas run on (default: this one); e.g. a Node 24 to match the images. */
+  LOCAL_NODE: env.optionalString(),
   GATEWAY_RATE_LIMIT_PER_MINUTE: env.int({ default: 3000, min: 1, max: 1_000_000 }),
 };
 

@@ -38,6 +38,7 @@ export class Supervisor {
   private healthTimer: NodeJS.Timeout | undefined;
 
   constructor(
+    private readonly nodeBinary: string,
     private readonly entryOf: (service: ServiceName) => string,
     private readonly cwd: string,
     ca: string,
@@ -62,7 +63,7 @@ export class Supervisor {
   }
 
   private spawn(replica: Running): void {
-    const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', this.entryOf(replica.service)], {
+    const child = spawn(this.nodeBinary, ['--conditions=development', '--import', 'tsx', this.entryOf(replica.service)], {
       cwd: this.cwd,
       env: replica.env,
       stdio: ['ignore', 'inherit', 'inherit'],

@@ -85,7 +85,7 @@ const writeStatus = () => {
     .catch(() => undefined);
   return statusWrites;
 };
-const supervisor = new Supervisor((service) => join(repoRoot, `services/${service}/src/server.ts`), repoRoot, readFileSync(certificates.caFile, 'utf8'), log, () => void writeStatus());
+const supervisor = new Supervisor(config.LOCAL_NODE ?? process.execPath, (service) => join(repoRoot, `services/${service}/src/server.ts`), repoRoot, readFileSync(certificates.caFile, 'utf8'), log, () => void writeStatus());
 
 // Kubernetes Services for the internal ports: layer 4, so mutual TLS stays end to end.
 const internalBalancers = {
