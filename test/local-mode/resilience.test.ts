@@ -10,7 +10,8 @@ let local: LocalPlatform;
 
 beforeAll(async () => {
   stateDir = await mkdtemp(join(tmpdir(), 'blog-local-'));
-  local = await startLocalPlatform(stateDir, { SEED: 'demo' });
+  // The steady read load below must not meet the per-client rate limit.
+  local = await startLocalPlatform(stateDir, { SEED: 'demo', GATEWAY_RATE_LIMIT_PER_MINUTE: '1000000' });
 });
 afterAll(async () => {
   await local?.stop();
@@ -75,7 +76,7 @@ describe('local mode resilience', () => {
     const ca = local.ca;
     expect(await local.stop()).toBe(0);
 
-    local = await startLocalPlatform(stateDir);
+    local = await startLocalPlatform(stateDir, { GATEWAY_RATE_LIMIT_PER_MINUTE: '1000000' });
     expect(local.ca.equals(ca)).toBe(true);
     expect(await local.adminPassword()).toBe(adminPassword);
     const read = await local.api.get(`/blogs/${written.body.slug}`);
