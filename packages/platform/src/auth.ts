@@ -54,5 +54,5 @@ export function createAccessControl(options: AccessControlOptions) {
     onError: (error) => options.log.warn({ err: error }, 'revocation list refresh failed'),
   });
   const verifyToken = createTokenVerifier({ issuer: options.issuer, audience: options.audience, keys: options.keys, revocations });
-  return { revocations, verifyToken, authenticate: authenticate(verifyToken), identify: authenticateOptionally(verifyToken) };
+  return { revocations, authenticate: authenticate(verifyToken), identify: authenticateOptionally(verifyToken) };
 }

@@ -49,7 +49,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
  * a request that meets an unknown kid inside the cooldown waits for its end rather than being
  * refused, so tokens with made-up kids cannot make a freshly rotated key look unknown.
  */
-export function createRemoteKeySet(fetchJwks: () => Promise<JSONWebKeySet>, cooldownMs = 1000): JWTVerifyGetKey & { refresh(): Promise<void> } {
+export function createRemoteKeySet(fetchJwks: () => Promise<JSONWebKeySet>, cooldownMs = 1000): JWTVerifyGetKey {
   let local: JWTVerifyGetKey | undefined;
   let fetchedAt = 0;
   let pending: Promise<void> | undefined;
@@ -76,5 +76,5 @@ export function createRemoteKeySet(fetchJwks: () => Promise<JSONWebKeySet>, cool
       return local!(header, token);
     }
   };
-  return Object.assign(getKey, { refresh });
+  return getKey;
 }

@@ -41,7 +41,7 @@ export async function buildApp(config: UserConfig, options: ServiceBuildOptions 
     audience: config.JWT_AUDIENCE,
     ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
   });
-  const { revocations, verifyToken, authenticate, identify } = createAccessControl({
+  const { revocations, authenticate, identify } = createAccessControl({
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
     keys: createLocalJWKSet(keys.jwks),
@@ -57,9 +57,7 @@ export async function buildApp(config: UserConfig, options: ServiceBuildOptions 
     db,
     passwords,
     keys,
-    verifyToken,
     revocations,
-    blogService,
     deletionRelay,
     throttle: new SignInThrottle(db),
     cipher: FieldCipher.fromFile(config.FIELD_ENCRYPTION_KEYS_FILE),

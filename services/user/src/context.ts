@@ -1,4 +1,4 @@
-import type { AuditLog, PeerClient, RevocationList, TokenVerifier } from '@blog/platform';
+import type { AuditLog, RevocationList } from '@blog/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { UserConfig } from './config.ts';
 import type { Db } from './db.ts';
@@ -15,9 +15,7 @@ export interface UserContext {
   db: Db;
   passwords: PasswordHasher;
   keys: SigningKeys;
-  verifyToken: TokenVerifier;
   revocations: RevocationList;
-  blogService: PeerClient;
   deletionRelay: DeletionRelay;
   throttle: SignInThrottle;
   cipher: FieldCipher;
