@@ -65,8 +65,10 @@ export class PeerClient {
     });
   }
 
+  /** The request, repeated on a failure before any answer when the method is idempotent. */
   private async attempt<T>(method: string, path: string, requestBody: unknown, extraHeaders: Record<string, string>): Promise<PeerResponse<T>> {
-    const options = { body: requestBody, headers: extraHeaders };
+    const body = requestBody === undefined ? undefined : JSON.stringify(requestBody);
+    const headers = { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...extraHeaders };
     const attempts = idempotent.has(method) ? this.retries + 1 : 1;
     let lastError: unknown;
     for (let attempt = 0; attempt < attempts; attempt++) {
@@ -75,17 +77,17 @@ export class PeerClient {
         const response = await request(`${this.baseUrl}${path}`, {
           method: method as 'GET',
           dispatcher: this.agent,
-          headers: { accept: 'application/json', ...(options.body === undefined ? {} : { 'content-type': 'application/json' }), ...options.headers },
-          body: options.body === undefined ? undefined : JSON.stringify(options.body),
+          headers,
+          body,
         });
         const text = await response.body.text();
-        let body: unknown = undefined;
+        let parsed: unknown = undefined;
         try {
-          body = text ? JSON.parse(text) : undefined;
+          parsed = text ? JSON.parse(text) : undefined;
         } catch {
           throw new PeerError(`${method} ${path}: peer answered ${response.statusCode} with a body that is not JSON`, response.statusCode);
         }
-        return { status: response.statusCode, body: body as T };
+        return { status: response.statusCode, body: parsed as T };
       } catch (error) {
         if (error instanceof PeerError) throw error;
         lastError = error;
