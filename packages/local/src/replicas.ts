@@ -41,7 +41,7 @@ export class Supervisor {
     private readonly nodeBinary: string,
     private readonly entryOf: (service: ServiceName) => string,
     private readonly cwd: string,
-    ca: string,
+    ca: Buffer,
     private readonly log: (line: string) => void,
     private readonly onChange: () => void = () => undefined,
   ) {

@@ -1,5 +1,5 @@
 // `make up` / `npm start`: the whole platform over HTTPS on this machine, shaped as in Kubernetes.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { migrate } from '@blog/platform/migrate';
@@ -54,18 +54,11 @@ for (const service of ['user', 'blog'] as const) {
 const certificates = await LocalCertificates.open(paths, config.CERT_LIFETIME_MINUTES * 60_000, log);
 const tls = { user: await certificates.issue('user', 'user'), blog: await certificates.issue('blog', 'blog'), gateway: await certificates.issue('gateway', 'gateway') };
 
+// Keys made once and kept in the state folder, like the Secrets the chart generates once.
 const signingKeyFile = join(paths.secrets, 'jwt-signing.key');
-try {
-  readFileSync(signingKeyFile);
-} catch {
-  await writeSigningKey(signingKeyFile);
-}
+if (!existsSync(signingKeyFile)) await writeSigningKey(signingKeyFile);
 const fieldKeyRingFile = join(paths.secrets, 'field-encryption-keys.json');
-try {
-  readFileSync(fieldKeyRingFile);
-} catch {
-  await writeFieldKeyRing(fieldKeyRingFile);
-}
+if (!existsSync(fieldKeyRingFile)) await writeFieldKeyRing(fieldKeyRingFile);
 const adminPasswordFile = join(paths.secrets, 'admin-password');
 if (config.BLOG_ADMIN_PASSWORD) await writeFile(adminPasswordFile, `${config.BLOG_ADMIN_PASSWORD}\n`, { mode: 0o600 });
 else await keptSecret(paths, 'admin-password');
@@ -85,7 +78,8 @@ const writeStatus = () => {
     .catch(() => undefined);
   return statusWrites;
 };
-const supervisor = new Supervisor(config.LOCAL_NODE ?? process.execPath, (service) => join(repoRoot, `services/${service}/src/server.ts`), repoRoot, readFileSync(certificates.caFile, 'utf8'), log, () => void writeStatus());
+const caPem = readFileSync(certificates.caFile);
+const supervisor = new Supervisor(config.LOCAL_NODE ?? process.execPath, (service) => join(repoRoot, `services/${service}/src/server.ts`), repoRoot, caPem, log, () => void writeStatus());
 
 // Kubernetes Services for the internal ports: layer 4, so mutual TLS stays end to end.
 const internalBalancers = {
@@ -131,7 +125,7 @@ supervisor.startHealthChecks();
 const gateway = await startGateway({
   port: config.GATEWAY_PORT,
   tls: { cert: readFileSync(tls.gateway.certFile), key: readFileSync(tls.gateway.keyFile) },
-  upstreamCa: readFileSync(certificates.caFile),
+  upstreamCa: caPem,
   upstreams: (service) => supervisor.healthy(service).map((r) => `https://127.0.0.1:${r.publicPort}`),
   bodyLimit: 256 * 1024,
   rateLimitPerMinute: config.GATEWAY_RATE_LIMIT_PER_MINUTE,
@@ -146,7 +140,7 @@ await writeFile(join(paths.run, 'supervisor.pid'), `${process.pid}\n`);
 await writeStatus();
 
 if (config.SEED === 'demo') {
-  const file = await seedDemo(gatewayUrl, readFileSync(certificates.caFile), paths.secrets);
+  const file = await seedDemo(gatewayUrl, caPem, paths.secrets);
   log(`demo data loaded; demo users' passwords are in ${file}`);
 }
 
