@@ -68,7 +68,16 @@ describe('distributed tracing', () => {
     let tree: ExportedSpan[] = [];
     while (Date.now() < deadline) {
       tree = spans.filter((s) => s.traceId === traceId);
-      if (tree.some((s) => s.service === 'user-service' && s.name.startsWith('prisma:')) && tree.some((s) => s.service === 'blog-service' && s.name.startsWith('prisma:'))) break;
+      // Each process exports in its own batches: wait until every part of the tree has arrived.
+      const has = (service: string, match: (s: ExportedSpan) => boolean) => tree.some((s) => s.service === service && match(s));
+      const complete =
+        has('gateway', (s) => s.parentSpanId === callerSpanId) &&
+        has('blog-service', (s) => s.kind === 2) &&
+        has('blog-service', (s) => s.kind === 3 && s.name === 'GET /internal/users') &&
+        has('user-service', (s) => s.kind === 2) &&
+        has('user-service', (s) => s.name.startsWith('prisma:')) &&
+        has('blog-service', (s) => s.name.startsWith('prisma:'));
+      if (complete) break;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     const byId = new Map(tree.map((s) => [s.spanId, s]));
