@@ -103,6 +103,18 @@ const cases: Case[] = [
   ['bearer token of garbage', 'POST', '/blogs', { token: 'garbage', body: blog({}) }, 401],
   ['authorization header of another scheme', 'POST', '/blogs', { headers: { authorization: 'Basic YWRhOnB3' }, body: blog({}) }, 401],
   ['bearer token with spaces', 'POST', '/blogs', { headers: { authorization: 'Bearer a b c' }, body: blog({}) }, 401],
+  ['broken percent-encoding in a blog path', 'GET', '/blogs/%E0%A4%A', {}, 400],
+  ['broken percent-encoding in a user path', 'GET', '/users/%ZZ', {}, 400],
+  ['broken percent-encoding in a write path', 'PUT', '/blogs/%ZZ', () => ({ token, body: { title: 'x' } }), 400],
+  ['a path parameter of 5,000 characters', 'GET', `/blogs/${big(5000)}`, {}, 414],
+  ['blog title of spaces only', 'POST', '/blogs', () => ({ token, body: blog({ title: '     ' }) }), 400],
+  ['blog title of invisible characters only', 'POST', '/blogs', () => ({ token, body: blog({ title: '\u00a0\u200b\u3000' }) }), 400],
+  ['blog update to a title of spaces only', 'PUT', '/blogs/:slug', () => ({ token, body: { title: '   ' } }), 400],
+  ['user name of spaces only', 'POST', '/users', { body: user({ name: '   ' }) }, 400],
+  ['user update to a name of spaces only', 'PUT', '/users/@ada', () => ({ token, body: { name: '  ' } }), 400],
+  ['JSON body with bytes that are not UTF-8', 'POST', '/blogs', () => ({ token, rawBody: Buffer.concat([Buffer.from('{"title":"Bad '), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('","content":"x"}')]), headers: { 'content-type': 'application/json' } }), 400],
+  ['JSON body declared latin1', 'POST', '/blogs', () => ({ token, rawBody: Buffer.from('{"title":"caf\u00e9","content":"x"}', 'latin1'), headers: { 'content-type': 'application/json; charset=latin1' } }), 415],
+  ['JSON body declared utf-16', 'POST', '/users', { rawBody: JSON.stringify(user({})), headers: { 'content-type': 'application/json; charset=utf-16' } }, 415],
 ];
 
 describe('bad-input battery', () => {
@@ -112,9 +124,20 @@ describe('bad-input battery', () => {
     const response = await platform.api.send(method, path.replace(':slug', slug), options);
     expect(response.status, response.text).toBe(expected);
     expect(response.headers['content-type']).toMatch(/^application\/json/);
-    expect(response.body.msg).toBeTypeOf('string');
+    expect(response.body).toEqual({ msg: expect.any(String), request_id: response.headers['x-request-id'] });
+    expect(response.headers).toMatchObject({ 'x-content-type-options': 'nosniff', 'cache-control': 'no-store', 'content-security-policy': expect.stringContaining("default-src 'none'") });
+    // The answer names the problem without echoing what was sent, nor a stack.
+    expect(response.text.length).toBeLessThan(400);
     expect(response.text).not.toMatch(/at .*\.(ts|js):\d+/);
     expect(await snapshot()).toBe(before);
+  });
+
+  it('a body that is UTF-8 and says so is taken, with or without the charset', async () => {
+    for (const contentType of ['application/json', 'application/json; charset=utf-8', 'application/json;charset="UTF-8"']) {
+      const response = await platform.api.send('POST', '/blogs', { token, rawBody: Buffer.from(JSON.stringify(blog({ title: 'Café ☕' }))), headers: { 'content-type': contentType } });
+      expect(response.status, contentType).toBe(201);
+      expect(response.body.title).toBe('Café ☕');
+    }
   });
 
   it('odd but valid Unicode is stored and returned unchanged', async () => {

@@ -46,6 +46,9 @@ function expectedType(field: DmmfField): { type: string; precision?: number } {
   return mapped;
 }
 
+/** Tables no schema.prisma models: the runner's bookkeeping, and the platform's audit trail (raw SQL only). */
+const notModelled = ['_prisma_migrations', 'audit_events'];
+
 async function describeDatabase(database: string) {
   const info = inject('postgres');
   const client = new pg.Client({ connectionString: `postgresql://postgres:${encodeURIComponent(info.superuserPassword)}@127.0.0.1:${info.port}/${database}` });
@@ -55,8 +58,8 @@ async function describeDatabase(database: string) {
       SELECT c.table_name, c.column_name, CASE WHEN c.data_type = 'USER-DEFINED' THEN c.udt_name ELSE c.data_type END AS type,
              c.datetime_precision, c.is_nullable = 'YES' AS nullable, c.column_default IS NOT NULL AS has_default
       FROM information_schema.columns c
-      WHERE c.table_schema = 'public' AND c.table_name <> '_prisma_migrations'`);
-    const indexes = await client.query(`SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename <> '_prisma_migrations'`);
+      WHERE c.table_schema = 'public' AND c.table_name <> ALL($1)`, [notModelled]);
+    const indexes = await client.query(`SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename <> ALL($1)`, [notModelled]);
     return { columns: columns.rows, indexes: indexes.rows };
   } finally {
     await client.end();

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { TestProject } from 'vitest/node';
-import { migrate } from '@blog/platform/migrate';
+import { migrate, platformMigrationsDir } from '@blog/platform/migrate';
 import { createServiceDatabase, freePort, provisionRoles, roleUrl, startPostgres } from '@blog/devstack';
 
 
@@ -33,7 +33,7 @@ export default async function setup(project: TestProject) {
   for (const service of ['user', 'blog'] as const) {
     await provisionRoles(server, { service, migratorPassword: passwords[service].migrator, appPassword: passwords[service].app });
     await createServiceDatabase(server, service, `${service}_template`);
-    await migrate(roleUrl(server, `${service}_migrator`, passwords[service].migrator, `${service}_template`), join(import.meta.dirname, `../../services/${service}/prisma/migrations`));
+    await migrate(roleUrl(server, `${service}_migrator`, passwords[service].migrator, `${service}_template`), [join(import.meta.dirname, `../../services/${service}/prisma/migrations`), platformMigrationsDir]);
   }
   project.provide('postgres', { port: server.port, superuserPassword, passwords });
   return async () => {

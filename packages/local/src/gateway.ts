@@ -3,7 +3,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import replyFrom from '@fastify/reply-from';
 import rateLimit from '@fastify/rate-limit';
 import { context, propagation } from '@opentelemetry/api';
-import { installErrorHandlers, HttpError, traceRequests } from '@blog/platform';
+import { installErrorHandlers, HttpError, registerMalformedUrlRoute, registerResponseHeaders, rewriteMalformedUrl, traceRequests } from '@blog/platform';
 import { serviceForPath, type ServiceName } from '@blog/devstack';
 
 export interface GatewayOptions {
@@ -20,7 +20,6 @@ export interface GatewayOptions {
 }
 
 const idempotent = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
-const hsts = 'max-age=63072000; includeSubDomains';
 
 /**
  * The local stand-in for the ingress controller: TLS termination (HTTP/2 and HTTP/1.1) with
@@ -33,6 +32,7 @@ export async function startGateway(options: GatewayOptions): Promise<FastifyInst
     http2: true,
     https: { allowHTTP1: true, cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.2' },
     bodyLimit: options.bodyLimit,
+    rewriteUrl: rewriteMalformedUrl,
     // At the edge every request gets a fresh id; a client-supplied one is not trusted.
     genReqId: () => randomUUID(),
     // No idle-socket timeout: it would cut requests still waiting for work (a queued bcrypt); the request and header timeouts bound slow clients.
@@ -52,10 +52,9 @@ export async function startGateway(options: GatewayOptions): Promise<FastifyInst
   // Bodies pass through untouched; the services parse and validate them.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
-  app.addHook('onSend', async (request, reply) => {
-    reply.header('strict-transport-security', hsts);
-    reply.header('x-request-id', request.id);
-  });
+  // The gateway's own answers (404, 413, 429, 503...) carry the same headers as the services'.
+  registerResponseHeaders(app, { hsts: true });
+  registerMalformedUrlRoute(app);
 
   const cursor: Record<ServiceName, number> = { user: 0, blog: 0 };
 

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { migrate } from '@blog/platform/migrate';
+import { migrate, platformMigrationsDir } from '@blog/platform/migrate';
 import { startTracing } from '@blog/platform';
 import { createServiceDatabase, freePort, provisionRoles, roleUrl, startPostgres, writeFieldKeyRing, writeSigningKey } from '@blog/devstack';
 import { loadLocalConfig } from './config.ts';
@@ -43,7 +43,7 @@ for (const service of ['user', 'blog'] as const) {
   const appPassword = await keptSecret(paths, `${service}-app-password`);
   await provisionRoles(postgres, { service, migratorPassword, appPassword });
   await createServiceDatabase(postgres, service, service);
-  const result = await migrate(roleUrl(postgres, `${service}_migrator`, migratorPassword, service), join(repoRoot, `services/${service}/prisma/migrations`));
+  const result = await migrate(roleUrl(postgres, `${service}_migrator`, migratorPassword, service), [join(repoRoot, `services/${service}/prisma/migrations`), platformMigrationsDir]);
   if (result.applied.length > 0) log(`${service} database: applied ${result.applied.join(', ')}`);
   // As in the cluster: the URL names the role, the password comes from a file.
   databaseUrls[service] = `postgresql://${service}_app@127.0.0.1:${postgres.port}/${service}`;

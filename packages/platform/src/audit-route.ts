@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { AuditLog } from './audit.ts';
+import type { AuditTrail } from './audit.ts';
 import { forbidden } from './errors.ts';
 import { principalOf } from './auth.ts';
 import { can } from './rbac.ts';
@@ -31,7 +31,7 @@ const AuditEvents = Type.Object({
 });
 
 /** `GET <path>`: the service's audit trail, newest first, for admins only. */
-export function registerAuditRoute(app: App, path: string, audit: AuditLog, authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>): void {
+export function registerAuditRoute(app: App, path: string, audit: AuditTrail, authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>): void {
   app.get(
     path,
     { onRequest: authenticate, schema: { tags: ['audit'], security: [{ bearer: [] }], querystring: AuditQuery, response: { 200: AuditEvents, ...errors(400, 401, 403) } } },

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
+import type pg from 'pg';
 
 export type AuditOutcome = 'success' | 'failure' | 'denied';
 
@@ -20,31 +21,133 @@ export interface AuditEvent extends AuditRecord {
   hash: string;
 }
 
-/** The raw-SQL surface both services' Prisma clients offer; the audit log needs nothing more. */
-export interface RawSql {
+/** What runs SQL for the audit trail: a service's Prisma client, or one of its transactions. */
+export interface AuditSql {
   $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
-}
-export interface RawSqlWithTransactions extends RawSql {
-  $transaction<R>(fn: (tx: RawSql) => Promise<R>): Promise<R>;
 }
 
 export const genesisHash = '0'.repeat(64);
-const chainLock = 47_110_815;
 
-/** JSON with object keys sorted at every level: jsonb does not keep the order they were written in. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value ?? null);
+/**
+ * Appends events in `tx`'s transaction (see `append_audit_events` in the platform's migration):
+ * they commit with the change they record, or not at all. Call it last in the transaction, since
+ * the chain's lock is held until commit. Given the client itself, the append is its own statement.
+ */
+export async function appendAuditEvents(tx: AuditSql, records: AuditRecord[]): Promise<void> {
+  const events = records.map((r) => ({ actor: r.actor, action: r.action, target: r.target, outcome: r.outcome, request_id: r.requestId, client_ip: r.clientIp, details: r.details ?? null }));
+  await tx.$queryRawUnsafe('SELECT append_audit_events($1::jsonb) AS appended', JSON.stringify(events));
 }
 
-/** SHA-256 over the previous hash and every field of the row, in a fixed order. */
-export function auditHash(prevHash: string, event: Omit<AuditEvent, 'hash' | 'prevHash'>): string {
-  const fields = [event.id, event.at, event.actor, event.action, event.target, event.outcome, event.requestId, event.clientIp, event.details ?? null];
-  return createHash('sha256').update(prevHash).update('\n').update(canonicalJson(fields)).digest('hex');
+/** Who did what from where, for a request being handled. */
+export function auditRecordOf(request: FastifyRequest, action: string, target: string | null, outcome: AuditOutcome, details?: Record<string, unknown>): AuditRecord {
+  return { actor: request.principal?.handle ?? null, action, target, outcome, requestId: request.id, clientIp: request.ip, details: details ?? null };
+}
+
+interface Tally {
+  record: AuditRecord;
+  count: number;
+  firstAt: string;
+  lastAt: string;
+}
+
+export interface AuditTrailOptions {
+  /** How often tallied events are written. */
+  flushIntervalMs: number;
+  /** Distinct tallies kept between writes; past it, events are tallied per action and outcome only. */
+  maxTallies: number;
+}
+
+/**
+ * The audit trail of one service. Changes write their event in their own transaction
+ * (`record`). Events an anonymous caller can produce at will (refusals, throttled sign-ins) are
+ * tallied in memory instead and written as one event per actor, address, action, target and
+ * details every `flushIntervalMs`: a flood of refusals costs no database work per request and
+ * cannot exhaust the pool, and none is lost (a failed write is kept and tried again).
+ */
+export class AuditTrail {
+  private tallies = new Map<string, Tally>();
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly db: AuditSql,
+    private readonly log: FastifyBaseLogger,
+    private readonly options: AuditTrailOptions = { flushIntervalMs: 5000, maxTallies: 1000 },
+  ) {}
+
+  /** Records changes inside the transaction `tx` that makes them; call it last there. */
+  append(tx: AuditSql, records: AuditRecord[]): Promise<void> {
+    return appendAuditEvents(tx, records);
+  }
+
+  /** Records a request's change inside the transaction `tx` that makes it; call it last there. */
+  record(tx: AuditSql, request: FastifyRequest, action: string, target: string | null, outcome: AuditOutcome, details?: Record<string, unknown>): Promise<void> {
+    return appendAuditEvents(tx, [auditRecordOf(request, action, target, outcome, details)]);
+  }
+
+  /** Counts an event that changes nothing; it reaches the database with the next flush. */
+  tally(request: FastifyRequest, action: string, target: string | null, outcome: AuditOutcome, details?: Record<string, unknown>): void {
+    this.add(auditRecordOf(request, action, target, outcome, details), 1, new Date().toISOString());
+  }
+
+  private add(record: AuditRecord, count: number, at: string, lastAt = at): void {
+    let key = JSON.stringify([record.actor, record.clientIp, record.action, record.target, record.outcome, record.details ?? null]);
+    if (!this.tallies.has(key) && this.tallies.size >= this.options.maxTallies) {
+      // Bounded memory under a flood from many addresses: keep the count, drop the detail.
+      record = { actor: null, clientIp: null, action: record.action, target: null, outcome: record.outcome, requestId: null, details: { tallied: 'many actors and addresses' } };
+      key = JSON.stringify([record.action, record.outcome]);
+    }
+    const tally = this.tallies.get(key);
+    if (tally) {
+      tally.count += count;
+      tally.lastAt = lastAt > tally.lastAt ? lastAt : tally.lastAt;
+    } else {
+      this.tallies.set(key, { record, count, firstAt: at, lastAt });
+    }
+  }
+
+  /** Writes every tally as one event; on failure they are kept for the next try. */
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(async () => {
+      if (this.tallies.size === 0) return;
+      const batch = [...this.tallies.values()];
+      this.tallies = new Map();
+      try {
+        await appendAuditEvents(
+          this.db,
+          batch.map(({ record, count, firstAt, lastAt }) => ({
+            ...record,
+            details: { ...record.details, count, first_at: firstAt, last_at: lastAt, first_request_id: record.requestId },
+            requestId: null,
+          })),
+        );
+      } catch (error) {
+        for (const { record, count, firstAt, lastAt } of batch) this.add(record, count, firstAt, lastAt);
+        this.log.error({ err: error, pending: this.tallies.size }, 'tallied audit events could not be written yet; keeping them');
+      }
+    });
+    return this.flushing;
+  }
+
+  start(): void {
+    this.timer = setInterval(() => void this.flush(), this.options.flushIntervalMs);
+    this.timer.unref();
+  }
+
+  /** Stops the timer and writes what is left; called before the pool closes. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+  }
+
+  async list(limit: number, beforeId?: string): Promise<AuditEvent[]> {
+    const rows = await this.db.$queryRawUnsafe<Row[]>(
+      'SELECT *, details::text AS details_text FROM audit_events WHERE ($1::bigint IS NULL OR id < $1::bigint) ORDER BY id DESC LIMIT $2',
+      beforeId ?? null,
+      limit,
+    );
+    return rows.map(toEvent);
+  }
 }
 
 interface Row {
@@ -57,6 +160,7 @@ interface Row {
   request_id: string | null;
   client_ip: string | null;
   details: Record<string, unknown> | null;
+  details_text: string | null;
   prev_hash: string;
   hash: string;
 }
@@ -78,50 +182,14 @@ function toEvent(row: Row): AuditEvent {
 }
 
 /**
- * The append-only, hash-chained audit trail of one service (table `audit_events`). Appends
- * are serialised by a transaction-scoped advisory lock so the chain never forks.
+ * SHA-256 over the previous hash and the event's fields, rebuilt here independently of the
+ * database's `audit_event_text`: strings as JSON.stringify writes them (which is what to_json
+ * writes), details as the jsonb text PostgreSQL stores.
  */
-export class AuditLog {
-  constructor(
-    private readonly db: RawSqlWithTransactions,
-    private readonly log: FastifyBaseLogger,
-  ) {}
-
-  async append(record: AuditRecord): Promise<void> {
-    try {
-      await this.db.$transaction(async (tx) => {
-        await tx.$queryRawUnsafe('SELECT pg_advisory_xact_lock($1)::text AS locked', chainLock);
-        const [last] = await tx.$queryRawUnsafe<{ hash: string }[]>('SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1');
-        const [next] = await tx.$queryRawUnsafe<{ id: bigint }[]>("SELECT nextval('audit_events_id_seq') AS id");
-        const id = next!.id;
-        const prevHash = last?.hash ?? genesisHash;
-        const event = { ...record, details: record.details ?? null, id: String(id), at: new Date().toISOString() };
-        const hash = auditHash(prevHash, event);
-        await tx.$queryRawUnsafe(
-          `INSERT INTO audit_events (id, at, actor, action, target, outcome, request_id, client_ip, details, prev_hash, hash)
-           VALUES ($1::bigint, $2::timestamptz, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11)`,
-          event.id, event.at, event.actor, event.action, event.target, event.outcome, event.requestId, event.clientIp,
-          event.details === null ? null : JSON.stringify(event.details), prevHash, hash,
-        );
-      });
-    } catch (error) {
-      // The change it describes has happened; losing its record must at least be loud.
-      this.log.error({ err: error, audit: record }, 'audit event could not be written');
-    }
-  }
-
-  /** Who did what from where, for a request being handled. */
-  record(request: FastifyRequest, action: string, target: string | null, outcome: AuditOutcome, details?: Record<string, unknown>): Promise<void> {
-    return this.append({ actor: request.principal?.handle ?? null, action, target, outcome, requestId: request.id, clientIp: request.ip, details: details ?? null });
-  }
-
-  async list(limit: number, beforeId?: string): Promise<AuditEvent[]> {
-    const rows = await this.db.$queryRawUnsafe<Row[]>(
-      'SELECT * FROM audit_events WHERE ($1::bigint IS NULL OR id < $1::bigint) ORDER BY id DESC LIMIT $2',
-      beforeId ?? null, limit,
-    );
-    return rows.map(toEvent);
-  }
+export function auditHash(prevHash: string, row: Row): string {
+  const text = (value: string | null) => (value === null ? 'null' : JSON.stringify(value));
+  const fields = [text(String(row.id)), text(row.at.toISOString()), text(row.actor), text(row.action), text(row.target), text(row.outcome), text(row.request_id), text(row.client_ip), row.details_text ?? 'null'];
+  return createHash('sha256').update(`${prevHash}\n[${fields.join(',')}]`).digest('hex');
 }
 
 export interface AuditVerification {
@@ -133,32 +201,20 @@ export interface AuditVerification {
 }
 
 /** Walks the chain from the start; any edited, inserted or removed row breaks it. */
-export async function verifyAuditChain(db: RawSql): Promise<AuditVerification> {
+export async function verifyAuditChain(db: Pick<pg.Pool, 'query'>): Promise<AuditVerification> {
   let prevHash = genesisHash;
   let checked = 0;
   let afterId = '0';
   for (;;) {
-    const rows = await db.$queryRawUnsafe<Row[]>('SELECT * FROM audit_events WHERE id > $1::bigint ORDER BY id LIMIT 1000', afterId);
+    const { rows } = await db.query<Row>('SELECT *, details::text AS details_text FROM audit_events WHERE id > $1::bigint ORDER BY id LIMIT 1000', [afterId]);
     if (rows.length === 0) return { ok: true, checked };
     for (const row of rows) {
-      const event = toEvent(row);
-      if (event.prevHash !== prevHash) return { ok: false, checked, brokenAt: event.id, reason: 'the link to the previous event does not match (an event was removed or inserted)' };
-      const { hash, prevHash: _prev, ...fields } = event;
-      if (auditHash(prevHash, fields) !== hash) return { ok: false, checked, brokenAt: event.id, reason: 'the event was changed after it was written' };
-      prevHash = hash;
+      const id = String(row.id);
+      if (row.prev_hash !== prevHash) return { ok: false, checked, brokenAt: id, reason: 'the link to the previous event does not match (an event was removed or inserted)' };
+      if (auditHash(prevHash, row) !== row.hash) return { ok: false, checked, brokenAt: id, reason: 'the event was changed after it was written' };
+      prevHash = row.hash;
       checked++;
-      afterId = event.id;
+      afterId = id;
     }
-  }
-}
-
-/** `audit:verify`: prints the verdict as one JSON line; exit code 0 when intact, 1 when broken. */
-export async function verifyAuditCli(db: RawSql & { $disconnect(): Promise<void> }): Promise<never> {
-  try {
-    const result = await verifyAuditChain(db);
-    console.log(JSON.stringify(result));
-    process.exit(result.ok ? 0 : 1);
-  } finally {
-    await db.$disconnect();
   }
 }

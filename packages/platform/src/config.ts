@@ -128,6 +128,8 @@ export const commonConfigSpec = {
   /** When set, the password of DATABASE_URL is read from this file (a mounted Secret), not the URL. */
   DATABASE_PASSWORD_FILE: env.file({ optional: true }),
   DATABASE_POOL_MAX: env.int({ default: 10, min: 1, max: 100 }),
+  /** How often tallied audit events (refusals, throttled sign-ins) are written, one event per kind. */
+  AUDIT_FLUSH_INTERVAL_MS: env.int({ default: 5000, min: 100, max: 60000 }),
   TLS_CERT_FILE: env.file(),
   TLS_KEY_FILE: env.file(),
   TLS_CA_FILE: env.file(),

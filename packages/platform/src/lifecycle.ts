@@ -65,7 +65,14 @@ export async function runService<
   }
   // Before anything else, so that every span of the process goes to the collector.
   const stopTracing = startTracing({ serviceName, endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, sampleRatio: config.OTEL_TRACES_SAMPLER_ARG });
-  const service = await build(config);
-  await listen(service, config.HOST, { public: config.PORT, internal: config.INTERNAL_PORT, metrics: config.METRICS_PORT });
+  let service: ServiceHandle;
+  try {
+    service = await build(config);
+    await listen(service, config.HOST, { public: config.PORT, internal: config.INTERNAL_PORT, metrics: config.METRICS_PORT });
+  } catch (error) {
+    // One JSON line an operator can act on, not a stack trace; the orchestrator restarts the process.
+    console.error(JSON.stringify({ level: 'fatal', time: Date.now(), service: serviceName, msg: `cannot start: ${(error as Error).message}`, error: (error as Error).name }));
+    process.exit(1);
+  }
   stopOnSignals(service, config.SHUTDOWN_GRACE_MS, service.publicApp.log, stopTracing);
 }

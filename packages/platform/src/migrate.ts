@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { withPasswordFile } from './config.ts';
 
@@ -24,12 +25,23 @@ const bookkeeping = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
 /** Any constant works; it only keeps two concurrent runners (Job retries, replicas) from interleaving. */
 const lockKey = 72_210_417;
 
+/** Migrations every service's database gets from the platform (the audit trail), merged with its own by name. */
+export const platformMigrationsDir = fileURLToPath(new URL('../migrations', import.meta.url));
+
+export async function migrationFolders(dirs: string[]): Promise<string[]> {
+  const folders = await Promise.all(
+    dirs.map(async (dir) => (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => join(dir, e.name))),
+  );
+  return folders.flat().sort((a, b) => basename(a).localeCompare(basename(b)));
+}
+
 /**
- * Applies `<dir>/<id>/migration.sql` in name order, each in its own transaction, exactly once,
- * and refuses to run if an applied migration was edited since.
+ * Applies `<dir>/<id>/migration.sql` of every folder given (a service's and the platform's),
+ * merged in name order, each in its own transaction, exactly once, and refuses to run if an
+ * applied migration was edited since.
  */
-export async function migrate(databaseUrl: string, migrationsDir: string): Promise<MigrationResult> {
-  const entries = (await readdir(migrationsDir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+export async function migrate(databaseUrl: string, migrationsDirs: string[]): Promise<MigrationResult> {
+  const entries = await migrationFolders(migrationsDirs);
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   const result: MigrationResult = { applied: [], skipped: [] };
@@ -41,8 +53,9 @@ export async function migrate(databaseUrl: string, migrationsDir: string): Promi
       'SELECT migration_name, checksum FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
     );
     for (const row of rows.rows) done.set(row.migration_name, row.checksum);
-    for (const name of entries) {
-      const sql = await readFile(join(migrationsDir, name, 'migration.sql'), 'utf8');
+    for (const folder of entries) {
+      const name = basename(folder);
+      const sql = await readFile(join(folder, 'migration.sql'), 'utf8');
       const checksum = createHash('sha256').update(sql).digest('hex');
       const appliedChecksum = done.get(name);
       if (appliedChecksum !== undefined) {
@@ -74,7 +87,7 @@ export async function migrate(databaseUrl: string, migrationsDir: string): Promi
  * `node migrate.js`: MIGRATION_DATABASE_URL (or DATABASE_URL) names the migration role; its
  * password may come from MIGRATION_DATABASE_PASSWORD_FILE (a mounted Secret) instead.
  */
-export async function migrateCli(migrationsDir: string): Promise<void> {
+export async function migrateCli(serviceMigrationsDir: string): Promise<void> {
   const base = process.env.MIGRATION_DATABASE_URL ?? process.env.DATABASE_URL;
   const url = base && withPasswordFile(base, process.env.MIGRATION_DATABASE_PASSWORD_FILE);
   if (!url) {
@@ -82,10 +95,37 @@ export async function migrateCli(migrationsDir: string): Promise<void> {
     process.exit(2);
   }
   try {
-    const result = await migrate(url, migrationsDir);
+    const result = await migrate(url, [serviceMigrationsDir, platformMigrationsDir]);
     console.log(JSON.stringify({ level: 'info', msg: 'migrations done', ...result }));
   } catch (error) {
     console.error(JSON.stringify({ level: 'error', msg: (error as Error).message }));
     process.exit(1);
+  }
+}
+
+export class SchemaNotMigratedError extends Error {
+  override name = 'SchemaNotMigratedError';
+}
+
+/**
+ * Refuses to go on when the database lacks a migration this build of the service carries (its
+ * own and the platform's), rather than answering 500 for every request that meets a missing
+ * table. The application role learns what was applied through `applied_migrations()`.
+ */
+export async function assertMigrated(pool: Pick<pg.Pool, 'query'>, service: string, serviceMigrationsDir: string): Promise<void> {
+  const expected = (await migrationFolders([serviceMigrationsDir, platformMigrationsDir])).map((folder) => basename(folder));
+  let applied = new Set<string>();
+  try {
+    applied = new Set((await pool.query<{ name: string }>('SELECT applied_migrations() AS name')).rows.map((row) => row.name));
+  } catch (error) {
+    // 42883, no such function: not even the first migration ran.
+    if ((error as { code?: string }).code !== '42883') throw error;
+  }
+  const pending = expected.filter((name) => !applied.has(name));
+  if (pending.length > 0) {
+    throw new SchemaNotMigratedError(
+      `database schema is not migrated: ${pending.length} migration(s) pending, the first ${pending[0]}; ` +
+        `run them as the migration role (npm run migrate -w @blog/${service}-service, or node services/${service}/dist/commands/migrate.js in the image)`,
+    );
   }
 }

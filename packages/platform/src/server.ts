@@ -6,7 +6,7 @@ import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import { Ajv, type Options as AjvOptions } from 'ajv';
 import addFormats from 'ajv-formats';
-import { badRequest, installErrorHandlers } from './errors.ts';
+import { badRequest, HttpError, installErrorHandlers } from './errors.ts';
 import { internalServerTls, publicServerTls, type TlsMaterial } from './tls.ts';
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, import('node:http').ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
@@ -28,10 +28,17 @@ function isText(value: string): boolean {
   return value.isWellFormed() && !value.includes('\u0000');
 }
 
-/** Formats for free text: `text` allows line breaks and tabs, `single-line` no control characters at all. */
+const isSingleLine = (s: string) => isText(s) && !/[\u0000-\u001f\u007f\u2028\u2029]/.test(s);
+
+/**
+ * Formats for free text: `text` allows line breaks and tabs, `single-line` no control characters
+ * at all, and `label` (a title, a name) is a single line with something visible in it: not only
+ * spaces or invisible characters.
+ */
 const textFormats = {
   text: (s: string) => isText(s) && !/[\u0001-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(s),
-  'single-line': (s: string) => isText(s) && !/[\u0000-\u001f\u007f\u2028\u2029]/.test(s),
+  'single-line': isSingleLine,
+  label: (s: string) => isSingleLine(s) && /[^\p{White_Space}\p{Cf}]/u.test(s),
 };
 
 function validatorFor(options: AjvOptions): Ajv {
@@ -51,13 +58,58 @@ const validators = {
   exact: validatorFor({ coerceTypes: false }),
 };
 
-function isDecodable(query: string): boolean {
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+function isDecodable(text: string): boolean {
   try {
-    decodeURIComponent(query.replaceAll('+', ' '));
+    decodeURIComponent(text);
     return true;
   } catch {
     return false;
   }
+}
+
+/** The longest path segment the routers take; route parameters are far shorter. */
+export const maxPathSegmentLength = 256;
+const malformedUrlRoute = '/-/malformed-url';
+
+/**
+ * Fastify's router answers a path it cannot decode, or a parameter over its length limit, in a
+ * format of its own and before any hook. Such a path is sent to a route of ours instead, so the
+ * answer passes the hooks (headers, rate limit, metrics) and the error handler like any other.
+ * The URL is not echoed back.
+ */
+export function rewriteMalformedUrl(request: Pick<IncomingMessage, 'url'>): string {
+  const url = request.url ?? '/';
+  const [path = '/', query] = url.split('?', 2);
+  if (path.split('/').some((segment) => segment.length > maxPathSegmentLength)) return `${malformedUrlRoute}/too-long`;
+  if (!isDecodable(path)) return `${malformedUrlRoute}/bad-path`;
+  // Fastify's query parser would quietly turn broken escapes into other text.
+  if (query !== undefined && !isDecodable(query.replaceAll('+', ' '))) return `${malformedUrlRoute}/bad-query`;
+  return url;
+}
+
+export function registerMalformedUrlRoute(app: FastifyInstance): void {
+  app.all(`${malformedUrlRoute}/:problem`, { schema: { hide: true } }, async (request) => {
+    const { problem } = request.params as { problem: string };
+    if (problem === 'too-long') throw new HttpError(414, `A path segment is longer than ${maxPathSegmentLength} characters`);
+    throw badRequest(`The ${problem === 'bad-query' ? 'query string' : 'path'} is not valid percent-encoded UTF-8`);
+  });
+}
+
+/** Headers for a JSON API on every answer, errors included: nothing may be framed, sniffed, cached or run as a page. */
+export function registerResponseHeaders(app: FastifyInstance, options: { hsts: boolean }): void {
+  void app.register(helmet, {
+    global: true,
+    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    crossOriginResourcePolicy: { policy: 'same-origin' },
+    // Set once, at the edge (the ingress or the gateway), not by the services behind it.
+    strictTransportSecurity: options.hsts ? { maxAge: 63_072_000, includeSubDomains: true } : false,
+  });
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+  });
 }
 
 /** The Fastify instance every service port starts from: TLS, timeouts, strict validation, JSON errors. */
@@ -77,7 +129,8 @@ export function createServer(options: ServerOptions): App {
       const incoming = req.headers['x-request-id'];
       return typeof incoming === 'string' && requestIdPattern.test(incoming) ? incoming : randomUUID();
     },
-    routerOptions: { maxParamLength: 256 },
+    routerOptions: { maxParamLength: maxPathSegmentLength },
+    rewriteUrl: rewriteMalformedUrl,
     // request.ip is the client's address only behind a proxy named here; otherwise the peer's.
     trustProxy: options.trustedProxies && options.trustedProxies.length > 0 ? options.trustedProxies : false,
     // The serializer compiles response schemas too, and must know the same formats.
@@ -87,29 +140,27 @@ export function createServer(options: ServerOptions): App {
   app.setValidatorCompiler(({ schema, httpPart }) =>
     (httpPart === 'body' ? validators.exact : validators.coercing).compile(schema as object),
   );
-  // JSON is the only body the API takes; anything else is a 415.
+  // JSON in UTF-8 is the only body the API takes: another type or charset is a 415, bytes that are
+  // not UTF-8 a 400 (decoding them leniently would store U+FFFD in their place).
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
-  app.addHook('onRequest', async (request) => {
-    const query = request.url.split('?')[1];
-    if (query !== undefined && !isDecodable(query)) throw badRequest('The query string is not valid percent-encoded UTF-8');
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(request.headers['content-type'] ?? '')?.[1];
+    if (charset !== undefined && !/^utf-?8$/i.test(charset)) return done(new HttpError(415, 'JSON bodies must be UTF-8 (charset=utf-8)'), undefined);
+    let text: string;
+    try {
+      text = strictUtf8.decode(body as Buffer);
+    } catch {
+      return done(badRequest('The body is not valid UTF-8'), undefined);
+    }
+    parseJson(request, text, done);
   });
-  // Headers for a JSON API: nothing may be framed, sniffed, cached or run as a page.
-  void app.register(helmet, {
-    global: true,
-    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
-    crossOriginResourcePolicy: { policy: 'same-origin' },
-    // HSTS is set once, at the edge (the ingress or the gateway).
-    strictTransportSecurity: false,
-  });
+  registerResponseHeaders(app as unknown as FastifyInstance, { hsts: false });
+  registerMalformedUrlRoute(app as unknown as FastifyInstance);
   // No CORS headers unless origins are configured: browsers then refuse cross-origin calls.
   if (options.corsOrigins && options.corsOrigins.length > 0) {
     void app.register(cors, { origin: options.corsOrigins, methods: ['GET', 'POST', 'PUT', 'DELETE'], allowedHeaders: ['authorization', 'content-type'], maxAge: 600 });
   }
-  app.addHook('onSend', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
-  });
   installErrorHandlers(app);
   return app as unknown as App;
 }

@@ -1,6 +1,6 @@
 import type { DestinationStream } from 'pino';
 import type { Server } from 'node:http';
-import type { AuditLog } from './audit.ts';
+import type { AuditTrail } from './audit.ts';
 import type pg from 'pg';
 import { withPasswordFile } from './config.ts';
 import { createPool } from './database.ts';
@@ -17,6 +17,7 @@ export interface ServiceBaseConfig {
   DATABASE_URL: string;
   DATABASE_PASSWORD_FILE: string;
   DATABASE_POOL_MAX: number;
+  AUDIT_FLUSH_INTERVAL_MS: number;
   TRUSTED_PROXIES: string[];
   CORS_ALLOWED_ORIGINS: string[];
   TLS_CERT_FILE: string;
@@ -56,8 +57,8 @@ export interface ServicePortsOptions {
   isReady: () => Promise<void>;
   /** Clients that present this service's certificate, reloaded with it. */
   peerClients: { reloadTls(material: TlsMaterial): void }[];
-  /** Where refusals (401 with a token, 403) are recorded. */
-  audit: AuditLog;
+  /** Where refusals (401 with a token, 403) are tallied. */
+  audit: AuditTrail;
   registerPublic: (app: App) => void;
   registerInternal: (app: App) => void;
 }
@@ -88,9 +89,10 @@ export async function createServicePorts(options: ServicePortsOptions): Promise<
   });
   await traceRequests(publicApp);
   base.metrics.instrument(publicApp);
+  // Tallied, not written per request: anyone can send refused requests, and must not be able to turn them into database load.
   publicApp.addHook('onResponse', async (request, reply) => {
     const refused = reply.statusCode === 403 || (reply.statusCode === 401 && request.headers.authorization !== undefined);
-    if (refused) await options.audit.record(request, 'authorization.refused', `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`, 'denied', { status: reply.statusCode });
+    if (refused) options.audit.tally(request, 'authorization.refused', `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`, 'denied', { status: reply.statusCode });
   });
   await registerOpenApi(publicApp, { ...options.openapi, version: '1.0.0' });
   registerHealthRoutes(publicApp, readiness, options.isReady);

@@ -1,5 +1,6 @@
+import { fileURLToPath } from 'node:url';
 import {
-  AuditLog,
+  AuditTrail,
   createAccessControl,
   registerAuditRoute,
   createRemoteKeySet,
@@ -9,6 +10,7 @@ import {
   type ServiceHandle,
   type ServiceBuildOptions,
 } from '@blog/platform';
+import { assertMigrated } from '@blog/platform/migrate';
 import type { BlogConfig } from './config.ts';
 import type { BlogContext } from './context.ts';
 import { createDb } from './db.ts';
@@ -26,6 +28,7 @@ export interface BlogService extends ServiceHandle {
 export async function buildApp(config: BlogConfig, options: ServiceBuildOptions = {}): Promise<BlogService> {
   const base = openServiceBase('blog-service', config, options);
   const { logger, tls, pool, metrics } = base;
+  await assertMigrated(pool, 'blog', fileURLToPath(new URL('../prisma/migrations', import.meta.url)));
   const db = createDb(pool);
   const userService = new PeerClient({ baseUrl: config.USER_SERVICE_URL, tls });
   const users = new UserDirectory(userService);
@@ -37,8 +40,9 @@ export async function buildApp(config: BlogConfig, options: ServiceBuildOptions 
     revocationPollMs: config.REVOCATION_POLL_MS,
     log: logger,
   });
-  const context: BlogContext = { config, db, users, audit: new AuditLog(db, logger), counters: blogBusinessMetrics(metrics), authenticate };
+  const context: BlogContext = { config, db, users, audit: new AuditTrail(db, logger, { flushIntervalMs: config.AUDIT_FLUSH_INTERVAL_MS, maxTallies: 1000 }), counters: blogBusinessMetrics(metrics), authenticate };
   await revocations.start();
+  context.audit.start();
 
   const ports = await createServicePorts({
     base,
@@ -61,6 +65,7 @@ export async function buildApp(config: BlogConfig, options: ServiceBuildOptions 
     async closeResources() {
       ports.stopWatchingTls();
       revocations.stop();
+      await context.audit.stop();
       await Promise.all([userService.close(), db.$disconnect()]);
       await pool.end();
     },

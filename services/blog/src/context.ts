@@ -1,4 +1,4 @@
-import type { AuditLog } from '@blog/platform';
+import type { AuditTrail } from '@blog/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { BlogConfig } from './config.ts';
 import type { Db } from './db.ts';
@@ -10,7 +10,7 @@ export interface BlogContext {
   config: BlogConfig;
   db: Db;
   users: UserDirectory;
-  audit: AuditLog;
+  audit: AuditTrail;
   counters: BlogBusinessMetrics;
   authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 }

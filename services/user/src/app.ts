@@ -1,5 +1,6 @@
+import { fileURLToPath } from 'node:url';
 import {
-  AuditLog,
+  AuditTrail,
   createAccessControl,
   createServicePorts,
   registerAuditRoute,
@@ -8,6 +9,7 @@ import {
   type ServiceHandle,
   type ServiceBuildOptions,
 } from '@blog/platform';
+import { assertMigrated } from '@blog/platform/migrate';
 import { createLocalJWKSet } from 'jose';
 import type { UserConfig } from './config.ts';
 import type { UserContext } from './context.ts';
@@ -32,6 +34,7 @@ export interface UserService extends ServiceHandle {
 export async function buildApp(config: UserConfig, options: ServiceBuildOptions = {}): Promise<UserService> {
   const base = openServiceBase('user-service', config, options);
   const { logger, tls, pool, metrics } = base;
+  await assertMigrated(pool, 'user', fileURLToPath(new URL('../prisma/migrations', import.meta.url)));
   const db = createDb(pool);
   const passwords = new PasswordHasher(config.BCRYPT_COST, config.PASSWORD_WORKERS);
   const keys = await loadSigningKeys({
@@ -61,7 +64,7 @@ export async function buildApp(config: UserConfig, options: ServiceBuildOptions 
     deletionRelay,
     throttle: new SignInThrottle(db),
     cipher: FieldCipher.fromFile(config.FIELD_ENCRYPTION_KEYS_FILE),
-    audit: new AuditLog(db, logger),
+    audit: new AuditTrail(db, logger, { flushIntervalMs: config.AUDIT_FLUSH_INTERVAL_MS, maxTallies: 1000 }),
     counters: userBusinessMetrics(metrics, db),
     authenticate,
     identify,
@@ -70,6 +73,7 @@ export async function buildApp(config: UserConfig, options: ServiceBuildOptions 
   await ensureAdmin(db, passwords, { handle: config.ADMIN_HANDLE, passwordFile: config.ADMIN_PASSWORD_FILE || undefined, passwordHash: config.ADMIN_PASSWORD_HASH });
   await revocations.start();
   deletionRelay.start();
+  context.audit.start();
   const pruneTimer = setInterval(() => void context.throttle.prune().catch((error) => logger.warn({ err: error }, 'pruning sign-in failures failed')), 3_600_000);
   pruneTimer.unref();
 
@@ -100,6 +104,7 @@ export async function buildApp(config: UserConfig, options: ServiceBuildOptions 
       clearInterval(pruneTimer);
       revocations.stop();
       await deletionRelay.stop();
+      await context.audit.stop();
       await Promise.all([blogService.close(), passwords.close(), db.$disconnect()]);
       await pool.end();
     },

@@ -1,4 +1,4 @@
-import type { AuditLog, RevocationList } from '@blog/platform';
+import type { AuditTrail, RevocationList } from '@blog/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { UserConfig } from './config.ts';
 import type { Db } from './db.ts';
@@ -19,7 +19,7 @@ export interface UserContext {
   deletionRelay: DeletionRelay;
   throttle: SignInThrottle;
   cipher: FieldCipher;
-  audit: AuditLog;
+  audit: AuditTrail;
   counters: UserBusinessMetrics;
   authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
   /** Identifies the caller when a token is sent; for public routes that show more to some callers. */

@@ -1,5 +1,5 @@
 import { containsPattern } from '@blog/platform';
-import type { Db } from '../db.ts';
+import type { Db, Tx } from '../db.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 
 export interface BlogRecord {
@@ -16,6 +16,17 @@ export const maxResults = 100;
 
 export function findBlog(db: Db, slug: string): Promise<BlogRecord | null> {
   return db.blog.findUnique({ where: { slug } });
+}
+
+/**
+ * The blog, locked until the transaction `tx` ends, so that what is decided from it (who may
+ * change it) still holds when it is written: a concurrent delete either waits or has happened.
+ */
+export async function lockBlog(tx: Tx, slug: string): Promise<BlogRecord | null> {
+  const rows = await tx.$queryRaw<BlogRecord[]>`
+    SELECT slug, title, content, author_handle AS "authorHandle", created_at AS "createdAt", updated_at AS "updatedAt"
+    FROM blogs WHERE slug = ${slug} FOR UPDATE`;
+  return rows[0] ?? null;
 }
 
 /** Newest first, after the (createdAt, slug) of the previous page's last blog; one extra row tells whether more exist. */
@@ -42,18 +53,20 @@ export function blogsByAuthors(db: Db, handles: string[]): Promise<BlogRecord[]>
   return db.blog.findMany({ where: { authorHandle: { in: handles } }, orderBy: [{ createdAt: 'desc' }, { slug: 'desc' }], take: maxResults });
 }
 
-export function insertBlog(db: Db, blog: Pick<BlogRecord, 'slug' | 'title' | 'content' | 'authorHandle'>): Promise<BlogRecord> {
+export function insertBlog(db: Tx, blog: Pick<BlogRecord, 'slug' | 'title' | 'content' | 'authorHandle'>): Promise<BlogRecord> {
   return db.blog.create({ data: blog });
 }
 
-export function updateBlog(db: Db, slug: string, changes: { title?: string; content?: string }): Promise<BlogRecord> {
-  return db.blog.update({ where: { slug }, data: { ...changes, updatedAt: new Date() } });
+/** Only for a blog locked by `lockBlog` in the same transaction. */
+export function updateBlog(tx: Tx, slug: string, changes: { title?: string; content?: string }): Promise<BlogRecord> {
+  return tx.blog.update({ where: { slug }, data: { ...changes, updatedAt: new Date() } });
 }
 
-export async function deleteBlog(db: Db, slug: string): Promise<boolean> {
-  return (await db.blog.deleteMany({ where: { slug } })).count > 0;
+/** Only for a blog locked by `lockBlog` in the same transaction. */
+export async function deleteBlog(tx: Tx, slug: string): Promise<void> {
+  await tx.blog.delete({ where: { slug } });
 }
 
-export async function deleteBlogsByAuthor(db: Db, handle: string): Promise<number> {
+export async function deleteBlogsByAuthor(db: Tx, handle: string): Promise<number> {
   return (await db.blog.deleteMany({ where: { authorHandle: handle } })).count;
 }

@@ -16,7 +16,7 @@ import {
 } from '@blog/platform';
 import type { App } from '@blog/platform';
 import type { BlogContext } from '../context.ts';
-import { deleteBlog, findBlog, insertBlog, listBlogs, updateBlog } from '../repositories/blogs.ts';
+import { deleteBlog, findBlog, insertBlog, listBlogs, lockBlog, updateBlog } from '../repositories/blogs.ts';
 import { Blog, BlogList, CreateBlogBody, ListBlogsQuery, maxContentBytes, SlugParams, UpdateBlogBody } from '../schemas/blogs.ts';
 import { newSlug } from '../services/slugs.ts';
 import { presentBlog } from './present.ts';
@@ -70,9 +70,12 @@ export function registerBlogRoutes(app: App, ctx: BlogContext): void {
       if (!author) throw forSomeoneElse ? unprocessable(`User ${requested} does not exist`) : unauthorized('Your account no longer exists');
       for (let attempt = 1; ; attempt++) {
         try {
-          const blog = await insertBlog(ctx.db, { slug: newSlug(title), title, content, authorHandle: author.handle });
+          const blog = await ctx.db.$transaction(async (tx) => {
+            const created = await insertBlog(tx, { slug: newSlug(title), title, content, authorHandle: author.handle });
+            await ctx.audit.record(tx, request, 'blog.created', created.slug, 'success', { author: created.authorHandle });
+            return created;
+          });
           ctx.counters.blogsCreated.inc();
-          await ctx.audit.record(request, 'blog.created', blog.slug, 'success', { author: blog.authorHandle });
           return reply.status(201).send(presentBlog(blog));
         } catch (error) {
           if (!isUniqueViolation(error)) throw error;
@@ -89,13 +92,16 @@ export function registerBlogRoutes(app: App, ctx: BlogContext): void {
       const principal = principalOf(request);
       const { title, content, author_handle: authorHandle } = request.body;
       if (title === undefined && content === undefined) throw badRequest('Send a title or a content to change');
-      const blog = await findBlog(ctx.db, request.params.slug);
-      if (!blog) throw notFound(`Blog ${request.params.slug} not found`);
-      if (!can(principal, 'blog:update', blog.authorHandle)) throw forbidden('Only the author or an admin may change this blog');
-      if (authorHandle !== undefined && !sameHandle(authorHandle, blog.authorHandle)) throw badRequest('author_handle cannot be changed');
       assertContentSize(content);
-      const updated = await updateBlog(ctx.db, blog.slug, { title, content });
-      await ctx.audit.record(request, 'blog.updated', blog.slug, 'success', { fields: Object.keys(request.body) });
+      const updated = await ctx.db.$transaction(async (tx) => {
+        const blog = await lockBlog(tx, request.params.slug);
+        if (!blog) throw notFound(`Blog ${request.params.slug} not found`);
+        if (!can(principal, 'blog:update', blog.authorHandle)) throw forbidden('Only the author or an admin may change this blog');
+        if (authorHandle !== undefined && !sameHandle(authorHandle, blog.authorHandle)) throw badRequest('author_handle cannot be changed');
+        const changed = await updateBlog(tx, blog.slug, { title, content });
+        await ctx.audit.record(tx, request, 'blog.updated', blog.slug, 'success', { fields: Object.keys(request.body) });
+        return changed;
+      });
       return presentBlog(updated);
     },
   );
@@ -105,11 +111,13 @@ export function registerBlogRoutes(app: App, ctx: BlogContext): void {
     { onRequest: ctx.authenticate, schema: { ...secured, params: SlugParams, response: { 200: Deleted, ...errors(400, 401, 403, 404) } } },
     async (request) => {
       const principal = principalOf(request);
-      const blog = await findBlog(ctx.db, request.params.slug);
-      if (!blog) throw notFound(`Blog ${request.params.slug} not found`);
-      if (!can(principal, 'blog:delete', blog.authorHandle)) throw forbidden('Only the author or an admin may delete this blog');
-      if (!(await deleteBlog(ctx.db, blog.slug))) throw notFound(`Blog ${request.params.slug} not found`);
-      await ctx.audit.record(request, 'blog.deleted', blog.slug, 'success', { author: blog.authorHandle });
+      await ctx.db.$transaction(async (tx) => {
+        const blog = await lockBlog(tx, request.params.slug);
+        if (!blog) throw notFound(`Blog ${request.params.slug} not found`);
+        if (!can(principal, 'blog:delete', blog.authorHandle)) throw forbidden('Only the author or an admin may delete this blog');
+        await deleteBlog(tx, blog.slug);
+        await ctx.audit.record(tx, request, 'blog.deleted', blog.slug, 'success', { author: blog.authorHandle });
+      });
       return { status: 'deleted' as const };
     },
   );

@@ -1,4 +1,4 @@
-import { errors } from '@blog/platform';
+import { appendAuditEvents, auditRecordOf, errors } from '@blog/platform';
 import type { App } from '@blog/platform';
 import type { BlogContext } from '../context.ts';
 import { deleteBlogsByAuthor } from '../repositories/blogs.ts';
@@ -8,9 +8,12 @@ import { AuthorParams, DeletedCount } from '../schemas/blogs.ts';
 export function registerInternalRoutes(app: App, ctx: BlogContext): void {
   // Idempotent: the user service repeats it until acknowledged; a repeat deletes nothing more.
   app.delete('/internal/authors/:handle/blogs', { schema: { params: AuthorParams, response: { 200: DeletedCount, ...errors(400) } } }, async (request) => {
-    const deleted = await deleteBlogsByAuthor(ctx.db, request.params.handle);
+    const deleted = await ctx.db.$transaction(async (tx) => {
+      const count = await deleteBlogsByAuthor(tx, request.params.handle);
+      await appendAuditEvents(tx, [{ ...auditRecordOf(request, 'blog.deleted-for-author', request.params.handle, 'success', { deleted: count }), actor: `service:${request.peer}` }]);
+      return count;
+    });
     ctx.counters.blogsDeletedWithAuthor.inc(deleted);
-    await ctx.audit.append({ actor: `service:${request.peer}`, action: 'blog.deleted-for-author', target: request.params.handle, outcome: 'success', requestId: request.id, clientIp: request.ip, details: { deleted } });
     return { deleted };
   });
 }

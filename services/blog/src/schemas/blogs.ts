@@ -4,7 +4,7 @@ import { Handle, PageQuery } from '@blog/platform';
 export const maxContentBytes = 100 * 1024;
 
 export const Slug = Type.String({ pattern: '^[a-z0-9]+(-[a-z0-9]+)*$', maxLength: 80 });
-export const Title = Type.String({ minLength: 1, maxLength: 128, format: 'single-line' });
+export const Title = Type.String({ minLength: 1, maxLength: 128, format: 'label' });
 /** Up to 100 KiB of UTF-8; the byte count is checked in the handler, the character count here. */
 export const Content = Type.String({ minLength: 1, maxLength: maxContentBytes, format: 'text' });
 

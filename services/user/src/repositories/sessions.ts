@@ -1,12 +1,10 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { Db } from '../db.ts';
-
-type Tx = Pick<Db, 'session'>;
+import type { Db, Tx } from '../db.ts';
 
 export const hashRefreshToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 /** Opens a session with its first refresh token; only the token's hash is stored. */
-export async function openSession(db: Db, handle: string, clientIp: string, refreshTtlSeconds: number): Promise<{ sessionId: string; refreshToken: string }> {
+export async function openSession(db: Tx, handle: string, clientIp: string, refreshTtlSeconds: number): Promise<{ sessionId: string; refreshToken: string }> {
   const sessionId = randomUUID();
   const refreshToken = randomBytes(32).toString('base64url');
   const expiresAt = new Date(Date.now() + refreshTtlSeconds * 1000);
@@ -23,34 +21,33 @@ export type RefreshOutcome =
 
 /**
  * Trades a refresh token for the next one. A token presented a second time was stolen (or
- * the legitimate holder lost a race with the thief): the whole session is revoked.
+ * the legitimate holder lost a race with the thief): the whole session is revoked. Runs in the
+ * caller's transaction, for which the token row stays locked.
  */
-export async function rotateRefreshToken(db: Db, presented: string, refreshTtlSeconds: number): Promise<RefreshOutcome> {
-  return db.$transaction(async (tx) => {
-    const tokenHash = hashRefreshToken(presented);
-    const rows = await tx.$queryRaw<{ session_id: string; used_at: Date | null; expires_at: Date }[]>`
-      SELECT session_id::text, used_at, expires_at FROM refresh_tokens WHERE token_hash = ${tokenHash} FOR UPDATE`;
-    const token = rows[0];
-    if (!token) return { kind: 'invalid' as const };
-    const session = await tx.session.findUnique({ where: { id: token.session_id } });
-    if (!session || session.revokedAt) return { kind: 'invalid' as const };
-    if (token.used_at) {
-      await revokeSession(tx, session.id);
-      return { kind: 'replayed' as const, handle: session.handle, sessionId: session.id };
-    }
-    if (token.expires_at.getTime() <= Date.now()) return { kind: 'invalid' as const };
-    const refreshToken = randomBytes(32).toString('base64url');
-    await tx.refreshToken.update({ where: { tokenHash }, data: { usedAt: new Date() } });
-    await tx.refreshToken.create({ data: { tokenHash: hashRefreshToken(refreshToken), sessionId: session.id, expiresAt: new Date(Date.now() + refreshTtlSeconds * 1000) } });
-    return { kind: 'rotated' as const, handle: session.handle, sessionId: session.id, refreshToken };
-  });
+export async function rotateRefreshToken(tx: Tx, presented: string, refreshTtlSeconds: number): Promise<RefreshOutcome> {
+  const tokenHash = hashRefreshToken(presented);
+  const rows = await tx.$queryRaw<{ session_id: string; used_at: Date | null; expires_at: Date }[]>`
+    SELECT session_id::text, used_at, expires_at FROM refresh_tokens WHERE token_hash = ${tokenHash} FOR UPDATE`;
+  const token = rows[0];
+  if (!token) return { kind: 'invalid' as const };
+  const session = await tx.session.findUnique({ where: { id: token.session_id } });
+  if (!session || session.revokedAt) return { kind: 'invalid' as const };
+  if (token.used_at) {
+    await revokeSession(tx, session.id);
+    return { kind: 'replayed' as const, handle: session.handle, sessionId: session.id };
+  }
+  if (token.expires_at.getTime() <= Date.now()) return { kind: 'invalid' as const };
+  const refreshToken = randomBytes(32).toString('base64url');
+  await tx.refreshToken.update({ where: { tokenHash }, data: { usedAt: new Date() } });
+  await tx.refreshToken.create({ data: { tokenHash: hashRefreshToken(refreshToken), sessionId: session.id, expiresAt: new Date(Date.now() + refreshTtlSeconds * 1000) } });
+  return { kind: 'rotated' as const, handle: session.handle, sessionId: session.id, refreshToken };
 }
 
-export function revokeSession(db: Tx, id: string) {
+export function revokeSession(db: Pick<Tx, 'session'>, id: string) {
   return db.session.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: new Date() } });
 }
 
-export function revokeAllSessions(db: Tx, handle: string) {
+export function revokeAllSessions(db: Pick<Tx, 'session'>, handle: string) {
   return db.session.updateMany({ where: { handle, revokedAt: null }, data: { revokedAt: new Date() } });
 }
 

@@ -1,5 +1,5 @@
 import { containsPattern, type Role } from '@blog/platform';
-import type { Db } from '../db.ts';
+import type { Db, Tx } from '../db.ts';
 
 export interface UserRecord {
   handle: string;
@@ -16,6 +16,17 @@ const viewFields = { handle: true, name: true, role: true, emailCiphertext: true
 
 export async function findUser(db: Pick<Db, 'user'>, handle: string): Promise<UserRecord | null> {
   return (await db.user.findUnique({ where: { handle }, select: { ...viewFields, passwordHash: true, emailHash: true } })) as UserRecord | null;
+}
+
+/**
+ * The user, locked until the transaction `tx` ends, so that what is decided from it (its role,
+ * that it exists) still holds when it is written: a concurrent delete either waits or has happened.
+ */
+export async function lockUser(tx: Tx, handle: string): Promise<UserRecord | null> {
+  const rows = await tx.$queryRaw<UserRecord[]>`
+    SELECT handle::text AS handle, name, role, password_hash AS "passwordHash", email_ciphertext AS "emailCiphertext", email_hash AS "emailHash"
+    FROM users WHERE handle = ${handle}::citext FOR UPDATE`;
+  return rows[0] ?? null;
 }
 
 /** Users in handle order, after `afterHandle`; one extra row tells whether another page exists. */
@@ -38,12 +49,19 @@ export async function insertUser(db: Pick<Db, 'user'>, user: UserRecord): Promis
   return (await db.user.create({ data: user, select: viewFields })) as UserView;
 }
 
+/** The changed user, or null when there is no such user (any more). */
 export async function updateUser(
   db: Pick<Db, 'user'>,
   handle: string,
   changes: Partial<Pick<UserRecord, 'name' | 'role' | 'passwordHash' | 'emailCiphertext' | 'emailHash'>>,
-): Promise<UserView> {
-  return (await db.user.update({ where: { handle }, data: { ...changes, updatedAt: new Date() }, select: viewFields })) as UserView;
+): Promise<UserView | null> {
+  const [user] = await db.user.updateManyAndReturn({ where: { handle }, data: { ...changes, updatedAt: new Date() }, select: viewFields });
+  return (user as UserView | undefined) ?? null;
+}
+
+/** Whether the user existed until now. */
+export async function deleteUser(db: Pick<Db, 'user'>, handle: string): Promise<boolean> {
+  return (await db.user.deleteMany({ where: { handle } })).count > 0;
 }
 
 /** Users whose email is sealed with a key other than `currentPrefix`, for re-encryption after a key rotation. */

@@ -1,9 +1,9 @@
-import { errors, HttpError, principalOf, unauthorized } from '@blog/platform';
+import { auditRecordOf, errors, HttpError, principalOf, unauthorized } from '@blog/platform';
 import type { App } from '@blog/platform';
 import type { FastifyRequest } from 'fastify';
 import type { UserContext } from '../context.ts';
 import { openSession, revokeSession, rotateRefreshToken } from '../repositories/sessions.ts';
-import { findUser, updateUser } from '../repositories/users.ts';
+import { findUser, lockUser, updateUser } from '../repositories/users.ts';
 import { Jwks, NoBody, RefreshBody, SignedOut, SignInBody, TokenResponse } from '../schemas/auth.ts';
 
 const badCredentials = () => new HttpError(401, 'Bad username or password');
@@ -19,34 +19,42 @@ async function tokens(ctx: UserContext, user: { handle: string; role: 'user' | '
 }
 
 async function signIn(ctx: UserContext, request: FastifyRequest, { username, password }: { username: string; password: string }) {
-  const audit = (outcome: 'success' | 'failure' | 'denied', details?: Record<string, unknown>) => ctx.audit.record(request, 'sign-in', username, outcome, details);
   try {
     await ctx.throttle.check(username, request.ip);
   } catch (error) {
     ctx.counters.signIns.inc({ outcome: 'throttled' });
-    await audit('denied', { reason: 'throttled' });
+    // Tallied: a throttled attempt costs no bcrypt and no write, or it would be a cheap flood.
+    ctx.audit.tally(request, 'sign-in', username, 'denied', { reason: 'throttled' });
     throw error;
   }
   const user = await findUser(ctx.db, username);
   const valid = user ? await ctx.passwords.verify(password, user.passwordHash) : await ctx.passwords.verifyAgainstNothing(password);
   if (!user || !valid) {
-    const { blockedAddress } = await ctx.throttle.recordFailure(username, request.ip);
+    const { blockedAddress } = await ctx.db.$transaction(async (tx) => {
+      const outcome = await ctx.throttle.recordFailure(tx, username, request.ip);
+      const events = [auditRecordOf(request, 'sign-in', username, 'failure')];
+      if (outcome.blockedAddress) events.push(auditRecordOf(request, 'address.blocked', request.ip, 'success', { reason: 'credential stuffing' }));
+      await ctx.audit.append(tx, events);
+      return outcome;
+    });
     ctx.counters.signIns.inc({ outcome: 'failure' });
-    await audit('failure');
     if (blockedAddress) {
       ctx.counters.addressesBlocked.inc();
       request.log.warn({ client_ip: request.ip }, 'address blocked after failed sign-ins across many accounts');
-      await ctx.audit.record(request, 'address.blocked', request.ip, 'success', { reason: 'credential stuffing' });
     }
     throw badCredentials();
   }
-  await ctx.throttle.recordSuccess(user.handle, request.ip);
-  if (ctx.passwords.needsRehash(user.passwordHash)) {
-    await updateUser(ctx.db, user.handle, { passwordHash: await ctx.passwords.hash(password) });
-  }
-  const { sessionId, refreshToken } = await openSession(ctx.db, user.handle, request.ip, ctx.config.REFRESH_TOKEN_TTL_SECONDS);
+  const rehashed = ctx.passwords.needsRehash(user.passwordHash) ? await ctx.passwords.hash(password) : undefined;
+  const { sessionId, refreshToken } = await ctx.db.$transaction(async (tx) => {
+    // The user may have been deleted while the password was being checked.
+    if (!(await lockUser(tx, user.handle))) throw badCredentials();
+    await ctx.throttle.recordSuccess(tx, user.handle, request.ip);
+    if (rehashed !== undefined) await updateUser(tx, user.handle, { passwordHash: rehashed });
+    const session = await openSession(tx, user.handle, request.ip, ctx.config.REFRESH_TOKEN_TTL_SECONDS);
+    await ctx.audit.record(tx, request, 'sign-in', user.handle, 'success', { session: session.sessionId });
+    return session;
+  });
   ctx.counters.signIns.inc({ outcome: 'success' });
-  await ctx.audit.record(request, 'sign-in', user.handle, 'success', { session: sessionId });
   return tokens(ctx, user, sessionId, refreshToken);
 }
 
@@ -54,11 +62,16 @@ export function registerAuthRoutes(app: App, ctx: UserContext): void {
   app.post('/auth', { schema: { tags: ['auth'], body: SignInBody, response: { 200: TokenResponse, ...errors(400, 401, 413, 415, 429) } } }, (request) => signIn(ctx, request, request.body));
 
   app.post('/auth/refresh', { schema: { tags: ['auth'], body: RefreshBody, response: { 200: TokenResponse, ...errors(400, 401, 413, 415) } } }, async (request) => {
-    const outcome = await rotateRefreshToken(ctx.db, request.body.refresh_token, ctx.config.REFRESH_TOKEN_TTL_SECONDS);
+    const outcome = await ctx.db.$transaction(async (tx) => {
+      const rotated = await rotateRefreshToken(tx, request.body.refresh_token, ctx.config.REFRESH_TOKEN_TTL_SECONDS);
+      if (rotated.kind === 'replayed') {
+        await ctx.audit.record(tx, request, 'session.revoked', rotated.handle, 'success', { session: rotated.sessionId, reason: 'refresh token replayed' });
+      }
+      return rotated;
+    });
     if (outcome.kind === 'replayed') {
       await ctx.revocations.refresh();
       ctx.counters.sessionsRevoked.inc({ reason: 'refresh token replayed' });
-      await ctx.audit.record(request, 'session.revoked', outcome.handle, 'success', { session: outcome.sessionId, reason: 'refresh token replayed' });
       throw unauthorized('This refresh token was already used; the session has been ended');
     }
     if (outcome.kind === 'invalid') throw unauthorized('Invalid or expired refresh token');
@@ -72,10 +85,12 @@ export function registerAuthRoutes(app: App, ctx: UserContext): void {
     { onRequest: ctx.authenticate, schema: { tags: ['auth'], security: [{ bearer: [] }], body: NoBody, response: { 200: SignedOut, ...errors(400, 401) } } },
     async (request) => {
       const principal = principalOf(request);
-      await revokeSession(ctx.db, principal.sessionId);
+      await ctx.db.$transaction(async (tx) => {
+        await revokeSession(tx, principal.sessionId);
+        await ctx.audit.record(tx, request, 'session.revoked', principal.handle, 'success', { session: principal.sessionId, reason: 'signed out' });
+      });
       await ctx.revocations.refresh();
       ctx.counters.sessionsRevoked.inc({ reason: 'signed out' });
-      await ctx.audit.record(request, 'session.revoked', principal.handle, 'success', { session: principal.sessionId, reason: 'signed out' });
       return { status: 'signed out' as const };
     },
   );

@@ -1,10 +1,9 @@
-import { can, conflict, decodeCursor, Deleted, encodeCursor, errors, forbidden, isUniqueViolation, notFound, principalOf } from '@blog/platform';
+import { auditRecordOf, can, conflict, decodeCursor, Deleted, encodeCursor, errors, forbidden, isUniqueViolation, notFound, principalOf } from '@blog/platform';
 import type { App } from '@blog/platform';
-import type { FastifyRequest } from 'fastify';
 import type { UserContext } from '../context.ts';
 import { isDeletionPending, recordDeletion } from '../repositories/deletions.ts';
 import { revokeAllSessions } from '../repositories/sessions.ts';
-import { findUser, insertUser, listUsers, updateUser, type UserView } from '../repositories/users.ts';
+import { deleteUser, findUser, insertUser, listUsers, lockUser, updateUser, type UserView } from '../repositories/users.ts';
 import { CreateUserBody, HandleParams, ListUsersQuery, UpdateUserBody, UserList, UserProfile, UserWithRole } from '../schemas/users.ts';
 import { emailContext } from '../services/field-cipher.ts';
 import { assertAcceptablePassword } from '../services/password-policy.ts';
@@ -50,8 +49,11 @@ export function registerUserRoutes(app: App, ctx: UserContext): void {
     if (await isDeletionPending(ctx.db, handle)) throw conflict(`Handle ${handle} is being released; try again shortly`);
     const passwordHash = await ctx.passwords.hash(password);
     try {
-      const user = await insertUser(ctx.db, { handle, name, role: 'user', passwordHash, ...sealEmail(handle, email ?? null) });
-      await ctx.audit.record(request, 'user.created', user.handle, 'success');
+      const user = await ctx.db.$transaction(async (tx) => {
+        const created = await insertUser(tx, { handle, name, role: 'user', passwordHash, ...sealEmail(handle, email ?? null) });
+        await ctx.audit.record(tx, request, 'user.created', created.handle, 'success');
+        return created;
+      });
       return reply.status(201).send(privateView(user));
     } catch (error) {
       // Either the handle or the email is taken; saying which would let anyone test whether an address has an account.
@@ -69,27 +71,33 @@ export function registerUserRoutes(app: App, ctx: UserContext): void {
       const { name, password, role, email } = request.body;
       if (!can(principal, 'user:update', handle)) throw forbidden('You may only change your own account');
       if (role !== undefined && !can(principal, 'user:set-role', handle)) throw forbidden('Only an admin may change a role');
-      const current = await findUser(ctx.db, handle);
-      if (!current) throw notFound(`User ${handle} not found`);
-      if (password !== undefined) assertAcceptablePassword(password, current.handle);
+      // Not found before the slow hash, which would be wasted work; the transaction below checks again.
+      if (!(await findUser(ctx.db, handle))) throw notFound(`User ${handle} not found`);
+      if (password !== undefined) assertAcceptablePassword(password, handle);
       const passwordHash = password === undefined ? undefined : await ctx.passwords.hash(password);
-      const roleChanged = role !== undefined && role !== current.role;
-      const endsSessions = passwordHash !== undefined || roleChanged;
-      let user: UserView;
+      let outcome: { user: UserView; endsSessions: boolean };
       try {
-        user = await ctx.db.$transaction(async (tx) => {
-          const updated = await updateUser(tx, current.handle, { name, role, passwordHash, ...(email === undefined ? {} : sealEmail(current.handle, email)) });
+        outcome = await ctx.db.$transaction(async (tx) => {
+          const current = await lockUser(tx, handle);
+          if (!current) throw notFound(`User ${handle} not found`);
+          const roleChanged = role !== undefined && role !== current.role;
+          const endsSessions = passwordHash !== undefined || roleChanged;
+          const user = (await updateUser(tx, current.handle, { name, role, passwordHash, ...(email === undefined ? {} : sealEmail(current.handle, email)) }))!;
+          const events = [auditRecordOf(request, 'user.updated', user.handle, 'success', { fields: Object.keys(request.body) })];
           // A new password or role ends every session that was opened under the old one.
-          if (endsSessions) await revokeAllSessions(tx, current.handle);
-          return updated;
+          if (endsSessions) {
+            await revokeAllSessions(tx, current.handle);
+            events.push(auditRecordOf(request, 'session.revoked', user.handle, 'success', { sessions: 'all', reason: passwordHash !== undefined ? 'password changed' : 'role changed' }));
+          }
+          await ctx.audit.append(tx, events);
+          return { user, endsSessions };
         });
       } catch (error) {
         if (isUniqueViolation(error)) throw conflict('This email is already taken');
         throw error;
       }
-      await ctx.audit.record(request, 'user.updated', user.handle, 'success', { fields: Object.keys(request.body) });
-      if (endsSessions) await revokedEverySession(ctx, request, user.handle, passwordHash !== undefined ? 'password changed' : 'role changed');
-      return privateView(user);
+      if (outcome.endsSessions) await sessionsRevoked(ctx, passwordHash !== undefined ? 'password changed' : 'role changed');
+      return privateView(outcome.user);
     },
   );
 
@@ -100,24 +108,26 @@ export function registerUserRoutes(app: App, ctx: UserContext): void {
       const principal = principalOf(request);
       const { handle } = request.params;
       if (!can(principal, 'user:delete', handle)) throw forbidden('You may only delete your own account');
-      const current = await findUser(ctx.db, handle);
-      if (!current) throw notFound(`User ${handle} not found`);
       await ctx.db.$transaction(async (tx) => {
-        await tx.user.delete({ where: { handle: current.handle } });
+        const current = await lockUser(tx, handle);
+        if (!current) throw notFound(`User ${handle} not found`);
+        await deleteUser(tx, current.handle);
         await revokeAllSessions(tx, current.handle);
         await recordDeletion(tx, current.handle);
+        await ctx.audit.append(tx, [
+          auditRecordOf(request, 'user.deleted', current.handle, 'success'),
+          auditRecordOf(request, 'session.revoked', current.handle, 'success', { sessions: 'all', reason: 'user deleted' }),
+        ]);
       });
-      await ctx.audit.record(request, 'user.deleted', current.handle, 'success');
-      await revokedEverySession(ctx, request, current.handle, 'user deleted');
+      await sessionsRevoked(ctx, 'user deleted');
       void ctx.deletionRelay.kick();
       return { status: 'deleted' as const };
     },
   );
 }
 
-/** After sessions were revoked in the database: refresh this replica's list at once, and record it. */
-async function revokedEverySession(ctx: UserContext, request: FastifyRequest, handle: string, reason: string) {
+/** After sessions were revoked in the database: refresh this replica's list at once, and count it. */
+async function sessionsRevoked(ctx: UserContext, reason: string) {
   await ctx.revocations.refresh();
   ctx.counters.sessionsRevoked.inc({ reason });
-  await ctx.audit.record(request, 'session.revoked', handle, 'success', { sessions: 'all', reason });
 }

@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { Handle, PageQuery } from '@blog/platform';
 
-export const Name = Type.String({ minLength: 1, maxLength: 128, format: 'single-line' });
+export const Name = Type.String({ minLength: 1, maxLength: 128, format: 'label' });
 /** NIST SP 800-63B: length is what counts; no composition rules. */
 export const passwordMaxLength = 128;
 export const Password = Type.String({ minLength: 8, maxLength: passwordMaxLength, format: 'text' });

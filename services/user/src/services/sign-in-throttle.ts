@@ -1,5 +1,5 @@
 import { HttpError } from '@blog/platform';
-import type { Db } from '../db.ts';
+import type { Db, Tx } from '../db.ts';
 
 /**
  * Sign-in throttling whose state lives in the user database, so every replica sees it.
@@ -62,20 +62,21 @@ export class SignInThrottle {
     return (await this.db.session.count({ where: { handle, clientIp, createdAt: { gte: since } } })) > 0;
   }
 
-  async recordFailure(handle: string, clientIp: string): Promise<FailureOutcome> {
-    await this.db.signInFailure.create({ data: { handle, clientIp } });
+  /** In the caller's transaction, with the audit event of the failure. */
+  async recordFailure(tx: Tx, handle: string, clientIp: string): Promise<FailureOutcome> {
+    await tx.signInFailure.create({ data: { handle, clientIp } });
     const since = new Date(Date.now() - throttleRules.stuffingWindowMs);
-    const accounts = await this.db.signInFailure.groupBy({ by: ['handle'], where: { clientIp, failedAt: { gte: since } } });
+    const accounts = await tx.signInFailure.groupBy({ by: ['handle'], where: { clientIp, failedAt: { gte: since } } });
     if (accounts.length < throttleRules.stuffingAccounts) return { blockedAddress: false };
     const blockedUntil = new Date(Date.now() + throttleRules.blockMs);
     const reason = `failed sign-ins for ${accounts.length} accounts within ${throttleRules.stuffingWindowMs / 60_000} minutes`;
-    await this.db.blockedAddress.upsert({ where: { clientIp }, create: { clientIp, blockedUntil, reason }, update: { blockedUntil, reason } });
+    await tx.blockedAddress.upsert({ where: { clientIp }, create: { clientIp, blockedUntil, reason }, update: { blockedUntil, reason } });
     return { blockedAddress: true };
   }
 
   /** A success clears this address's failures on this account. */
-  async recordSuccess(handle: string, clientIp: string): Promise<void> {
-    await this.db.signInFailure.deleteMany({ where: { handle, clientIp } });
+  async recordSuccess(tx: Tx, handle: string, clientIp: string): Promise<void> {
+    await tx.signInFailure.deleteMany({ where: { handle, clientIp } });
   }
 
   /** Forgets failures older than a day; run now and then. */

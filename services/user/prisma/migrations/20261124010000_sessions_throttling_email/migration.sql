@@ -1,5 +1,5 @@
 -- Refresh tokens bound to sessions, sign-in throttling state shared by all replicas,
--- an encrypted email per user, and the hash-chained audit trail.
+-- and an encrypted email per user.
 
 -- Email: AES-256-GCM ciphertext with its key id; uniqueness through a keyed hash, never the plaintext.
 ALTER TABLE "users" ADD COLUMN "email_ciphertext" TEXT, ADD COLUMN "email_hash" TEXT;
@@ -44,22 +44,3 @@ CREATE TABLE "blocked_addresses" (
 );
 GRANT SELECT, INSERT, DELETE ON "blocked_addresses" TO user_app;
 GRANT UPDATE ("blocked_until", "reason") ON "blocked_addresses" TO user_app;
-
--- Append-only for the service: it may INSERT and SELECT, never UPDATE or DELETE.
-CREATE TABLE "audit_events" (
-  "id"         BIGINT       NOT NULL,
-  "at"         TIMESTAMPTZ(3) NOT NULL,
-  "actor"      TEXT,
-  "action"     TEXT         NOT NULL,
-  "target"     TEXT,
-  "outcome"    TEXT         NOT NULL,
-  "request_id" TEXT,
-  "client_ip"  TEXT,
-  "details"    JSONB,
-  "prev_hash"  TEXT         NOT NULL,
-  "hash"       TEXT         NOT NULL,
-  CONSTRAINT "audit_events_pkey" PRIMARY KEY ("id")
-);
-CREATE SEQUENCE "audit_events_id_seq" OWNED BY "audit_events"."id";
-GRANT SELECT, INSERT ON "audit_events" TO user_app;
-GRANT USAGE ON SEQUENCE "audit_events_id_seq" TO user_app;
