@@ -23,8 +23,9 @@ try {
   const report = JSON.parse(readFileSync(results, 'utf8'));
   passed += report.numPassedTests;
   failed += report.numFailedTests;
-  // A file that failed to load reports no tests; count it so it cannot pass silently.
-  failed += report.testResults.filter((file) => file.status === 'failed' && file.assertionResults.length === 0).length;
+  // A file that failed to load, or whose beforeAll failed, reports no failed test (its tests are
+  // skipped); count it so it cannot pass silently.
+  failed += report.testResults.filter((file) => file.status === 'failed' && !file.assertionResults.some((test) => test.status === 'failed')).length;
 } catch {
   failed++;
 }

@@ -1,4 +1,4 @@
-// One test per known flaw of the original system (../shared/API.md), proving each stays fixed.
+// One test per known flaw of the original system (docs/API.md), proving each stays fixed.
 import { generateKeyPairSync } from 'node:crypto';
 import { SignJWT, base64url } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

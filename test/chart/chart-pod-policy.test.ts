@@ -9,7 +9,7 @@ describe.each(ciValuesFiles.map((file) => ({ file, name: valuesName(file) })))('
 
   it('has the workloads it should', () => {
     const names = podTemplates(objects).map((p) => `${p.owner.kind}/${p.owner.metadata.name}`);
-    expect(names).toEqual(expect.arrayContaining(['Deployment/blog-blog-platform-user', 'Deployment/blog-blog-platform-blog', 'Job/blog-blog-platform-user-migrate', 'Job/blog-blog-platform-blog-migrate']));
+    expect(names).toEqual(expect.arrayContaining(['Deployment/blog-blog-platform-user', 'Deployment/blog-blog-platform-blog']));
   });
 
   it('passes every workload and network rule: no FAIL', () => {

@@ -139,3 +139,18 @@ Secret (DATABASE_PASSWORD_FILE), never an environment value. (dict "ctx" $ "comp
 {{- printf "%s-server-tls" (include "blog-platform.dbCluster" .) -}}
 {{- end -}}
 {{- end -}}
+
+{{/* A value of an existing Secret (kept across upgrades), or a freshly generated one: (dict "ctx" $ "name" "..." "key" "..." "generate" "value"). */}}
+{{- define "blog-platform.keptSecretValue" -}}
+{{- $existing := lookup "v1" "Secret" .ctx.Release.Namespace .name -}}
+{{- if and $existing (hasKey $existing.data .key) -}}
+{{- index $existing.data .key -}}
+{{- else -}}
+{{- .generate | b64enc -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The name the ingress controller verifies on every backend (a SAN both services carry). */}}
+{{- define "blog-platform.backendName" -}}
+{{- printf "%s-backend.%s.svc" (include "blog-platform.fullname" .) .Release.Namespace -}}
+{{- end -}}

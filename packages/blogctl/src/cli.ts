@@ -23,6 +23,7 @@ export async function main(argv: string[]): Promise<number> {
         'in-cluster': { type: 'boolean' },
         json: { type: 'boolean' },
         verbose: { type: 'boolean', short: 'v' },
+        help: { type: 'boolean', short: 'h' },
       },
     });
   } catch (error) {
@@ -30,6 +31,10 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const { values, positionals } = args;
+  if (values.help) {
+    console.log(usage);
+    return 0;
+  }
   if (positionals[0] !== 'audit' || (values.file === undefined && values.namespace === undefined)) {
     console.error(usage);
     return 2;

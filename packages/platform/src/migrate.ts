@@ -83,23 +83,39 @@ export async function migrate(databaseUrl: string, migrationsDirs: string[]): Pr
   return result;
 }
 
+/** Errors of a database that is not there yet (starting, or its address not yet resolvable). */
+const notYetReachable = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', '57P03']);
+
 /**
  * `node migrate.js`: MIGRATION_DATABASE_URL (or DATABASE_URL) names the migration role; its
- * password may come from MIGRATION_DATABASE_PASSWORD_FILE (a mounted Secret) instead.
+ * password may come from MIGRATION_DATABASE_PASSWORD_FILE (a mounted Secret) instead. As a pod's
+ * init container it may start before its database: it waits up to MIGRATION_WAIT_SECONDS (300)
+ * for the database to answer.
  */
 export async function migrateCli(serviceMigrationsDir: string): Promise<void> {
+  const log = (level: string, msg: string, fields: object = {}) => console[level === 'info' ? 'log' : 'error'](JSON.stringify({ level, time: Date.now(), msg, ...fields }));
   const base = process.env.MIGRATION_DATABASE_URL ?? process.env.DATABASE_URL;
   const url = base && withPasswordFile(base, process.env.MIGRATION_DATABASE_PASSWORD_FILE);
   if (!url) {
-    console.error('MIGRATION_DATABASE_URL (or DATABASE_URL) is required');
+    log('error', 'MIGRATION_DATABASE_URL (or DATABASE_URL) is required');
     process.exit(2);
   }
-  try {
-    const result = await migrate(url, [serviceMigrationsDir, platformMigrationsDir]);
-    console.log(JSON.stringify({ level: 'info', msg: 'migrations done', ...result }));
-  } catch (error) {
-    console.error(JSON.stringify({ level: 'error', msg: (error as Error).message }));
-    process.exit(1);
+  const deadline = Date.now() + Number(process.env.MIGRATION_WAIT_SECONDS ?? 300) * 1000;
+  for (;;) {
+    try {
+      const result = await migrate(url, [serviceMigrationsDir, platformMigrationsDir]);
+      log('info', 'migrations done', result);
+      return;
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? '';
+      if (notYetReachable.has(code) && Date.now() < deadline) {
+        log('warn', 'the database does not answer yet; waiting', { code });
+        await new Promise((resolve) => setTimeout(resolve, 2000));
+        continue;
+      }
+      log('error', (error as Error).message, { code });
+      process.exit(1);
+    }
   }
 }
 

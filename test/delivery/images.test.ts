@@ -1,0 +1,113 @@
+// The images: what their Dockerfiles put in them is built here without a container engine
+// (see dockerfile-layout.ts), then run: the service answers over TLS from its runtime layer alone,
+// its migration command migrates, blogctl's default command succeeds, and no build tooling ships.
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Agent, request } from 'undici';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createServiceDatabase, freePort, roleUrl, type PostgresServer } from '@blog/devstack';
+import { render } from '../chart/support.ts';
+import { startPlatform, type TestPlatform } from '../support/platform.ts';
+import { buildLayout, folderSize, type BuiltImage } from './dockerfile-layout.ts';
+
+const repo = resolve(import.meta.dirname, '../..');
+const info = inject('postgres');
+const server = { port: info.port, superuserUrl: (db = 'postgres') => `postgresql://postgres:${encodeURIComponent(info.superuserPassword)}@127.0.0.1:${info.port}/${db}` } as PostgresServer;
+let out: string;
+
+beforeAll(async () => {
+  out = await mkdtemp(join(tmpdir(), 'blog-images-'));
+});
+afterAll(() => rm(out, { recursive: true, force: true }));
+
+/** Tooling that must never reach a runtime layer. */
+const buildTooling = ['prisma', 'typescript', 'tsx', 'esbuild', '@prisma/studio-core', '@prisma/engines', 'effect', '@electric-sql/pglite', 'vitest'];
+
+function assertNoBuildTooling(image: BuiltImage) {
+  const modules = join(image.root, image.workdir, 'node_modules');
+  for (const name of buildTooling) expect(existsSync(join(modules, name)), name).toBe(false);
+  expect(existsSync(join(modules, '.bin', 'tsc'))).toBe(false);
+}
+
+describe('the service image', () => {
+  let image: BuiltImage;
+  let platform: TestPlatform;
+
+  beforeAll(async () => {
+    image = buildLayout(repo, join(repo, 'services/Dockerfile'), { SERVICE: 'user' }, join(out, 'user'));
+    platform = await startPlatform();
+  }, 600_000);
+  afterAll(() => platform?.close());
+
+  it('is built and run on Debian 12 both (glibc), and exposes the ports the chart uses', () => {
+    expect(image.args.BUILD_IMAGE).toMatch(/^node:24-bookworm-slim@sha256:[0-9a-f]{64}$/);
+    expect(image.args.RUNTIME_IMAGE).toMatch(/^gcr\.io\/distroless\/nodejs24-debian12@sha256:[0-9a-f]{64}$/);
+    const deployment = render(join(repo, 'charts/blog-platform/ci/default-values.yaml')).find((o) => o.kind === 'Deployment')!;
+    const ports = (deployment.spec as { template: { spec: { containers: { ports: { containerPort: number }[] }[] } } }).template.spec.containers[0]!.ports.map((p) => p.containerPort);
+    expect(image.expose.sort()).toEqual(ports.sort());
+    expect(image.user).toBe('65532:65532');
+  });
+
+  it('ships production dependencies only, and only the PostgreSQL query compiler', () => {
+    assertNoBuildTooling(image);
+    const runtime = readdirSync(join(image.root, 'app/node_modules/@prisma/client/runtime')).filter((f) => f.startsWith('query_compiler'));
+    expect(runtime.length).toBeGreaterThan(0);
+    expect(runtime.every((f) => f.includes('postgresql'))).toBe(true);
+    const megabytes = folderSize(join(image.root, 'app')) / 2 ** 20;
+    console.log(`user-service runtime layer: ${megabytes.toFixed(0)} MiB above the Node.js base`);
+    expect(megabytes).toBeLessThan(100);
+  });
+
+  it('migrates an empty database with its own command, then serves over TLS from its runtime layer alone', async () => {
+    const database = `user_image_${randomBytes(4).toString('hex')}`;
+    await createServiceDatabase(server, 'user', database);
+    const node = (args: string[], env: NodeJS.ProcessEnv) => ({ cwd: join(image.root, 'app'), env: { PATH: process.env.PATH, NODE_ENV: 'production', ...env }, args: [...image.entrypoint.slice(1), ...args] });
+    const migration = node(['services/user/dist/commands/migrate.js'], { MIGRATION_DATABASE_URL: roleUrl(server, 'user_migrator', info.passwords.user.migrator, database) });
+    const migrated = spawnSync(process.execPath, migration.args, { cwd: migration.cwd, env: migration.env, encoding: 'utf8' });
+    expect(migrated.status, migrated.stderr).toBe(0);
+    expect(JSON.parse(migrated.stdout).applied).toContain('20261124005000_audit_trail');
+
+    const [port, internal, metrics] = await Promise.all([freePort(), freePort(), freePort()]);
+    const run = node(image.cmd, { ...platform.env.user, PORT: String(port), INTERNAL_PORT: String(internal), METRICS_PORT: String(metrics), DATABASE_URL: roleUrl(server, 'user_app', info.passwords.user.app, database) });
+    const child = spawn(process.execPath, run.args, { cwd: run.cwd, env: run.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    const agent = new Agent({ connect: { ca: platform.ca.trustPem } });
+    try {
+      await expect.poll(async () => (await request(`https://127.0.0.1:${port}/readyz`, { dispatcher: agent }).catch(() => undefined))?.statusCode, { timeout: 30_000 }).toBe(200);
+      const users = await request(`https://127.0.0.1:${port}/users`, { dispatcher: agent });
+      expect(users.statusCode).toBe(200);
+      expect(await users.body.json()).toMatchObject({ user_list: [{ handle: platform.admin.handle }] });
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+      await agent.close();
+    }
+    expect(child.exitCode, output).toBe(0);
+  });
+});
+
+describe('the blogctl image', () => {
+  it('builds with its own compiler, ships none, and its default command succeeds', () => {
+    const image = buildLayout(repo, join(repo, 'packages/blogctl/Dockerfile'), {}, join(out, 'blogctl'));
+    assertNoBuildTooling(image);
+    const result = spawnSync(process.execPath, [...image.entrypoint.slice(1), ...image.cmd], { cwd: join(image.root, image.workdir), env: { PATH: process.env.PATH }, encoding: 'utf8' });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^usage: blogctl audit/);
+  }, 600_000);
+});
+
+describe('every package that compiles', () => {
+  it('declares its own compiler and Node.js types', () => {
+    for (const dir of ['packages/platform', 'packages/blogctl', 'services/user', 'services/blog']) {
+      const pkg = JSON.parse(readFileSync(join(repo, dir, 'package.json'), 'utf8'));
+      if (!/\btsc\b/.test(pkg.scripts?.build ?? '')) continue;
+      expect(Object.keys(pkg.devDependencies ?? {}), dir).toEqual(expect.arrayContaining(['typescript', '@types/node']));
+    }
+  });
+});
