@@ -8,6 +8,7 @@ export * from './logger.ts';
 export * from './openapi.ts';
 export * from './pagination.ts';
 export * from './peer-client.ts';
+export * from './internal-api.ts';
 export * from './rbac.ts';
 export * from './revocation.ts';
 export * from './server.ts';

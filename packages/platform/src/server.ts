@@ -58,6 +58,12 @@ const validators = {
   exact: validatorFor({ coerceTypes: false }),
 };
 
+/** A check of a value against a schema, with the formats the servers know (for answers a peer sends). */
+export function compileValidator(schema: object): (value: unknown) => boolean {
+  const validate = validators.exact.compile(schema);
+  return (value) => validate(value) as boolean;
+}
+
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 function isDecodable(text: string): boolean {

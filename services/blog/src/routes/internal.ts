@@ -1,13 +1,14 @@
-import { appendAuditEvents, auditRecordOf, errors } from '@blog/platform';
+import { appendAuditEvents, auditRecordOf, blogServiceApi, errors } from '@blog/platform';
 import type { App } from '@blog/platform';
 import type { BlogContext } from '../context.ts';
 import { deleteBlogsByAuthor } from '../repositories/blogs.ts';
-import { AuthorParams, DeletedCount } from '../schemas/blogs.ts';
 
-/** Routes for peers only, on the mutual-TLS port. */
+const { deleteAuthorBlogs } = blogServiceApi;
+
+/** Routes for peers only, on the mutual-TLS port; their contract is `blogServiceApi`. */
 export function registerInternalRoutes(app: App, ctx: BlogContext): void {
   // Idempotent: the user service repeats it until acknowledged; a repeat deletes nothing more.
-  app.delete('/internal/authors/:handle/blogs', { schema: { params: AuthorParams, response: { 200: DeletedCount, ...errors(400) } } }, async (request) => {
+  app.delete(deleteAuthorBlogs.url, { schema: { params: deleteAuthorBlogs.params, response: { 200: deleteAuthorBlogs.response, ...errors(400) } } }, async (request) => {
     const deleted = await ctx.db.$transaction(async (tx) => {
       const count = await deleteBlogsByAuthor(tx, request.params.handle);
       await appendAuditEvents(tx, [{ ...auditRecordOf(request, 'blog.deleted-for-author', request.params.handle, 'success', { deleted: count }), actor: `service:${request.peer}` }]);

@@ -39,5 +39,3 @@ export const UpdateBlogBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const AuthorParams = Type.Object({ handle: Handle }, { additionalProperties: false });
-export const DeletedCount = Type.Object({ deleted: Type.Integer() });

@@ -1,45 +1,47 @@
-import { PeerError, serviceUnavailable, type PeerClient, type RevocationSnapshot } from '@blog/platform';
+import { InternalClient, PeerError, serviceUnavailable, userServiceApi, type DirectoryUser, type PeerClient, type RevocationSnapshot } from '@blog/platform';
 import type { JSONWebKeySet } from 'jose';
+import type { Static } from 'typebox';
 
-export interface DirectoryUser {
-  handle: string;
-  name: string;
-  role: string;
+/** What the blog service needs to know of users; the user service's internal API answers it. */
+export interface UserLookup {
+  /** The user with its canonical handle, or undefined when no such user exists. */
+  findUser(handle: string): Promise<Static<typeof DirectoryUser> | undefined>;
+  handlesWithNameContaining(text: string): Promise<string[]>;
+  jwks(): Promise<JSONWebKeySet>;
+  revocations(): Promise<RevocationSnapshot>;
 }
 
 /** The blog service's only window on users: the user service's internal API over mutual TLS. */
-export class UserDirectory {
-  constructor(private readonly client: PeerClient) {}
+export class UserDirectory implements UserLookup {
+  private readonly api: InternalClient<typeof userServiceApi>;
 
-  /** `name` is the route pattern, for the span: the path itself carries handles and search text. */
-  private async get<T>(path: string, name: string, acceptNotFound = false): Promise<T | undefined> {
-    let response;
+  constructor(peer: PeerClient) {
+    this.api = new InternalClient(peer, userServiceApi);
+  }
+
+  /** A peer that cannot be reached, or breaks the contract, is a 503 for the client. */
+  private async unavailableOnFailure<T>(call: () => Promise<T>): Promise<T> {
     try {
-      response = await this.client.call<T>('GET', path, { name });
+      return await call();
     } catch (error) {
       if (error instanceof PeerError) throw serviceUnavailable('The user service is unavailable; try again shortly');
       throw error;
     }
-    if (acceptNotFound && response.status === 404) return undefined;
-    if (response.status !== 200) throw serviceUnavailable(`The user service answered ${response.status}`);
-    return response.body;
   }
 
-  /** The user with its canonical handle, or undefined when no such user exists. */
-  findUser(handle: string): Promise<DirectoryUser | undefined> {
-    return this.get<DirectoryUser>(`/internal/users/${encodeURIComponent(handle)}`, '/internal/users/:handle', true);
+  findUser(handle: string) {
+    return this.unavailableOnFailure(() => this.api.call('findUser', { params: { handle } }));
   }
 
-  async handlesWithNameContaining(text: string): Promise<string[]> {
-    const body = await this.get<{ handles: string[] }>(`/internal/users?name_contains=${encodeURIComponent(text)}`, '/internal/users');
-    return body!.handles;
+  handlesWithNameContaining(text: string) {
+    return this.unavailableOnFailure(async () => (await this.api.call('handlesByName', { query: { name_contains: text } })).handles);
   }
 
-  async jwks(): Promise<JSONWebKeySet> {
-    return (await this.get<JSONWebKeySet>('/.well-known/jwks.json', '/.well-known/jwks.json'))!;
+  jwks() {
+    return this.unavailableOnFailure(async () => (await this.api.call('jwks')) as JSONWebKeySet);
   }
 
-  async revocations(): Promise<RevocationSnapshot> {
-    return (await this.get<RevocationSnapshot>('/internal/revocations', '/internal/revocations'))!;
+  revocations() {
+    return this.unavailableOnFailure(() => this.api.call('revocations'));
   }
 }

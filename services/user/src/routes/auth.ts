@@ -1,10 +1,11 @@
-import { auditRecordOf, errors, HttpError, principalOf, unauthorized } from '@blog/platform';
+import type { Static } from 'typebox';
+import { auditRecordOf, errors, HttpError, principalOf, unauthorized, userServiceApi } from '@blog/platform';
 import type { App } from '@blog/platform';
 import type { FastifyRequest } from 'fastify';
 import type { UserContext } from '../context.ts';
 import { openSession, revokeSession, rotateRefreshToken } from '../repositories/sessions.ts';
 import { findUser, lockUser, updateUser } from '../repositories/users.ts';
-import { Jwks, NoBody, RefreshBody, SignedOut, SignInBody, TokenResponse } from '../schemas/auth.ts';
+import { NoBody, RefreshBody, SignedOut, SignInBody, TokenResponse } from '../schemas/auth.ts';
 
 const badCredentials = () => new HttpError(401, 'Bad username or password');
 
@@ -98,8 +99,9 @@ export function registerAuthRoutes(app: App, ctx: UserContext): void {
 
 /** Public keys that verify access tokens; served on both ports (clients and peers). */
 export function registerJwksRoute(app: App, ctx: Pick<UserContext, 'keys'>): void {
-  app.get('/.well-known/jwks.json', { schema: { tags: ['auth'], response: { 200: Jwks } } }, async (_request, reply) => {
+  const { jwks } = userServiceApi;
+  app.get(jwks.url, { schema: { tags: ['auth'], response: { 200: jwks.response } } }, async (_request, reply) => {
     reply.header('cache-control', 'public, max-age=300');
-    return ctx.keys.jwks as { keys: { kty: string; crv: string; x: string; kid: string; alg: string; use: string }[] };
+    return ctx.keys.jwks as Static<typeof jwks.response>;
   });
 }

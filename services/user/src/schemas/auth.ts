@@ -21,6 +21,3 @@ export const RefreshBody = Type.Object({ refresh_token: Type.String({ minLength:
 export const NoBody = Type.Union([Type.Null(), Type.Object({}, { additionalProperties: false })]);
 export const SignedOut = Type.Object({ status: Type.Literal('signed out') });
 
-export const Jwks = Type.Object({
-  keys: Type.Array(Type.Object({ kty: Type.String(), crv: Type.String(), x: Type.String(), kid: Type.String(), alg: Type.String(), use: Type.String() })),
-});

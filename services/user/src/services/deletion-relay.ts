@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { PeerClient } from '@blog/platform';
+import { blogServiceApi, InternalClient, type PeerClient } from '@blog/platform';
 import type { Db } from '../db.ts';
 import { acknowledgeDeletion, postponeDeletion } from '../repositories/deletions.ts';
 
@@ -11,13 +11,16 @@ import { acknowledgeDeletion, postponeDeletion } from '../repositories/deletions
 export class DeletionRelay {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<number> | undefined;
+  private readonly blogService: InternalClient<typeof blogServiceApi>;
 
   constructor(
     private readonly db: Db,
-    private readonly blogService: PeerClient,
+    peer: PeerClient,
     private readonly intervalMs: number,
     private readonly log: FastifyBaseLogger,
-  ) {}
+  ) {
+    this.blogService = new InternalClient(peer, blogServiceApi);
+  }
 
   start(): void {
     this.timer = setInterval(() => this.kick(), this.intervalMs);
@@ -46,8 +49,7 @@ export class DeletionRelay {
         let delivered = 0;
         for (const { handle, attempts } of due) {
           try {
-            const response = await this.blogService.call('DELETE', `/internal/authors/${encodeURIComponent(handle)}/blogs`, { name: '/internal/authors/:handle/blogs' });
-            if (response.status !== 200) throw new Error(`blog service answered ${response.status}`);
+            await this.blogService.call('deleteAuthorBlogs', { params: { handle } });
             await acknowledgeDeletion(tx, handle);
             delivered++;
           } catch (error) {
