@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { createCertificateAuthority, createServiceDatabase, freePort, issueLeaf, roleUrl, writeFieldKeyRing, writeSigningKey, writeTlsFiles, type CertificateAuthority, type PostgresServer } from '@blog/devstack';
+import { createCertificateAuthority, createServiceDatabase, freePort, issueLeaf, roleUrl, serviceEnvironment, writeFieldKeyRing, writeSigningKey, writeTlsFiles, type CertificateAuthority, type PostgresServer } from '@blog/devstack';
 import { listen, shutdown, type TlsMaterial } from '@blog/platform';
 import { buildApp as buildUserApp, type UserService } from '@blog/user-service';
 import { buildApp as buildBlogApp, type BlogService } from '@blog/blog-service';
@@ -73,36 +73,33 @@ export async function startPlatform(options: { envOverrides?: { user?: NodeJS.Pr
     userMetrics: `http://127.0.0.1:${userMetricsPort}/metrics`,
     blogMetrics: `http://127.0.0.1:${blogMetricsPort}/metrics`,
   };
-  const common = { HOST: '127.0.0.1', LOG_LEVEL: 'info', DATABASE_POOL_MAX: '4', SHUTDOWN_GRACE_MS: '0', TLS_CA_FILE: userTls.caFile };
+  const base = { host: '127.0.0.1', logLevel: 'info', poolMax: 4, shutdownGraceMs: 0 };
   const env = {
     user: {
-      ...common,
-      PORT: String(userPort),
-      INTERNAL_PORT: String(userInternalPort),
-      DATABASE_URL: roleUrl(server, 'user_app', info.passwords.user.app, databases.user),
-      TLS_CERT_FILE: userTls.certFile,
-      TLS_KEY_FILE: userTls.keyFile,
-      INTERNAL_ALLOWED_PEERS: 'blog',
-      JWT_SIGNING_KEY_FILE: signingKey,
-      FIELD_ENCRYPTION_KEYS_FILE: keyRing,
-      ADMIN_HANDLE: admin.handle,
-      ADMIN_PASSWORD_FILE: join(dir, 'admin-password'),
-      BLOG_SERVICE_URL: urls.blogInternal,
+      ...serviceEnvironment({
+        ...base,
+        service: 'user',
+        ports: { public: userPort, internal: userInternalPort, metrics: userMetricsPort },
+        databaseUrl: roleUrl(server, 'user_app', info.passwords.user.app, databases.user),
+        tls: userTls,
+        peerUrl: urls.blogInternal,
+        user: { signingKeyFile: signingKey, fieldKeysFile: keyRing, adminHandle: admin.handle, adminPasswordFile: join(dir, 'admin-password') },
+      }),
       DELETION_RELAY_INTERVAL_MS: '300',
       ...options.envOverrides?.user,
-    },
+    } as NodeJS.ProcessEnv,
     blog: {
-      ...common,
-      PORT: String(blogPort),
-      INTERNAL_PORT: String(blogInternalPort),
-      DATABASE_URL: roleUrl(server, 'blog_app', info.passwords.blog.app, databases.blog),
-      TLS_CERT_FILE: blogTls.certFile,
-      TLS_KEY_FILE: blogTls.keyFile,
-      INTERNAL_ALLOWED_PEERS: 'user',
-      USER_SERVICE_URL: urls.userInternal,
+      ...serviceEnvironment({
+        ...base,
+        service: 'blog',
+        ports: { public: blogPort, internal: blogInternalPort, metrics: blogMetricsPort },
+        databaseUrl: roleUrl(server, 'blog_app', info.passwords.blog.app, databases.blog),
+        tls: blogTls,
+        peerUrl: urls.userInternal,
+      }),
       REVOCATION_POLL_MS: '500',
       ...options.envOverrides?.blog,
-    },
+    } as NodeJS.ProcessEnv,
   };
   const logs: Record<string, unknown>[] = [];
   const logDestination = new Writable({

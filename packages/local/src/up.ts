@@ -4,7 +4,7 @@ import { rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { migrate, platformMigrationsDir } from '@blog/platform/migrate';
 import { startTracing } from '@blog/platform';
-import { createServiceDatabase, freePort, provisionRoles, roleUrl, startPostgres, writeFieldKeyRing, writeSigningKey } from '@blog/devstack';
+import { createServiceDatabase, freePort, provisionRoles, roleUrl, serviceEnvironment, startPostgres, writeFieldKeyRing, writeSigningKey } from '@blog/devstack';
 import { loadLocalConfig } from './config.ts';
 import { LocalCertificates } from './certificates.ts';
 import { startGateway } from './gateway.ts';
@@ -87,35 +87,27 @@ const internalBalancers = {
   blog: await startTcpBalancer(() => supervisor.healthy('blog').map((r) => r.internalPort)),
 };
 
-const common = { HOST: '127.0.0.1', LOG_LEVEL: config.LOG_LEVEL, DATABASE_POOL_MAX: '5', SHUTDOWN_GRACE_MS: '1500' };
 for (const service of ['user', 'blog'] as const) {
   for (let i = 1; i <= config.REPLICAS; i++) {
-    const publicPort = await freePort();
-    const internalPort = await freePort();
-    const metricsPort = await freePort();
+    const ports = { public: await freePort(), internal: await freePort(), metrics: await freePort() };
     const env: NodeJS.ProcessEnv = {
       ...process.env,
-      ...common,
-      PORT: String(publicPort),
-      INTERNAL_PORT: String(internalPort),
-      METRICS_PORT: String(metricsPort),
-      DATABASE_URL: databaseUrls[service],
-      DATABASE_PASSWORD_FILE: databasePasswordFiles[service],
-      TLS_CERT_FILE: tls[service].certFile,
-      TLS_KEY_FILE: tls[service].keyFile,
-      TLS_CA_FILE: tls[service].caFile,
-      ...(service === 'user'
-        ? {
-            INTERNAL_ALLOWED_PEERS: 'blog',
-            JWT_SIGNING_KEY_FILE: signingKeyFile,
-            FIELD_ENCRYPTION_KEYS_FILE: fieldKeyRingFile,
-            TRUSTED_PROXIES: '127.0.0.1',
-            ADMIN_HANDLE: config.BLOG_ADMIN_HANDLE,
-            ADMIN_PASSWORD_FILE: adminPasswordFile,
-            BLOG_SERVICE_URL: `https://127.0.0.1:${internalBalancers.blog.port}`,
-          }
-        : { INTERNAL_ALLOWED_PEERS: 'user', TRUSTED_PROXIES: '127.0.0.1', USER_SERVICE_URL: `https://127.0.0.1:${internalBalancers.user.port}` }),
+      ...serviceEnvironment({
+        service,
+        host: '127.0.0.1',
+        ports,
+        databaseUrl: databaseUrls[service],
+        databasePasswordFile: databasePasswordFiles[service],
+        tls: tls[service],
+        peerUrl: `https://127.0.0.1:${internalBalancers[service === 'user' ? 'blog' : 'user'].port}`,
+        logLevel: config.LOG_LEVEL,
+        poolMax: 5,
+        shutdownGraceMs: 1500,
+        trustedProxies: '127.0.0.1',
+        user: { signingKeyFile, fieldKeysFile: fieldKeyRingFile, adminHandle: config.BLOG_ADMIN_HANDLE, adminPasswordFile },
+      }),
     };
+    const { public: publicPort, internal: internalPort, metrics: metricsPort } = ports;
     supervisor.add({ name: `${service}-${i}`, service, publicPort, internalPort, metricsPort, env });
   }
   await supervisor.waitUntilReady(service, config.REPLICAS);

@@ -1,0 +1,65 @@
+// The chart starts each service with an environment its own config loader accepts: every
+// variable the chart sets is one the service reads, every one it requires is set, and the
+// values parse. A variable renamed on either side fails here, not in a cluster.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { blogConfigSpec, loadBlogConfig } from '../../services/blog/src/config.ts';
+import { loadUserConfig, userConfigSpec } from '../../services/user/src/config.ts';
+import { ciValuesFiles, render, valuesName } from './support.ts';
+
+interface Container {
+  name: string;
+  env?: { name: string; value?: string }[];
+  volumeMounts?: { name: string; mountPath: string }[];
+}
+interface Deployment {
+  kind: string;
+  metadata: { name: string };
+  spec: { template: { spec: { containers: Container[]; initContainers?: Container[] } } };
+}
+
+const services = {
+  user: { spec: userConfigSpec, load: loadUserConfig },
+  blog: { spec: blogConfigSpec, load: loadBlogConfig },
+} as const;
+
+/** The container's environment with every mounted file it names made to exist, empty, here. */
+function environmentOf(container: Container): NodeJS.ProcessEnv {
+  const root = mkdtempSync(join(tmpdir(), 'chart-env-'));
+  const env: NodeJS.ProcessEnv = {};
+  for (const { name, value } of container.env ?? []) {
+    if (value === undefined) continue;
+    const mounted = (container.volumeMounts ?? []).some((mount) => value.startsWith(`${mount.mountPath}/`));
+    if (mounted) {
+      const local = join(root, value.replaceAll('/', '_'));
+      writeFileSync(local, '');
+      env[name] = value.split(',').map(() => local).join(',');
+    } else {
+      env[name] = value;
+    }
+  }
+  return env;
+}
+
+describe.each(ciValuesFiles.map((file) => ({ file, name: valuesName(file) })))('the services as $name starts them', ({ file }) => {
+  const deployments = render(file).filter((o) => o.kind === 'Deployment') as unknown as Deployment[];
+
+  it.each(['user', 'blog'] as const)('%s: the chart sets only variables the service reads, and its loader accepts them', (service) => {
+    const deployment = deployments.find((d) => d.metadata.name.endsWith(`-${service}`))!;
+    const container = deployment.spec.template.spec.containers.find((c) => c.name === service)!;
+    const names = (container.env ?? []).map((e) => e.name);
+    expect(names.filter((name) => !(name in services[service].spec))).toEqual([]);
+    expect(() => services[service].load(environmentOf(container))).not.toThrow();
+  });
+
+  it.each(['user', 'blog'] as const)('%s: the migration init container names its database and its password file', (service) => {
+    const deployment = deployments.find((d) => d.metadata.name.endsWith(`-${service}`))!;
+    const migrate = deployment.spec.template.spec.initContainers?.find((c) => c.name === 'migrate');
+    expect(migrate).toBeDefined();
+    const env = environmentOf(migrate!);
+    expect(env.MIGRATION_DATABASE_URL).toMatch(new RegExp(`^postgresql://${service}_migrator@`));
+    expect(env.MIGRATION_DATABASE_PASSWORD_FILE).toBeTruthy();
+  });
+});
