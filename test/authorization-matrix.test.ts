@@ -1,6 +1,6 @@
 // Every protected route x role x ownership, with the status the API contract promises.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPlatform, type TestPlatform } from './support/platform.ts';
+import { startPlatform, type TestPlatform } from '@blog/test-support';
 
 type Actor = 'anonymous' | 'owner' | 'other user' | 'admin';
 

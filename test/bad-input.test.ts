@@ -1,7 +1,6 @@
 // Bad input of every kind gets a clear 4xx JSON error and changes nothing: no 5xx, no hang, no half-written record.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPlatform, type TestPlatform } from './support/platform.ts';
-import type { ApiRequest } from './support/api-client.ts';
+import { startPlatform, type TestPlatform, type ApiRequest } from '@blog/test-support';
 
 let platform: TestPlatform;
 let token: string;

@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPlatform, type TestPlatform } from './support/platform.ts';
+import { startPlatform, type TestPlatform } from '@blog/test-support';
 
 interface Operation {
   method: string;

@@ -2,7 +2,7 @@
 // off first so the load balancer stops sending traffic, requests already in flight finish.
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPlatform, type TestPlatform } from './support/platform.ts';
+import { startPlatform, type TestPlatform } from '@blog/test-support';
 
 let platform: TestPlatform;
 beforeAll(async () => {

@@ -4,11 +4,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer, connect, type Server } from 'node:net';
-import { afterAll, describe, expect, inject, it } from 'vitest';
-import { createServiceDatabase, freePort, type PostgresServer } from '@blog/devstack';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createServiceDatabase, freePort } from '@blog/devstack';
+import { testDatabaseServer } from '@blog/test-support';
 
-const info = inject('postgres');
-const server = { port: info.port, superuserUrl: (db = 'postgres') => `postgresql://postgres:${encodeURIComponent(info.superuserPassword)}@127.0.0.1:${info.port}/${db}` } as PostgresServer;
+const { server, info } = testDatabaseServer();
 const servers: Server[] = [];
 afterAll(() => Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve)))));
 

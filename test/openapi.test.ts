@@ -1,7 +1,7 @@
 // Each service documents itself as OpenAPI 3 from its route schemas and serves Swagger UI at /docs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { missingSchemaParts } from '@blog/platform';
-import { startPlatform, type TestPlatform } from './support/platform.ts';
+import { startPlatform, type TestPlatform } from '@blog/test-support';
 
 let platform: TestPlatform;
 beforeAll(async () => {

@@ -3,14 +3,13 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createServiceDatabase, roleUrl, type PostgresServer } from '@blog/devstack';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServiceDatabase, roleUrl } from '@blog/devstack';
 import pg from 'pg';
 import { migrate, platformMigrationsDir } from '@blog/platform/migrate';
-import { startPlatform, type TestPlatform } from './support/platform.ts';
+import { startPlatform, type TestPlatform, testDatabaseServer } from '@blog/test-support';
 
-const info = inject('postgres');
-const server = { port: info.port, superuserUrl: (db = 'postgres') => `postgresql://postgres:${encodeURIComponent(info.superuserPassword)}@127.0.0.1:${info.port}/${db}` } as PostgresServer;
+const { server, info } = testDatabaseServer();
 let platform: TestPlatform;
 
 beforeAll(async () => {

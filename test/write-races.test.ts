@@ -1,7 +1,7 @@
 // A write racing a delete of the same record answers 200 or 404 (401 once a deleted user's
 // session is revoked), never 500: every find-then-write holds the row until it commits.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPlatform, type TestPlatform } from './support/platform.ts';
+import { startPlatform, type TestPlatform } from '@blog/test-support';
 
 let platform: TestPlatform;
 let adminToken: string;

@@ -1,6 +1,6 @@
 // OWASP API1:2023 Broken Object Level Authorization: acting on objects that belong to someone else.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPlatform, type TestPlatform } from '../support/platform.ts';
+import { startPlatform, type TestPlatform } from '@blog/test-support';
 
 let platform: TestPlatform;
 let alice: { handle: string; token: string };

@@ -1,6 +1,6 @@
 // OWASP API3:2023 Broken Object Property Level Authorization: mass assignment and over-exposure.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPlatform, type TestPlatform } from '../support/platform.ts';
+import { startPlatform, type TestPlatform } from '@blog/test-support';
 
 let platform: TestPlatform;
 let eve: { handle: string; token: string };

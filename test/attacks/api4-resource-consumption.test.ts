@@ -1,6 +1,6 @@
 // OWASP API4:2023 Unrestricted Resource Consumption: huge bodies, deep JSON, giant pages, sign-in floods.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPlatform, type TestPlatform } from '../support/platform.ts';
+import { startPlatform, type TestPlatform } from '@blog/test-support';
 
 let platform: TestPlatform;
 let token: string;

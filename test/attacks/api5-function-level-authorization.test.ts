@@ -1,7 +1,7 @@
 // OWASP API5:2023 Broken Function Level Authorization: users calling admin functions, the public reaching internal ones.
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPlatform, type TestPlatform } from '../support/platform.ts';
+import { startPlatform, type TestPlatform } from '@blog/test-support';
 
 let platform: TestPlatform;
 let user: { handle: string; token: string };

@@ -1,7 +1,7 @@
 // OWASP API8:2023 Security Misconfiguration: headers, CORS, TLS versions, and errors that reveal nothing.
 import { connect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPlatform, type TestPlatform } from '../support/platform.ts';
+import { startPlatform, type TestPlatform } from '@blog/test-support';
 
 let platform: TestPlatform;
 beforeAll(async () => {

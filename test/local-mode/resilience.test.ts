@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalPlatform, type LocalPlatform } from '../support/local-platform.ts';
+import { startLocalPlatform, type LocalPlatform } from '@blog/test-support';
 
 let stateDir: string;
 let local: LocalPlatform;

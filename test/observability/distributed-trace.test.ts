@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '@blog/devstack';
-import { startLocalPlatform, type LocalPlatform } from '../support/local-platform.ts';
+import { startLocalPlatform, type LocalPlatform } from '@blog/test-support';
 
 interface ExportedSpan {
   service: string;

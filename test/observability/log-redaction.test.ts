@@ -1,7 +1,7 @@
 // Sign-in, token use and failures, logged at the most verbose level: no password, token, cookie or
 // authorization header in any line; every request line carries its request id.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPlatform, type TestPlatform } from '../support/platform.ts';
+import { startPlatform, type TestPlatform } from '@blog/test-support';
 
 let platform: TestPlatform;
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 // /metrics, scraped before and after known traffic, moved by exactly that traffic.
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPlatform, type TestPlatform } from '../support/platform.ts';
+import { startPlatform, type TestPlatform } from '@blog/test-support';
 
 let platform: TestPlatform;
 beforeAll(async () => {

@@ -3,12 +3,12 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createServiceDatabase, roleUrl, type PostgresServer } from '@blog/devstack';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServiceDatabase, roleUrl } from '@blog/devstack';
+import { testDatabaseServer } from '@blog/test-support/database';
 import { appendAuditEvents, AuditTrail, verifyAuditChain, type AuditRecord, type AuditSql } from '../src/audit.ts';
 
-const info = inject('postgres');
-const server = { port: info.port, superuserUrl: (db = 'postgres') => `postgresql://postgres:${encodeURIComponent(info.superuserPassword)}@127.0.0.1:${info.port}/${db}` } as PostgresServer;
+const { server, info } = testDatabaseServer();
 const database = `audit_${randomBytes(4).toString('hex')}`;
 const pools: pg.Pool[] = [];
 let superuser: pg.Pool;

@@ -17,7 +17,7 @@ import { createDb } from './db.ts';
 import { registerBlogRoutes } from './routes/blogs.ts';
 import { registerInternalRoutes } from './routes/internal.ts';
 import { registerSearchRoutes } from './routes/search.ts';
-import { UserDirectory } from './services/user-directory.ts';
+import { UserDirectory, type UserLookup } from './services/user-directory.ts';
 import { blogBusinessMetrics } from './services/business-metrics.ts';
 
 export interface BlogService extends ServiceHandle {
@@ -25,13 +25,20 @@ export interface BlogService extends ServiceHandle {
 }
 
 /** The blog service: its public app, its mutual-TLS internal app, and what they share. */
-export async function buildApp(config: BlogConfig, options: ServiceBuildOptions = {}): Promise<BlogService> {
+export type { UserLookup };
+
+export interface BlogBuildOptions extends ServiceBuildOptions {
+  /** Where users are looked up; the user service's internal API unless given (route tests give their own). */
+  users?: UserLookup;
+}
+
+export async function buildApp(config: BlogConfig, options: BlogBuildOptions = {}): Promise<BlogService> {
   const base = openServiceBase('blog-service', config, options);
   const { logger, tls, pool, metrics } = base;
   await assertMigrated(pool, 'blog', fileURLToPath(new URL('../prisma/migrations', import.meta.url)));
   const db = createDb(pool);
   const userService = new PeerClient({ baseUrl: config.USER_SERVICE_URL, tls });
-  const users = new UserDirectory(userService);
+  const users = options.users ?? new UserDirectory(userService);
   const { revocations, authenticate } = createAccessControl({
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,

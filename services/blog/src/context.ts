@@ -2,14 +2,14 @@ import type { AuditTrail } from '@blog/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { BlogConfig } from './config.ts';
 import type { Db } from './db.ts';
-import type { UserDirectory } from './services/user-directory.ts';
+import type { UserLookup } from './services/user-directory.ts';
 import type { BlogBusinessMetrics } from './services/business-metrics.ts';
 
 /** What the routes of the blog service work with, built once in `buildApp`. */
 export interface BlogContext {
   config: BlogConfig;
   db: Db;
-  users: UserDirectory;
+  users: UserLookup;
   audit: AuditTrail;
   counters: BlogBusinessMetrics;
   authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;

@@ -6,7 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeSigningKey } from '@blog/devstack';
-import { startPlatform, type TestPlatform } from '../../../test/support/platform.ts';
+import { startPlatform, type TestPlatform } from '@blog/test-support';
 
 let platform: TestPlatform;
 let ada: { handle: string; token: string; password: string };

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { readFile, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPlatform, type TestPlatform } from '../../../test/support/platform.ts';
+import { startPlatform, type TestPlatform } from '@blog/test-support';
 import { FieldCipher } from '../src/services/field-cipher.ts';
 import { reencryptEmails } from '../src/services/email-rotation.ts';
 

@@ -1,6 +1,6 @@
 // Sessions: rotating refresh tokens, theft detection on replay, sign-out, and how fast every service learns of it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPlatform, type TestPlatform } from '../../../test/support/platform.ts';
+import { startPlatform, type TestPlatform } from '@blog/test-support';
 
 let platform: TestPlatform;
 beforeAll(async () => {

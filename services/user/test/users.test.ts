@@ -1,6 +1,6 @@
 import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPlatform, type TestPlatform } from '../../../test/support/platform.ts';
+import { startPlatform, type TestPlatform } from '@blog/test-support';
 import { prehash } from '../src/services/passwords.ts';
 
 let platform: TestPlatform;

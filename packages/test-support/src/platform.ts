@@ -4,14 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pg from 'pg';
-import { inject } from 'vitest';
 import { createCertificateAuthority, createServiceDatabase, freePort, issueLeaf, roleUrl, serviceEnvironment, writeFieldKeyRing, writeSigningKey, writeTlsFiles, type CertificateAuthority, type PostgresServer } from '@blog/devstack';
 import { listen, shutdown, type TlsMaterial } from '@blog/platform';
 import { buildApp as buildUserApp, type UserService } from '@blog/user-service';
 import { buildApp as buildBlogApp, type BlogService } from '@blog/blog-service';
-import { loadUserConfig } from '../../services/user/src/config.ts';
-import { loadBlogConfig } from '../../services/blog/src/config.ts';
+import { loadUserConfig } from '@blog/user-service/config';
+import { loadBlogConfig } from '@blog/blog-service/config';
 import { ApiClient, routeByService } from './api-client.ts';
+import { testDatabaseServer } from './database.ts';
 
 
 export interface TestPlatform {
@@ -46,8 +46,7 @@ const ids = () => randomBytes(6).toString('hex');
 
 /** Both services on real TLS ports, each on a fresh clone of its migrated template database. */
 export async function startPlatform(options: { envOverrides?: { user?: NodeJS.ProcessEnv; blog?: NodeJS.ProcessEnv } } = {}): Promise<TestPlatform> {
-  const info = inject('postgres');
-  const server = { port: info.port, superuserUrl: (db = 'postgres') => `postgresql://postgres:${encodeURIComponent(info.superuserPassword)}@127.0.0.1:${info.port}/${db}` } as PostgresServer;
+  const { server, info } = testDatabaseServer();
   const dir = await mkdtemp(join(tmpdir(), 'blog-platform-'));
   const ca = await createCertificateAuthority('test');
   const names = { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] };

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { freePort } from '@blog/devstack';
 import { ApiClient } from './api-client.ts';
 
-const repoRoot = resolve(import.meta.dirname, '../..');
+const repoRoot = resolve(import.meta.dirname, '../../..');
 
 export interface LocalPlatform {
   url: string;

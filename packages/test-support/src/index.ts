@@ -1,0 +1,5 @@
+export * from './database.ts';
+export * from './api-client.ts';
+export * from './local-platform.ts';
+export * from './platform.ts';
+export * from './in-process.ts';
