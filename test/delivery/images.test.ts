@@ -37,7 +37,7 @@ describe('the service image', () => {
   let platform: TestPlatform;
 
   beforeAll(async () => {
-    image = buildLayout(repo, join(repo, 'services/Dockerfile'), { SERVICE: 'user' }, join(out, 'user'));
+    image = buildLayout(repo, join(repo, 'Dockerfile'), { SERVICE: 'user' }, join(out, 'user'));
     platform = await startPlatform();
   }, 600_000);
   afterAll(() => platform?.close());
@@ -93,7 +93,7 @@ describe('the service image', () => {
 
 describe('the blogctl image', () => {
   it('builds with its own compiler, ships none, and its default command succeeds', () => {
-    const image = buildLayout(repo, join(repo, 'packages/blogctl/Dockerfile'), {}, join(out, 'blogctl'));
+    const image = buildLayout(repo, join(repo, 'Dockerfile'), {}, join(out, 'blogctl'), 'blogctl');
     assertNoBuildTooling(image);
     const result = spawnSync(process.execPath, [...image.entrypoint.slice(1), ...image.cmd], { cwd: join(image.root, image.workdir), env: { PATH: process.env.PATH }, encoding: 'utf8' });
     expect(result.status, result.stderr).toBe(0);

@@ -1,10 +1,11 @@
 # syntax=docker/dockerfile:1.7
-# The image of one service; build it from the repository root (the npm workspace):
-#   docker build -f services/Dockerfile --build-arg SERVICE=user -t ghcr.io/blog-platform/user-service .
-#   docker build -f services/Dockerfile --build-arg SERVICE=blog -t ghcr.io/blog-platform/blog-service .
+# The platform's images, built from the repository root (the npm workspace):
+#   docker build --build-arg SERVICE=user -t ghcr.io/blog-platform/user-service .
+#   docker build --build-arg SERVICE=blog -t ghcr.io/blog-platform/blog-service .
+#   docker build --target blogctl -t ghcr.io/blog-platform/blogctl .
 # The bases are build arguments so that a machine without a registry can build on stand-ins;
 # their defaults are the public images pinned by digest (refresh them deliberately, together,
-# see README, "Operating"). Both are Debian 12 with glibc, so anything native built in the build
+# see README, "Operating"). Both are Debian 12 with glibc, so anything native built in a build
 # stage runs in the runtime one.
 ARG BUILD_IMAGE=node:24-bookworm-slim@sha256:6f7b03f7c2c8e2e784dcf9295400527b9b1270fd37b7e9a7285cf83b6951452d
 ARG RUNTIME_IMAGE=gcr.io/distroless/nodejs24-debian12@sha256:61f4f4341db81820c24ce771b83d202eb6452076f58628cd536cc7d94a10978b
@@ -16,10 +17,11 @@ COPY packages/platform/package.json packages/platform/
 COPY packages/devstack/package.json packages/devstack/
 COPY packages/local/package.json packages/local/
 COPY packages/blogctl/package.json packages/blogctl/
+COPY packages/test-support/package.json packages/test-support/
 COPY services/user/package.json services/user/
 COPY services/blog/package.json services/blog/
 
-FROM workspace AS build
+FROM workspace AS service-build
 ARG SERVICE
 RUN test "${SERVICE}" = user || test "${SERVICE}" = blog || { echo "--build-arg SERVICE=user or SERVICE=blog is required" >&2; exit 1; }
 RUN npm ci --ignore-scripts --no-audit --no-fund -w "@blog/${SERVICE}-service" -w @blog/platform
@@ -33,27 +35,50 @@ RUN npm run generate -w "@blog/${SERVICE}-service" \
 # What runs: production dependencies only, no install scripts, no optional tooling (the Prisma
 # CLI, Studio and their engines are marked optional through prisma's peer dependency), and of
 # Prisma's query compilers only PostgreSQL's.
-FROM workspace AS deps
+FROM workspace AS service-deps
 ARG SERVICE
 RUN npm ci --omit=dev --omit=optional --omit=peer --ignore-scripts --no-audit --no-fund -w "@blog/${SERVICE}-service" \
  && find node_modules/@prisma/client/runtime -name 'query_compiler_*' ! -name '*postgresql*' -delete \
  && find node_modules -name '*.map' -delete \
  && find node_modules -name '*.d.ts' -delete
 
-# No shell, no package manager: only Node.js and the app, as a numeric non-root user.
-FROM ${RUNTIME_IMAGE}
+FROM workspace AS blogctl-build
+RUN npm ci --ignore-scripts --no-audit --no-fund -w @blog/blogctl
+COPY packages/blogctl packages/blogctl
+RUN npm run build -w @blog/blogctl
+
+# blogctl's production dependencies, from an install of their own.
+FROM workspace AS blogctl-deps
+RUN npm ci --omit=dev --omit=optional --omit=peer --ignore-scripts --no-audit --no-fund -w @blog/blogctl \
+ && find node_modules -name '*.map' -delete \
+ && find node_modules -name '*.d.ts' -delete
+
+# blogctl, for the chart's scheduled audit: no shell, no package manager, a numeric non-root user.
+FROM ${RUNTIME_IMAGE} AS blogctl
+WORKDIR /app
+COPY --from=blogctl-deps /src/node_modules node_modules
+COPY --from=blogctl-build /src/packages/blogctl/package.json packages/blogctl/package.json
+COPY --from=blogctl-build /src/packages/blogctl/bin packages/blogctl/bin
+COPY --from=blogctl-build /src/packages/blogctl/dist packages/blogctl/dist
+USER 65532:65532
+ENTRYPOINT ["/nodejs/bin/node", "packages/blogctl/bin/blogctl.mjs"]
+CMD ["audit", "--help"]
+
+# A service (the default target): no shell, no package manager, only Node.js and the app, as a
+# numeric non-root user.
+FROM ${RUNTIME_IMAGE} AS service
 ARG SERVICE
 WORKDIR /app
 ENV NODE_ENV=production
-COPY --from=deps /src/node_modules node_modules
-COPY --from=build /src/packages/platform/package.json packages/platform/package.json
-COPY --from=build /src/packages/platform/dist packages/platform/dist
-COPY --from=build /src/packages/platform/migrations packages/platform/migrations
-COPY --from=build /src/services/${SERVICE}/package.json services/${SERVICE}/package.json
-COPY --from=build /src/services/${SERVICE}/dist services/${SERVICE}/dist
-COPY --from=build /src/services/${SERVICE}/prisma/migrations services/${SERVICE}/prisma/migrations
+COPY --from=service-deps /src/node_modules node_modules
+COPY --from=service-build /src/packages/platform/package.json packages/platform/package.json
+COPY --from=service-build /src/packages/platform/dist packages/platform/dist
+COPY --from=service-build /src/packages/platform/migrations packages/platform/migrations
+COPY --from=service-build /src/services/${SERVICE}/package.json services/${SERVICE}/package.json
+COPY --from=service-build /src/services/${SERVICE}/dist services/${SERVICE}/dist
+COPY --from=service-build /src/services/${SERVICE}/prisma/migrations services/${SERVICE}/prisma/migrations
 # The same entry point whichever the service.
-COPY --from=build /src/server.mjs server.mjs
+COPY --from=service-build /src/server.mjs server.mjs
 USER 65532:65532
 # Public API, internal mutual-TLS API, Prometheus metrics.
 EXPOSE 8443 9443 9464
