@@ -20,7 +20,11 @@ export default defineConfig({
       {
         extends: true,
         // Both services on real TLS ports and a real database, the chart rendered, blogctl.
-        test: { name: 'integration', include: ['packages/*/test/**/*.test.ts', 'services/*/test/**/*.test.ts', 'test/**/*.test.ts'], exclude: [...fast, ...slow] },
+        test: {
+          name: 'integration',
+          include: ['packages/*/test/**/*.test.ts', 'services/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+          exclude: [...fast, ...slow],
+        },
       },
       { extends: true, test: { name: 'slow', include: slow } },
     ],

@@ -18,7 +18,10 @@ if (!existsSync(join(root, 'node_modules', '.package-lock.json'))) {
 run('npm', ['run', 'generate', '--silent']);
 
 const script = process.argv[2] === 'down' ? 'down.ts' : 'up.ts';
-const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', join(root, 'packages/local/src', script)], { cwd: root, stdio: 'inherit' });
+const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', join(root, 'packages/local/src', script)], {
+  cwd: root,
+  stdio: 'inherit',
+});
 // Ctrl-C reaches the whole process group; a SIGTERM sent to this process alone is passed on.
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

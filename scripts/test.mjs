@@ -1,5 +1,5 @@
-// `npm test`: generates the Prisma clients, type-checks, runs every vitest suite, and ends with
-// one line `N passed, N failed` that sums them all (the type-check counts as one test).
+// `npm test`: generates the Prisma clients, type-checks, lints, runs every vitest suite, and ends
+// with one line `N passed, N failed` that sums them all (the type-check and the lint count as one test each).
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 
@@ -16,16 +16,27 @@ function step(name, command, args) {
 if (!step('generate', 'npm', ['run', 'generate', '--silent'])) process.exit(1);
 if (step('typecheck', 'npx', ['tsc', '-p', 'tsconfig.json'])) passed++;
 else failed++;
+if (step('lint', 'npx', ['biome', 'ci', '.'])) passed++;
+else failed++;
 
 rmSync(results, { force: true });
-const vitestOk = step('tests', 'npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${results}`, ...process.argv.slice(2)]);
+const vitestOk = step('tests', 'npx', [
+  'vitest',
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${results}`,
+  ...process.argv.slice(2),
+]);
 try {
   const report = JSON.parse(readFileSync(results, 'utf8'));
   passed += report.numPassedTests;
   failed += report.numFailedTests;
   // A file that failed to load, or whose beforeAll failed, reports no failed test (its tests are
   // skipped); count it so it cannot pass silently.
-  failed += report.testResults.filter((file) => file.status === 'failed' && !file.assertionResults.some((test) => test.status === 'failed')).length;
+  failed += report.testResults.filter(
+    (file) => file.status === 'failed' && !file.assertionResults.some((test) => test.status === 'failed'),
+  ).length;
 } catch {
   failed++;
 }

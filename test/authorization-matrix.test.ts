@@ -41,7 +41,12 @@ const tokenOf = (actor: Actor, self?: string) => (actor === 'anonymous' ? undefi
 const cases: Case[] = [
   {
     route: 'PUT /users/:handle (name)',
-    request: async (actor) => ({ method: 'PUT', path: `/users/${ownerHandle}`, body: { name: `Renamed by ${actor}` }, token: tokenOf(actor) }),
+    request: async (actor) => ({
+      method: 'PUT',
+      path: `/users/${ownerHandle}`,
+      body: { name: `Renamed by ${actor}` },
+      token: tokenOf(actor),
+    }),
     expected: { anonymous: 401, owner: 200, 'other user': 403, admin: 200 },
   },
   {
@@ -67,17 +72,32 @@ const cases: Case[] = [
   },
   {
     route: 'POST /blogs (author_handle of the owner)',
-    request: async (actor) => ({ method: 'POST', path: '/blogs', body: { title: 'For owner', content: 'x', author_handle: ownerHandle }, token: tokenOf(actor) }),
+    request: async (actor) => ({
+      method: 'POST',
+      path: '/blogs',
+      body: { title: 'For owner', content: 'x', author_handle: ownerHandle },
+      token: tokenOf(actor),
+    }),
     expected: { anonymous: 401, owner: 201, 'other user': 403, admin: 201 },
   },
   {
     route: 'POST /blogs (author_handle of nobody)',
-    request: async (actor) => ({ method: 'POST', path: '/blogs', body: { title: 'For ghost', content: 'x', author_handle: '@nobody_here' }, token: tokenOf(actor) }),
+    request: async (actor) => ({
+      method: 'POST',
+      path: '/blogs',
+      body: { title: 'For ghost', content: 'x', author_handle: '@nobody_here' },
+      token: tokenOf(actor),
+    }),
     expected: { anonymous: 401, owner: 403, 'other user': 403, admin: 422 },
   },
   {
     route: 'PUT /blogs/:slug',
-    request: async (actor) => ({ method: 'PUT', path: `/blogs/${await ownersBlog()}`, body: { title: `Edited by ${actor}` }, token: tokenOf(actor) }),
+    request: async (actor) => ({
+      method: 'PUT',
+      path: `/blogs/${await ownersBlog()}`,
+      body: { title: `Edited by ${actor}` },
+      token: tokenOf(actor),
+    }),
     expected: { anonymous: 401, owner: 200, 'other user': 403, admin: 200 },
   },
   {
@@ -104,7 +124,14 @@ describe('authorization matrix', () => {
   });
 
   it('public reads need no token', async () => {
-    for (const path of ['/users', `/users/${ownerHandle}`, '/blogs', '/blogs/search?title=own', '/blogs/search?author=own', '/users/blogs?user_name=own']) {
+    for (const path of [
+      '/users',
+      `/users/${ownerHandle}`,
+      '/blogs',
+      '/blogs/search?title=own',
+      '/blogs/search?author=own',
+      '/users/blogs?user_name=own',
+    ]) {
       expect((await platform.api.get(path)).status, path).toBe(200);
     }
   });

@@ -38,8 +38,20 @@ const cases: Case[] = [
   ['JSON null', 'POST', '/users', json('null'), 400],
   ['wrong content type', 'POST', '/users', { rawBody: 'handle=@x', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, 415],
   ['text/plain body', 'POST', '/auth', { rawBody: '{}', headers: { 'content-type': 'text/plain' } }, 415],
-  ['__proto__ pollution', 'POST', '/users', json('{"handle":"@p","name":"P","password":"long enough pw","__proto__":{"role":"admin"}}'), 400],
-  ['constructor pollution', 'POST', '/users', json('{"handle":"@p","name":"P","password":"long enough pw","constructor":{"prototype":{"role":"admin"}}}'), 400],
+  [
+    '__proto__ pollution',
+    'POST',
+    '/users',
+    json('{"handle":"@p","name":"P","password":"long enough pw","__proto__":{"role":"admin"}}'),
+    400,
+  ],
+  [
+    'constructor pollution',
+    'POST',
+    '/users',
+    json('{"handle":"@p","name":"P","password":"long enough pw","constructor":{"prototype":{"role":"admin"}}}'),
+    400,
+  ],
   ['deeply nested JSON', 'POST', '/users', json(deep(5000)), 400],
   ['JSON nested to the body limit', 'POST', '/users', json(deep(40_000)), 400],
   ['body over the size limit', 'POST', '/users', json(JSON.stringify(user({ name: big(300 * 1024) }))), 413],
@@ -111,9 +123,35 @@ const cases: Case[] = [
   ['blog update to a title of spaces only', 'PUT', '/blogs/:slug', () => ({ token, body: { title: '   ' } }), 400],
   ['user name of spaces only', 'POST', '/users', { body: user({ name: '   ' }) }, 400],
   ['user update to a name of spaces only', 'PUT', '/users/@ada', () => ({ token, body: { name: '  ' } }), 400],
-  ['JSON body with bytes that are not UTF-8', 'POST', '/blogs', () => ({ token, rawBody: Buffer.concat([Buffer.from('{"title":"Bad '), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('","content":"x"}')]), headers: { 'content-type': 'application/json' } }), 400],
-  ['JSON body declared latin1', 'POST', '/blogs', () => ({ token, rawBody: Buffer.from('{"title":"caf\u00e9","content":"x"}', 'latin1'), headers: { 'content-type': 'application/json; charset=latin1' } }), 415],
-  ['JSON body declared utf-16', 'POST', '/users', { rawBody: JSON.stringify(user({})), headers: { 'content-type': 'application/json; charset=utf-16' } }, 415],
+  [
+    'JSON body with bytes that are not UTF-8',
+    'POST',
+    '/blogs',
+    () => ({
+      token,
+      rawBody: Buffer.concat([Buffer.from('{"title":"Bad '), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('","content":"x"}')]),
+      headers: { 'content-type': 'application/json' },
+    }),
+    400,
+  ],
+  [
+    'JSON body declared latin1',
+    'POST',
+    '/blogs',
+    () => ({
+      token,
+      rawBody: Buffer.from('{"title":"caf\u00e9","content":"x"}', 'latin1'),
+      headers: { 'content-type': 'application/json; charset=latin1' },
+    }),
+    415,
+  ],
+  [
+    'JSON body declared utf-16',
+    'POST',
+    '/users',
+    { rawBody: JSON.stringify(user({})), headers: { 'content-type': 'application/json; charset=utf-16' } },
+    415,
+  ],
 ];
 
 describe('bad-input battery', () => {
@@ -124,7 +162,11 @@ describe('bad-input battery', () => {
     expect(response.status, response.text).toBe(expected);
     expect(response.headers['content-type']).toMatch(/^application\/json/);
     expect(response.body).toEqual({ msg: expect.any(String), request_id: response.headers['x-request-id'] });
-    expect(response.headers).toMatchObject({ 'x-content-type-options': 'nosniff', 'cache-control': 'no-store', 'content-security-policy': expect.stringContaining("default-src 'none'") });
+    expect(response.headers).toMatchObject({
+      'x-content-type-options': 'nosniff',
+      'cache-control': 'no-store',
+      'content-security-policy': expect.stringContaining("default-src 'none'"),
+    });
     // The answer names the problem without echoing what was sent, nor a stack.
     expect(response.text.length).toBeLessThan(400);
     expect(response.text).not.toMatch(/at .*\.(ts|js):\d+/);
@@ -133,7 +175,11 @@ describe('bad-input battery', () => {
 
   it('a body that is UTF-8 and says so is taken, with or without the charset', async () => {
     for (const contentType of ['application/json', 'application/json; charset=utf-8', 'application/json;charset="UTF-8"']) {
-      const response = await platform.api.send('POST', '/blogs', { token, rawBody: Buffer.from(JSON.stringify(blog({ title: 'Café ☕' }))), headers: { 'content-type': contentType } });
+      const response = await platform.api.send('POST', '/blogs', {
+        token,
+        rawBody: Buffer.from(JSON.stringify(blog({ title: 'Café ☕' }))),
+        headers: { 'content-type': contentType },
+      });
       expect(response.status, contentType).toBe(201);
       expect(response.body.title).toBe('Café ☕');
     }

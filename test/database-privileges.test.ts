@@ -25,8 +25,13 @@ const refused = async (client: pg.Client, sql: string) => {
 
 describe('least privilege in the database', () => {
   it('the application roles are neither superusers nor owners', async () => {
-    for (const [client, role] of [[userApp, 'user_app'], [blogApp, 'blog_app']] as const) {
-      const { rows } = await client.query('SELECT current_user, rolsuper, rolcreaterole, rolcreatedb, rolbypassrls FROM pg_roles WHERE rolname = current_user');
+    for (const [client, role] of [
+      [userApp, 'user_app'],
+      [blogApp, 'blog_app'],
+    ] as const) {
+      const { rows } = await client.query(
+        'SELECT current_user, rolsuper, rolcreaterole, rolcreatedb, rolbypassrls FROM pg_roles WHERE rolname = current_user',
+      );
       expect(rows[0]).toEqual({ current_user: role, rolsuper: false, rolcreaterole: false, rolcreatedb: false, rolbypassrls: false });
       const owners = await client.query("SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'");
       expect(owners.rows.map((r) => r.tableowner)).not.toContain(role);
@@ -35,7 +40,7 @@ describe('least privilege in the database', () => {
 
   it('user_app may not change a handle or a creation time, nor touch the schema', async () => {
     await refused(userApp, "UPDATE users SET handle = '@eve' WHERE handle = '@ada'");
-    await refused(userApp, "UPDATE users SET created_at = now()");
+    await refused(userApp, 'UPDATE users SET created_at = now()');
     await refused(userApp, "UPDATE sessions SET handle = '@eve'");
     await refused(userApp, 'DROP TABLE users');
     await refused(userApp, 'ALTER TABLE users ADD COLUMN x int');
@@ -48,7 +53,7 @@ describe('least privilege in the database', () => {
   it('blog_app may not move a blog to another author or rename its slug, nor touch the schema', async () => {
     await refused(blogApp, "UPDATE blogs SET author_handle = '@eve'");
     await refused(blogApp, "UPDATE blogs SET slug = 'x'");
-    await refused(blogApp, "UPDATE blogs SET created_at = now()");
+    await refused(blogApp, 'UPDATE blogs SET created_at = now()');
     await refused(blogApp, 'DROP TABLE blogs');
     await refused(blogApp, 'CREATE TABLE stolen (x int)');
     await refused(blogApp, 'TRUNCATE blogs');

@@ -21,7 +21,9 @@ beforeAll(async () => {
   userToken = (await platform.signUp('@fuzzer', 'Fuzzer')).token;
   await platform.api.post('/blogs', { title: 'Fuzz target', content: 'x' }, { token: userToken });
   for (const base of [platform.urls.userPublic, platform.urls.blogPublic]) {
-    const doc = (await (await request(`${base}/docs/json`, { dispatcher: platform.api.agent })).body.json()) as { paths: Record<string, Record<string, any>> };
+    const doc = (await (await request(`${base}/docs/json`, { dispatcher: platform.api.agent })).body.json()) as {
+      paths: Record<string, Record<string, any>>;
+    };
     for (const [path, methods] of Object.entries(doc.paths)) {
       for (const [method, operation] of Object.entries(methods)) {
         operations.push({
@@ -43,9 +45,33 @@ async function dataDigest(): Promise<string> {
   return `${users.rows[0].d}/${blogs.rows[0].d}`;
 }
 
-const nasty = fc.constantFrom('', ' ', '%', '_', '\\', "'", '"', '\u0000', '\ud800', '../..', '@', '@@', '%00', '🚀', 'a'.repeat(300), '<script>', '${x}', 'null', '-1', '1e309');
+const nasty = fc.constantFrom(
+  '',
+  ' ',
+  '%',
+  '_',
+  '\\',
+  "'",
+  '"',
+  '\u0000',
+  '\ud800',
+  '../..',
+  '@',
+  '@@',
+  '%00',
+  '🚀',
+  'a'.repeat(300),
+  '<script>',
+  '$' + '{x}',
+  'null',
+  '-1',
+  '1e309',
+);
 const text = fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 40 }), nasty);
-const handleLike = fc.oneof(fc.stringMatching(/^@[A-Za-z0-9_]{1,31}$/).filter((h) => !['@fuzzer', '@admin'].includes(h.toLowerCase())), text);
+const handleLike = fc.oneof(
+  fc.stringMatching(/^@[A-Za-z0-9_]{1,31}$/).filter((h) => !['@fuzzer', '@admin'].includes(h.toLowerCase())),
+  text,
+);
 const json = fc.jsonValue({ maxDepth: 3 });
 const token = fc.constantFrom<string | undefined>(undefined, 'garbage', 'e30.e30.e30');
 
@@ -53,12 +79,23 @@ const token = fc.constantFrom<string | undefined>(undefined, 'garbage', 'e30.e30
 const propertyValue = fc.oneof(text, json, fc.integer(), fc.boolean(), fc.constant(null));
 
 function bodyFor(op: Operation): fc.Arbitrary<string | undefined> {
-  if (!op.body) return fc.oneof(fc.constant(undefined), json.map((v) => JSON.stringify(v)));
+  if (!op.body)
+    return fc.oneof(
+      fc.constant(undefined),
+      json.map((v) => JSON.stringify(v)),
+    );
   const names = Object.keys(op.body.properties ?? {});
   const shaped = fc
-    .record({ known: fc.dictionary(fc.constantFrom(...(names.length ? names : ['x'])), propertyValue), extra: fc.dictionary(fc.string({ maxLength: 8 }), json, { maxKeys: 2 }) })
+    .record({
+      known: fc.dictionary(fc.constantFrom(...(names.length ? names : ['x'])), propertyValue),
+      extra: fc.dictionary(fc.string({ maxLength: 8 }), json, { maxKeys: 2 }),
+    })
     .map(({ known, extra }) => JSON.stringify({ ...extra, ...known }));
-  return fc.oneof({ weight: 4, arbitrary: shaped }, { weight: 1, arbitrary: json.map((v) => JSON.stringify(v)) }, { weight: 1, arbitrary: fc.string({ maxLength: 30 }) });
+  return fc.oneof(
+    { weight: 4, arbitrary: shaped },
+    { weight: 1, arbitrary: json.map((v) => JSON.stringify(v)) },
+    { weight: 1, arbitrary: fc.string({ maxLength: 30 }) },
+  );
 }
 
 function urlFor(op: Operation): fc.Arbitrary<string> {
@@ -67,7 +104,13 @@ function urlFor(op: Operation): fc.Arbitrary<string> {
   return fc
     .record({
       path: fc.tuple(...pathParams.map(() => fc.oneof(handleLike, text))),
-      query: fc.array(fc.tuple(fc.oneof(fc.constantFrom(...(queryNames.length ? queryNames : ['q'])), fc.string({ maxLength: 6 })), fc.oneof(text, fc.integer().map(String))), { maxLength: 3 }),
+      query: fc.array(
+        fc.tuple(
+          fc.oneof(fc.constantFrom(...(queryNames.length ? queryNames : ['q'])), fc.string({ maxLength: 6 })),
+          fc.oneof(text, fc.integer().map(String)),
+        ),
+        { maxLength: 3 },
+      ),
     })
     .map(({ path, query }) => {
       let i = 0;
@@ -86,22 +129,28 @@ describe('fuzzing every documented operation', () => {
     let sent = 0;
     for (const op of operations) {
       await fc.assert(
-        fc.asyncProperty(urlFor(op), bodyFor(op), fc.oneof(token, fc.constant(userToken)), fc.boolean(), async (url, body, bearer, sendJson) => {
-          const before = await dataDigest();
-          const response = await platform.api.send(op.method, url, {
-            rawBody: body,
-            token: bearer,
-            headers: body === undefined ? {} : { 'content-type': sendJson ? 'application/json' : 'text/plain' },
-          });
-          sent++;
-          const where = `${op.method} ${url} ${body?.slice(0, 200) ?? ''} -> ${response.status} ${response.text.slice(0, 200)}`;
-          expect(response.status, where).toBeLessThan(500);
-          if (response.status >= 400) {
-            expect(response.headers['content-type'], where).toMatch(/^application\/json/);
-            expect(typeof response.body?.msg, where).toBe('string');
-            expect(await dataDigest(), where).toBe(before);
-          }
-        }),
+        fc.asyncProperty(
+          urlFor(op),
+          bodyFor(op),
+          fc.oneof(token, fc.constant(userToken)),
+          fc.boolean(),
+          async (url, body, bearer, sendJson) => {
+            const before = await dataDigest();
+            const response = await platform.api.send(op.method, url, {
+              rawBody: body,
+              token: bearer,
+              headers: body === undefined ? {} : { 'content-type': sendJson ? 'application/json' : 'text/plain' },
+            });
+            sent++;
+            const where = `${op.method} ${url} ${body?.slice(0, 200) ?? ''} -> ${response.status} ${response.text.slice(0, 200)}`;
+            expect(response.status, where).toBeLessThan(500);
+            if (response.status >= 400) {
+              expect(response.headers['content-type'], where).toMatch(/^application\/json/);
+              expect(typeof response.body?.msg, where).toBe('string');
+              expect(await dataDigest(), where).toBe(before);
+            }
+          },
+        ),
         { numRuns: 40, seed: 20261124, endOnFailure: true },
       );
     }

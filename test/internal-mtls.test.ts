@@ -45,7 +45,14 @@ describe('internal routes over mutual TLS', () => {
     const stranger = await createCertificateAuthority('stranger');
     const leaf = await issueLeaf(stranger, { commonName: 'blog' });
     const outcome = await new Promise<string>((resolve) => {
-      const socket = connect({ host: '127.0.0.1', port: Number(new URL(platform.urls.userInternal).port), ca: platform.ca.trustPem, cert: leaf.certPem, key: leaf.keyPem, servername: 'localhost' });
+      const socket = connect({
+        host: '127.0.0.1',
+        port: Number(new URL(platform.urls.userInternal).port),
+        ca: platform.ca.trustPem,
+        cert: leaf.certPem,
+        key: leaf.keyPem,
+        servername: 'localhost',
+      });
       socket.on('secureConnect', () => socket.write('GET /internal/users/%40ada HTTP/1.1\r\nhost: x\r\n\r\n'));
       socket.on('data', (data) => resolve(`answered: ${String(data).split('\r\n')[0]}`));
       socket.on('error', (error) => resolve(`refused: ${error.message}`));
@@ -60,7 +67,10 @@ describe('internal routes over mutual TLS', () => {
       expect(direct.statusCode).toBe(404);
       await direct.body.text();
     }
-    const blogDirect = await request(`${platform.urls.blogPublic}/internal/authors/%40ada/blogs`, { method: 'DELETE', dispatcher: platform.api.agent });
+    const blogDirect = await request(`${platform.urls.blogPublic}/internal/authors/%40ada/blogs`, {
+      method: 'DELETE',
+      dispatcher: platform.api.agent,
+    });
     expect(blogDirect.statusCode).toBe(404);
     await blogDirect.body.text();
   });

@@ -12,7 +12,8 @@ const { server, info } = testDatabaseServer();
 const servers: Server[] = [];
 afterAll(() => Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve)))));
 
-const migratorUrl = (port: number, database: string) => `postgresql://user_migrator:${encodeURIComponent(info.passwords.user.migrator)}@127.0.0.1:${port}/${database}`;
+const migratorUrl = (port: number, database: string) =>
+  `postgresql://user_migrator:${encodeURIComponent(info.passwords.user.migrator)}@127.0.0.1:${port}/${database}`;
 const command = ['--conditions=development', '--import', 'tsx', 'services/user/src/commands/migrate.ts'];
 
 /** A TCP forwarder to the real PostgreSQL, opened on `port` later: the database "comes up". */
@@ -32,7 +33,10 @@ describe('the migration command', () => {
     const database = `user_late_${randomBytes(4).toString('hex')}`;
     await createServiceDatabase(server, 'user', database);
     const port = await freePort();
-    const child = spawn(process.execPath, command, { env: { ...process.env, MIGRATION_DATABASE_URL: migratorUrl(port, database) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, command, {
+      env: { ...process.env, MIGRATION_DATABASE_URL: migratorUrl(port, database) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
@@ -40,19 +44,29 @@ describe('the migration command', () => {
     await expect.poll(() => output, { timeout: 20_000 }).toContain('the database does not answer yet; waiting');
     await openDatabaseAt(port);
     expect(await exited, output).toBe(0);
-    const done = output.trim().split('\n').map((line) => JSON.parse(line)).at(-1);
+    const done = output
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
+      .at(-1);
     expect(done).toMatchObject({ level: 'info', msg: 'migrations done', skipped: [] });
     expect(done.applied).toContain('20261124005000_audit_trail');
 
     // Straight to the database: the forwarder lives in this process, which spawnSync blocks.
-    const again = spawnSync(process.execPath, command, { env: { ...process.env, MIGRATION_DATABASE_URL: migratorUrl(info.port, database) }, encoding: 'utf8' });
+    const again = spawnSync(process.execPath, command, {
+      env: { ...process.env, MIGRATION_DATABASE_URL: migratorUrl(info.port, database) },
+      encoding: 'utf8',
+    });
     expect(again.status).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ applied: [], skipped: done.applied });
   });
 
   it('gives up with one JSON error line when the database stays away', async () => {
     const port = await freePort();
-    const result = spawnSync(process.execPath, command, { env: { ...process.env, MIGRATION_DATABASE_URL: migratorUrl(port, 'nowhere'), MIGRATION_WAIT_SECONDS: '3' }, encoding: 'utf8' });
+    const result = spawnSync(process.execPath, command, {
+      env: { ...process.env, MIGRATION_DATABASE_URL: migratorUrl(port, 'nowhere'), MIGRATION_WAIT_SECONDS: '3' },
+      encoding: 'utf8',
+    });
     expect(result.status).toBe(1);
     expect(JSON.parse(result.stderr.trim().split('\n').at(-1)!)).toMatchObject({ level: 'error', code: 'ECONNREFUSED' });
   });

@@ -10,8 +10,19 @@ beforeAll(async () => {
 afterAll(() => platform?.close());
 
 const publicContract = [
-  'GET /users', 'GET /users/{handle}', 'POST /users', 'PUT /users/{handle}', 'DELETE /users/{handle}', 'POST /auth',
-  'GET /users/blogs', 'GET /blogs', 'GET /blogs/{slug}', 'GET /blogs/search', 'POST /blogs', 'PUT /blogs/{slug}', 'DELETE /blogs/{slug}',
+  'GET /users',
+  'GET /users/{handle}',
+  'POST /users',
+  'PUT /users/{handle}',
+  'DELETE /users/{handle}',
+  'POST /auth',
+  'GET /users/blogs',
+  'GET /blogs',
+  'GET /blogs/{slug}',
+  'GET /blogs/search',
+  'POST /blogs',
+  'PUT /blogs/{slug}',
+  'DELETE /blogs/{slug}',
 ];
 
 describe('OpenAPI', () => {
@@ -28,8 +39,13 @@ describe('OpenAPI', () => {
           const name = `${method.toUpperCase()} ${path}`;
           documented.push(name);
           expect(operation.responses?.['200'] ?? operation.responses?.['201'], name).toBeDefined();
-          if (path.includes('{')) expect(operation.parameters?.some((p: { in: string }) => p.in === 'path'), name).toBe(true);
-          if (method === 'post' || method === 'put') expect(operation.requestBody?.content?.['application/json']?.schema, name).toBeDefined();
+          if (path.includes('{'))
+            expect(
+              operation.parameters?.some((p: { in: string }) => p.in === 'path'),
+              name,
+            ).toBe(true);
+          if (method === 'post' || method === 'put')
+            expect(operation.requestBody?.content?.['application/json']?.schema, name).toBeDefined();
           if (operation.security) expect(operation.responses['401'], name).toBeDefined();
         }
       }

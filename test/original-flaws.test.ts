@@ -63,7 +63,9 @@ describe('flaws of the original system stay fixed', () => {
   });
 
   it('slugs do not collide: the same title twice gives two blogs', async () => {
-    const titles = await Promise.all(Array.from({ length: 10 }, () => platform.api.post('/blogs', { title: 'Same title', content: 'x' }, { token: ada.token })));
+    const titles = await Promise.all(
+      Array.from({ length: 10 }, () => platform.api.post('/blogs', { title: 'Same title', content: 'x' }, { token: ada.token })),
+    );
     expect(titles.map((r) => r.status)).toEqual(Array(10).fill(201));
     expect(new Set(titles.map((r) => r.body.slug)).size).toBe(10);
   });
@@ -95,7 +97,9 @@ describe('flaws of the original system stay fixed', () => {
       expect(exhausted.body.msg).toMatch(/slug/);
       expect(await blogCount()).toBe(before);
     } finally {
-      await platform.blogDb.query('DROP TRIGGER collide ON blogs; DROP FUNCTION collide(); DROP SEQUENCE collisions; DROP TABLE collision_budget');
+      await platform.blogDb.query(
+        'DROP TRIGGER collide ON blogs; DROP FUNCTION collide(); DROP SEQUENCE collisions; DROP TABLE collision_budget',
+      );
     }
   });
 
@@ -126,12 +130,22 @@ describe('flaws of the original system stay fixed', () => {
     const claims = { role: 'admin', sid: '00000000-0000-4000-8000-000000000000' };
     const hs256 = await new SignJWT(claims)
       .setProtectedHeader({ alg: 'HS256', kid: jwks.keys[0].kid })
-      .setSubject('@ada').setIssuer('https://blog-platform/user-service').setAudience('blog-platform').setJti('x').setIssuedAt().setExpirationTime('5m')
+      .setSubject('@ada')
+      .setIssuer('https://blog-platform/user-service')
+      .setAudience('blog-platform')
+      .setJti('x')
+      .setIssuedAt()
+      .setExpirationTime('5m')
       .sign(base64url.decode(jwks.keys[0].x));
     const { privateKey } = generateKeyPairSync('ed25519');
     const foreign = await new SignJWT(claims)
       .setProtectedHeader({ alg: 'EdDSA', kid: jwks.keys[0].kid })
-      .setSubject('@ada').setIssuer('https://blog-platform/user-service').setAudience('blog-platform').setJti('x').setIssuedAt().setExpirationTime('5m')
+      .setSubject('@ada')
+      .setIssuer('https://blog-platform/user-service')
+      .setAudience('blog-platform')
+      .setJti('x')
+      .setIssuedAt()
+      .setExpirationTime('5m')
       .sign(privateKey);
     for (const token of [hs256, foreign]) {
       expect((await platform.api.post('/blogs', { title: 'Forged', content: 'x' }, { token })).status).toBe(401);

@@ -51,15 +51,23 @@ const notModelled = ['_prisma_migrations', 'audit_events'];
 
 async function describeDatabase(database: string) {
   const info = inject('postgres');
-  const client = new pg.Client({ connectionString: `postgresql://postgres:${encodeURIComponent(info.superuserPassword)}@127.0.0.1:${info.port}/${database}` });
+  const client = new pg.Client({
+    connectionString: `postgresql://postgres:${encodeURIComponent(info.superuserPassword)}@127.0.0.1:${info.port}/${database}`,
+  });
   await client.connect();
   try {
-    const columns = await client.query(`
+    const columns = await client.query(
+      `
       SELECT c.table_name, c.column_name, CASE WHEN c.data_type = 'USER-DEFINED' THEN c.udt_name ELSE c.data_type END AS type,
              c.datetime_precision, c.is_nullable = 'YES' AS nullable, c.column_default IS NOT NULL AS has_default
       FROM information_schema.columns c
-      WHERE c.table_schema = 'public' AND c.table_name <> ALL($1)`, [notModelled]);
-    const indexes = await client.query(`SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename <> ALL($1)`, [notModelled]);
+      WHERE c.table_schema = 'public' AND c.table_name <> ALL($1)`,
+      [notModelled],
+    );
+    const indexes = await client.query(
+      `SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename <> ALL($1)`,
+      [notModelled],
+    );
     return { columns: columns.rows, indexes: indexes.rows };
   } finally {
     await client.end();
@@ -94,7 +102,9 @@ describe.each(['user', 'blog'])('the %s service', (service) => {
       const model = dmmf.models.find((m) => m.name === index.model)!;
       const table = tableOf(model);
       const columns = index.fields.map((f) => columnOf(model.fields.find((field) => field.name === f.name)!));
-      const name = index.dbName ?? (index.type === 'id' ? `${table}_pkey` : `${table}_${columns.join('_')}_${index.type === 'unique' ? 'key' : 'idx'}`);
+      const name =
+        index.dbName ??
+        (index.type === 'id' ? `${table}_pkey` : `${table}_${columns.join('_')}_${index.type === 'unique' ? 'key' : 'idx'}`);
       const found = db.indexes.find((i) => i.indexname === name);
       expect(found, `index ${name}`).toBeDefined();
       const definition = index.fields.map((f, i) => `${columns[i]}${f.sortOrder === 'desc' ? ' DESC' : ''}`).join(', ');

@@ -6,7 +6,11 @@ import { describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '..');
 const scripts = [
-  ...['k8s', 'vault-config', 'scripts'].flatMap((dir) => readdirSync(join(root, dir)).filter((f) => f.endsWith('.sh')).map((f) => join(dir, f))),
+  ...['k8s', 'vault-config', 'scripts'].flatMap((dir) =>
+    readdirSync(join(root, dir))
+      .filter((f) => f.endsWith('.sh'))
+      .map((f) => join(dir, f)),
+  ),
   '.ci/run',
 ];
 

@@ -20,7 +20,14 @@ afterAll(() => platform?.close());
 /** Runs the service's entry point as the image does (node, server.ts) against `database`. */
 function runService(service: 'user' | 'blog', database: string) {
   const result = spawnSync(process.execPath, ['--conditions=development', '--import', 'tsx', `services/${service}/src/server.ts`], {
-    env: { ...process.env, ...platform.env[service], PORT: '0', INTERNAL_PORT: '0', METRICS_PORT: '0', DATABASE_URL: roleUrl(server, `${service}_app`, info.passwords[service].app, database) },
+    env: {
+      ...process.env,
+      ...platform.env[service],
+      PORT: '0',
+      INTERNAL_PORT: '0',
+      METRICS_PORT: '0',
+      DATABASE_URL: roleUrl(server, `${service}_app`, info.passwords[service].app, database),
+    },
     encoding: 'utf8',
     timeout: 60_000,
   });
@@ -35,17 +42,26 @@ describe.each(['user', 'blog'] as const)('the %s service on an unmigrated databa
     expect(status).toBe(1);
     expect(lines).toHaveLength(1);
     const line = JSON.parse(lines[0]!);
-    expect(line).toMatchObject({ level: 'fatal', service: `${service}-service`, msg: expect.stringMatching(/database schema is not migrated: \d+ migration\(s\) pending.*npm run migrate -w @blog\//) });
+    expect(line).toMatchObject({
+      level: 'fatal',
+      service: `${service}-service`,
+      msg: expect.stringMatching(/database schema is not migrated: \d+ migration\(s\) pending.*npm run migrate -w @blog\//),
+    });
     expect(lines[0]).not.toMatch(/\n\s+at |P2021/);
   });
 
   it('refuses a schema that lacks the newest migration (a new image before its migration ran)', async () => {
     const database = `${service}_behind_${randomBytes(4).toString('hex')}`;
     await createServiceDatabase(server, service, database);
-    await migrate(roleUrl(server, `${service}_migrator`, info.passwords[service].migrator, database), [join(import.meta.dirname, `../services/${service}/prisma/migrations`), platformMigrationsDir]);
+    await migrate(roleUrl(server, `${service}_migrator`, info.passwords[service].migrator, database), [
+      join(import.meta.dirname, `../services/${service}/prisma/migrations`),
+      platformMigrationsDir,
+    ]);
     const superuser = new pg.Client({ connectionString: server.superuserUrl(database) });
     await superuser.connect();
-    const { rows } = await superuser.query('DELETE FROM _prisma_migrations WHERE migration_name = (SELECT max(migration_name) FROM _prisma_migrations) RETURNING migration_name');
+    const { rows } = await superuser.query(
+      'DELETE FROM _prisma_migrations WHERE migration_name = (SELECT max(migration_name) FROM _prisma_migrations) RETURNING migration_name',
+    );
     await superuser.end();
     const { status, lines } = runService(service, database);
     expect(status).toBe(1);

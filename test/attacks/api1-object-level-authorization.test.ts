@@ -15,7 +15,11 @@ beforeAll(async () => {
 });
 afterAll(() => platform?.close());
 
-const snapshot = async () => JSON.stringify([(await platform.userDb.query('SELECT handle, name, role, password_hash FROM users ORDER BY handle')).rows, (await platform.blogDb.query('SELECT * FROM blogs ORDER BY slug')).rows]);
+const snapshot = async () =>
+  JSON.stringify([
+    (await platform.userDb.query('SELECT handle, name, role, password_hash FROM users ORDER BY handle')).rows,
+    (await platform.blogDb.query('SELECT * FROM blogs ORDER BY slug')).rows,
+  ]);
 
 describe('API1 object-level authorization', () => {
   it.each([
@@ -37,7 +41,9 @@ describe('API1 object-level authorization', () => {
 
   it('Mallory may not move her own blog onto Alice, nor take over one by guessing a slug', async () => {
     const own = (await platform.api.post('/blogs', { title: 'Mallory writes', content: 'x' }, { token: mallory.token })).body;
-    expect((await platform.api.put(`/blogs/${own.slug}`, { title: 'x', author_handle: '@alice' }, { token: mallory.token })).status).toBe(400);
+    expect((await platform.api.put(`/blogs/${own.slug}`, { title: 'x', author_handle: '@alice' }, { token: mallory.token })).status).toBe(
+      400,
+    );
     expect((await platform.api.get(`/blogs/${own.slug}`)).body.author_handle).toBe('@mallory');
     const neighbour = `${slug.slice(0, -1)}${slug.endsWith('x') ? 'y' : 'x'}`;
     for (const guess of ['alice-writes', neighbour, slug.toUpperCase()]) {

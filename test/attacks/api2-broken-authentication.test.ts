@@ -21,7 +21,11 @@ afterAll(() => platform?.close());
 const statuses = (token: string) => platform.tokenStatuses(token, '@ada');
 
 /** A token like a real one, signed with the real key, with some part changed. */
-async function variant(change: { header?: Record<string, unknown>; claims?: Record<string, unknown>; key?: Parameters<SignJWT['sign']>[0] }) {
+async function variant(change: {
+  header?: Record<string, unknown>;
+  claims?: Record<string, unknown>;
+  key?: Parameters<SignJWT['sign']>[0];
+}) {
   const header = decodeProtectedHeader(ada.token);
   return new SignJWT({ ...decodeJwt(ada.token), ...change.claims })
     .setProtectedHeader({ ...(header as { alg: string }), ...change.header })
@@ -29,7 +33,8 @@ async function variant(change: { header?: Record<string, unknown>; claims?: Reco
 }
 
 const from = (address: string) => ({ headers: { 'x-forwarded-for': address } });
-const signIn = (handle: string, password: string, address: string) => platform.api.post('/auth', { username: handle, password }, from(address));
+const signIn = (handle: string, password: string, address: string) =>
+  platform.api.post('/auth', { username: handle, password }, from(address));
 
 describe('API2 broken authentication: tokens', () => {
   it('accepts the genuine token on both services', async () => {
@@ -38,24 +43,39 @@ describe('API2 broken authentication: tokens', () => {
 
   it.each([
     ['alg none', async () => `${base64url.encode(JSON.stringify({ alg: 'none', typ: 'JWT' }))}.${ada.token.split('.')[1]}.`],
-    ['HS256 keyed with the public key', async () => {
-      const jwks = (await platform.api.get('/.well-known/jwks.json')).body;
-      return variant({ header: { alg: 'HS256' }, key: base64url.decode(jwks.keys[0].x) });
-    }],
-    ['HS256 keyed with the PEM of the public key', async () =>
-      variant({ header: { alg: 'HS256' }, key: new TextEncoder().encode(createPublicKey(signingKey).export({ type: 'spki', format: 'pem' }).toString()) })],
+    [
+      'HS256 keyed with the public key',
+      async () => {
+        const jwks = (await platform.api.get('/.well-known/jwks.json')).body;
+        return variant({ header: { alg: 'HS256' }, key: base64url.decode(jwks.keys[0].x) });
+      },
+    ],
+    [
+      'HS256 keyed with the PEM of the public key',
+      async () =>
+        variant({
+          header: { alg: 'HS256' },
+          key: new TextEncoder().encode(createPublicKey(signingKey).export({ type: 'spki', format: 'pem' }).toString()),
+        }),
+    ],
     ['wrong audience', async () => variant({ claims: { aud: 'another-app' } })],
     ['wrong issuer', async () => variant({ claims: { iss: 'https://evil.example' } })],
     ['expired', async () => variant({ claims: { iat: Math.floor(Date.now() / 1000) - 1000, exp: Math.floor(Date.now() / 1000) - 60 } })],
-    ['lifetime longer than allowed', async () => variant({ claims: { iat: Math.floor(Date.now() / 1000) - 3600, exp: Math.floor(Date.now() / 1000) + 3600 } })],
+    [
+      'lifetime longer than allowed',
+      async () => variant({ claims: { iat: Math.floor(Date.now() / 1000) - 3600, exp: Math.floor(Date.now() / 1000) + 3600 } }),
+    ],
     ['issued in the future', async () => variant({ claims: { iat: Math.floor(Date.now() / 1000) + 600 } })],
     ['unknown role', async () => variant({ claims: { role: 'root' } })],
     ['no session id', async () => variant({ claims: { sid: undefined } })],
-    ['payload tampered to admin', async () => {
-      const [header, , signature] = ada.token.split('.');
-      const payload = base64url.encode(JSON.stringify({ ...decodeJwt(ada.token), role: 'admin' }));
-      return `${header}.${payload}.${signature}`;
-    }],
+    [
+      'payload tampered to admin',
+      async () => {
+        const [header, , signature] = ada.token.split('.');
+        const payload = base64url.encode(JSON.stringify({ ...decodeJwt(ada.token), role: 'admin' }));
+        return `${header}.${payload}.${signature}`;
+      },
+    ],
     ['signature flipped', async () => `${ada.token.slice(0, -4)}${ada.token.slice(-4) === 'AAAA' ? 'BBBB' : 'AAAA'}`],
     ['signed by a stranger with a copied kid', async () => variant({ key: generateKeyPairSync('ed25519').privateKey })],
     ['unknown kid', async () => variant({ header: { kid: 'not-a-key-id' } })],

@@ -55,7 +55,11 @@ describe('API3 property-level authorization', () => {
 
   it('never returns password hashes, ciphertexts or session data', async () => {
     const self = await platform.api.get('/users/@eve', { token: eve.token });
-    for (const response of [self, await platform.api.get('/users'), await platform.api.put('/users/@eve', { name: 'Eve' }, { token: eve.token })]) {
+    for (const response of [
+      self,
+      await platform.api.get('/users'),
+      await platform.api.put('/users/@eve', { name: 'Eve' }, { token: eve.token }),
+    ]) {
       expect(response.text).not.toMatch(/\$2[aby]\$|password|v1:k1:|sid|session/);
     }
   });

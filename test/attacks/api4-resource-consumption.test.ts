@@ -33,7 +33,10 @@ describe('API4 resource consumption', () => {
     for (const path of ['/users?limit=100000', '/blogs?limit=201', '/blogs?limit=-1', '/audit/users?limit=100000']) {
       expect([400, 401]).toContain((await platform.api.get(path)).status);
     }
-    for (let i = 0; i < 105; i++) await platform.blogDb.query("INSERT INTO blogs (slug, title, content, author_handle) VALUES ($1, 'match me', 'x', '@ada')", [`bulk-${i}`]);
+    for (let i = 0; i < 105; i++)
+      await platform.blogDb.query("INSERT INTO blogs (slug, title, content, author_handle) VALUES ($1, 'match me', 'x', '@ada')", [
+        `bulk-${i}`,
+      ]);
     expect((await platform.api.get('/blogs/search?title=match')).body.results).toHaveLength(100);
     expect((await platform.api.get('/blogs?limit=200')).body.blog_list.length).toBeLessThanOrEqual(200);
   });

@@ -30,7 +30,11 @@ describe('API5 function-level authorization', () => {
       [platform.urls.userPublic, 'GET', '/internal/revocations'],
       [platform.urls.blogPublic, 'DELETE', '/internal/authors/%40plain/blogs'],
     ] as const) {
-      const response = await request(`${base}${path}`, { method, dispatcher: platform.api.agent, headers: { authorization: `Bearer ${user.token}` } });
+      const response = await request(`${base}${path}`, {
+        method,
+        dispatcher: platform.api.agent,
+        headers: { authorization: `Bearer ${user.token}` },
+      });
       expect(response.statusCode, path).toBe(404);
       await response.body.dump();
     }
@@ -38,7 +42,9 @@ describe('API5 function-level authorization', () => {
 
   it('internal ports refuse callers without a platform client certificate, even with a valid token', async () => {
     for (const base of [platform.urls.userInternal, platform.urls.blogInternal]) {
-      await expect(request(`${base}/internal/revocations`, { dispatcher: platform.api.agent, headers: { authorization: `Bearer ${user.token}` } })).rejects.toThrow();
+      await expect(
+        request(`${base}/internal/revocations`, { dispatcher: platform.api.agent, headers: { authorization: `Bearer ${user.token}` } }),
+      ).rejects.toThrow();
     }
   });
 });

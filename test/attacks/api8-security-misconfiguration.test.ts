@@ -25,7 +25,9 @@ describe('API8 security misconfiguration', () => {
   });
 
   it('gives browsers no CORS permission unless origins are configured', async () => {
-    const preflight = await platform.api.send('OPTIONS', '/blogs', { headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    const preflight = await platform.api.send('OPTIONS', '/blogs', {
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+    });
     expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
     const simple = await platform.api.get('/blogs', { headers: { origin: 'https://evil.example' } });
     expect(simple.headers['access-control-allow-origin']).toBeUndefined();
@@ -34,7 +36,14 @@ describe('API8 security misconfiguration', () => {
   it('refuses TLS 1.1 and older', async () => {
     const port = Number(new URL(platform.urls.userPublic).port);
     const outcome = await new Promise<string>((resolve) => {
-      const socket = connect({ host: '127.0.0.1', port, ca: platform.ca.trustPem, servername: 'localhost', minVersion: 'TLSv1', maxVersion: 'TLSv1.1' });
+      const socket = connect({
+        host: '127.0.0.1',
+        port,
+        ca: platform.ca.trustPem,
+        servername: 'localhost',
+        minVersion: 'TLSv1',
+        maxVersion: 'TLSv1.1',
+      });
       socket.on('secureConnect', () => resolve(`connected with ${socket.getProtocol()}`));
       socket.on('error', (error) => resolve(`refused: ${error.message}`));
     });

@@ -62,7 +62,12 @@ describe('NetworkPolicy connection matrix', () => {
     const objects = render(ciValuesFiles.find((f) => f.includes('default'))!);
     const actors = [...workloadActors(objects, namespace), ...outsiders];
     expect(actors.map((a) => a.name)).toEqual(expect.arrayContaining(Object.values(names)));
-    const matrix = connectionMatrix(objects.filter((o) => o.kind === 'NetworkPolicy'), actors, ports, namespace)
+    const matrix = connectionMatrix(
+      objects.filter((o) => o.kind === 'NetworkPolicy'),
+      actors,
+      ports,
+      namespace,
+    )
       .map((c) => `${c.from} -> ${c.to}:${c.port}/${c.protocol}`)
       .sort();
     expect(matrix).toEqual(intended);
@@ -71,12 +76,25 @@ describe('NetworkPolicy connection matrix', () => {
   it('with an external database and tracing reaches exactly the database range and the collector', () => {
     const objects = render(ciValuesFiles.find((f) => f.includes('external-database'))!);
     const actors = [...workloadActors(objects, namespace), ...outsiders, { name: 'managed-db', ip: '10.20.0.5' }];
-    const matrix = connectionMatrix(objects.filter((o) => o.kind === 'NetworkPolicy'), actors, ports, namespace).map((c) => `${c.from} -> ${c.to}:${c.port}/${c.protocol}`);
+    const matrix = connectionMatrix(
+      objects.filter((o) => o.kind === 'NetworkPolicy'),
+      actors,
+      ports,
+      namespace,
+    ).map((c) => `${c.from} -> ${c.to}:${c.port}/${c.protocol}`);
     expect(matrix).toEqual(
-      expect.arrayContaining([tcp(names.user, 'managed-db', 5432), tcp(names.blog, 'managed-db', 5432), tcp(names.user, 'jaeger', 4318), tcp(names.blog, 'jaeger', 4318)]),
+      expect.arrayContaining([
+        tcp(names.user, 'managed-db', 5432),
+        tcp(names.blog, 'managed-db', 5432),
+        tcp(names.user, 'jaeger', 4318),
+        tcp(names.blog, 'jaeger', 4318),
+      ]),
     );
     expect(matrix.filter((c) => c.includes('internet') || c.includes('stranger') || c.includes('stray'))).toEqual([]);
     // Only the two services reach the collector.
-    expect(matrix.filter((c) => c.includes('-> jaeger')).sort()).toEqual([tcp(names.blog, 'jaeger', 4318), tcp(names.user, 'jaeger', 4318)]);
+    expect(matrix.filter((c) => c.includes('-> jaeger')).sort()).toEqual([
+      tcp(names.blog, 'jaeger', 4318),
+      tcp(names.user, 'jaeger', 4318),
+    ]);
   });
 });

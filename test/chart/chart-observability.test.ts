@@ -8,7 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPlatform, type TestPlatform } from '@blog/test-support';
 import { chartDir, ciValuesFiles, render } from './support.ts';
 
-const alerts = parse(readFileSync(join(chartDir, 'files/alerts.yaml'), 'utf8')).groups.flatMap((g: any) => g.rules) as { alert: string; expr: string }[];
+const alerts = parse(readFileSync(join(chartDir, 'files/alerts.yaml'), 'utf8')).groups.flatMap((g: any) => g.rules) as {
+  alert: string;
+  expr: string;
+}[];
 const dashboard = JSON.parse(readFileSync(join(chartDir, 'files/dashboard.json'), 'utf8'));
 const panelQueries = dashboard.panels.flatMap((p: any) => p.targets.map((t: any) => ({ panel: p.title, expr: t.expr as string })));
 
@@ -46,19 +49,27 @@ afterAll(() => platform?.close());
 
 describe('alerts and dashboard', () => {
   it('alert on errors, latency, sign-in attacks and the deletion outbox', () => {
-    expect(alerts.map((a) => a.alert)).toEqual(expect.arrayContaining(['BlogPlatformHighErrorRatio', 'BlogPlatformHighLatency', 'BlogPlatformSignInFailureSpike', 'BlogPlatformDeletionOutboxGrowing']));
+    expect(alerts.map((a) => a.alert)).toEqual(
+      expect.arrayContaining([
+        'BlogPlatformHighErrorRatio',
+        'BlogPlatformHighLatency',
+        'BlogPlatformSignInFailureSpike',
+        'BlogPlatformDeletionOutboxGrowing',
+      ]),
+    );
   });
 
-  it.each([...alerts.map((a) => ({ where: `alert ${a.alert}`, expr: a.expr })), ...panelQueries.map((q: any) => ({ where: `panel ${q.panel}`, expr: q.expr }))])(
-    '$where parses and uses existing metrics',
-    ({ expr }) => {
-      const { errors, metrics } = analyse(expr);
-      expect(errors, expr).toBe(0);
-      expect(metrics.length).toBeGreaterThan(0);
-      // kube_* series come from kube-state-metrics (the scheduled audit's Job status).
-      for (const metric of metrics.filter((m) => !m.startsWith('kube_'))) expect(exposed.has(metric), `${metric} is not exposed by the services`).toBe(true);
-    },
-  );
+  it.each([
+    ...alerts.map((a) => ({ where: `alert ${a.alert}`, expr: a.expr })),
+    ...panelQueries.map((q: any) => ({ where: `panel ${q.panel}`, expr: q.expr })),
+  ])('$where parses and uses existing metrics', ({ expr }) => {
+    const { errors, metrics } = analyse(expr);
+    expect(errors, expr).toBe(0);
+    expect(metrics.length).toBeGreaterThan(0);
+    // kube_* series come from kube-state-metrics (the scheduled audit's Job status).
+    for (const metric of metrics.filter((m) => !m.startsWith('kube_')))
+      expect(exposed.has(metric), `${metric} is not exposed by the services`).toBe(true);
+  });
 
   it('the parser does reject broken PromQL', () => {
     expect(analyse('rate(http_requests_total[5m]').errors).toBeGreaterThan(0);

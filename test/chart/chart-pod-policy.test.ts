@@ -24,9 +24,13 @@ describe.each(ciValuesFiles.map((file) => ({ file, name: valuesName(file) })))('
 
 describe('image pinning', () => {
   it('warns about tags and passes digests', () => {
-    const byTag = auditWorkloads(render(ciValuesFiles.find((f) => f.includes('default'))!)).filter((f) => f.rule === 'image-pinned-by-digest');
+    const byTag = auditWorkloads(render(ciValuesFiles.find((f) => f.includes('default'))!)).filter(
+      (f) => f.rule === 'image-pinned-by-digest',
+    );
     expect(byTag.every((f) => f.status === 'WARN')).toBe(true);
-    const byDigest = auditWorkloads(render(ciValuesFiles.find((f) => f.includes('external-database'))!)).filter((f) => f.rule === 'image-pinned-by-digest');
+    const byDigest = auditWorkloads(render(ciValuesFiles.find((f) => f.includes('external-database'))!)).filter(
+      (f) => f.rule === 'image-pinned-by-digest',
+    );
     expect(byDigest.every((f) => f.status === 'PASS')).toBe(true);
   });
 });

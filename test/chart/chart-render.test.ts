@@ -43,7 +43,10 @@ describe('helm lint and template', () => {
       return;
     }
     for (const file of ciValuesFiles) {
-      const result = spawnSync('yamllint', ['-d', '{extends: relaxed, rules: {line-length: disable, empty-lines: disable}}', '-'], { input: renderText(file), encoding: 'utf8' });
+      const result = spawnSync('yamllint', ['-d', '{extends: relaxed, rules: {line-length: disable, empty-lines: disable}}', '-'], {
+        input: renderText(file),
+        encoding: 'utf8',
+      });
       expect(result.stdout + result.stderr, valuesName(file)).toBe('');
       expect(result.status).toBe(0);
     }

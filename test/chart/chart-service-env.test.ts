@@ -35,7 +35,10 @@ function environmentOf(container: Container): NodeJS.ProcessEnv {
     if (mounted) {
       const local = join(root, value.replaceAll('/', '_'));
       writeFileSync(local, '');
-      env[name] = value.split(',').map(() => local).join(',');
+      env[name] = value
+        .split(',')
+        .map(() => local)
+        .join(',');
     } else {
       env[name] = value;
     }

@@ -31,7 +31,15 @@ function instructions(dockerfile: string): { op: string; rest: string }[] {
 }
 
 function ignoredBy(patterns: string[]): (path: string) => boolean {
-  const regexes = patterns.map((pattern) => new RegExp(`^${pattern.replace(/[.+^$()|[\]]/g, '\\$&').replace(/\*\*\//g, '(.*/)?').replace(/\*/g, '[^/]*')}(/.*)?$`));
+  const regexes = patterns.map(
+    (pattern) =>
+      new RegExp(
+        `^${pattern
+          .replace(/[.+^$()|[\]]/g, '\\$&')
+          .replace(/\*\*\//g, '(.*/)?')
+          .replace(/\*/g, '[^/]*')}(/.*)?$`,
+      ),
+  );
   return (path) => regexes.some((regex) => regex.test(path));
 }
 
@@ -64,8 +72,19 @@ function neededInstructions(all: { op: string; rest: string }[], target: string 
 }
 
 /** Builds the `target` stage (default: the last) of `dockerfile` from the build context `context` into folders under `out`. */
-export function buildLayout(context: string, dockerfile: string, buildArgs: Record<string, string>, out: string, target?: string): BuiltImage {
-  const ignored = ignoredBy(readFileSync(join(context, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')));
+export function buildLayout(
+  context: string,
+  dockerfile: string,
+  buildArgs: Record<string, string>,
+  out: string,
+  target?: string,
+): BuiltImage {
+  const ignored = ignoredBy(
+    readFileSync(join(context, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#')),
+  );
   const globalArgs: Record<string, string> = {};
   const stages = new Map<string, { root: string; workdir: string }>();
   let stage: { root: string; workdir: string; vars: Record<string, string>; env: Record<string, string> } | undefined;
@@ -99,7 +118,8 @@ export function buildLayout(context: string, dockerfile: string, buildArgs: Reco
       const paths = words.filter((w) => !w.startsWith('--'));
       const dest = paths.pop()!;
       for (const source of paths) {
-        const target = dest.endsWith('/') || paths.length > 1 ? join(inStage(dest), source.split('/').filter(Boolean).at(-1)!) : inStage(dest);
+        const target =
+          dest.endsWith('/') || paths.length > 1 ? join(inStage(dest), source.split('/').filter(Boolean).at(-1)!) : inStage(dest);
         mkdirSync(dirname(target), { recursive: true });
         if (from) {
           const fromStage = stages.get(from);
@@ -114,7 +134,13 @@ export function buildLayout(context: string, dockerfile: string, buildArgs: Reco
     } else if (op === 'RUN') {
       execFileSync('bash', ['-euo', 'pipefail', '-c', rest], {
         cwd: inStage('.'),
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, npm_config_cache: process.env.npm_config_cache, ...stage!.vars, ...stage!.env },
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          npm_config_cache: process.env.npm_config_cache,
+          ...stage!.vars,
+          ...stage!.env,
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
         maxBuffer: 64 * 1024 * 1024,
       });

@@ -24,7 +24,17 @@ beforeAll(async () => {
 afterAll(() => rm(out, { recursive: true, force: true }));
 
 /** Tooling that must never reach a runtime layer. */
-const buildTooling = ['prisma', 'typescript', 'tsx', 'esbuild', '@prisma/studio-core', '@prisma/engines', 'effect', '@electric-sql/pglite', 'vitest'];
+const buildTooling = [
+  'prisma',
+  'typescript',
+  'tsx',
+  'esbuild',
+  '@prisma/studio-core',
+  '@prisma/engines',
+  'effect',
+  '@electric-sql/pglite',
+  'vitest',
+];
 
 function assertNoBuildTooling(image: BuiltImage) {
   const modules = join(image.root, image.workdir, 'node_modules');
@@ -46,7 +56,9 @@ describe('the service image', () => {
     expect(image.args.BUILD_IMAGE).toMatch(/^node:24-bookworm-slim@sha256:[0-9a-f]{64}$/);
     expect(image.args.RUNTIME_IMAGE).toMatch(/^gcr\.io\/distroless\/nodejs24-debian12@sha256:[0-9a-f]{64}$/);
     const deployment = render(join(repo, 'charts/blog-platform/ci/default-values.yaml')).find((o) => o.kind === 'Deployment')!;
-    const ports = (deployment.spec as { template: { spec: { containers: { ports: { containerPort: number }[] }[] } } }).template.spec.containers[0]!.ports.map((p) => p.containerPort);
+    const ports = (
+      deployment.spec as { template: { spec: { containers: { ports: { containerPort: number }[] }[] } } }
+    ).template.spec.containers[0]!.ports.map((p) => p.containerPort);
     expect(image.expose.sort()).toEqual(ports.sort());
     expect(image.user).toBe('65532:65532');
   });
@@ -64,21 +76,37 @@ describe('the service image', () => {
   it('migrates an empty database with its own command, then serves over TLS from its runtime layer alone', async () => {
     const database = `user_image_${randomBytes(4).toString('hex')}`;
     await createServiceDatabase(server, 'user', database);
-    const node = (args: string[], env: NodeJS.ProcessEnv) => ({ cwd: join(image.root, 'app'), env: { PATH: process.env.PATH, NODE_ENV: 'production', ...env }, args: [...image.entrypoint.slice(1), ...args] });
-    const migration = node(['services/user/dist/commands/migrate.js'], { MIGRATION_DATABASE_URL: roleUrl(server, 'user_migrator', info.passwords.user.migrator, database) });
+    const node = (args: string[], env: NodeJS.ProcessEnv) => ({
+      cwd: join(image.root, 'app'),
+      env: { PATH: process.env.PATH, NODE_ENV: 'production', ...env },
+      args: [...image.entrypoint.slice(1), ...args],
+    });
+    const migration = node(['services/user/dist/commands/migrate.js'], {
+      MIGRATION_DATABASE_URL: roleUrl(server, 'user_migrator', info.passwords.user.migrator, database),
+    });
     const migrated = spawnSync(process.execPath, migration.args, { cwd: migration.cwd, env: migration.env, encoding: 'utf8' });
     expect(migrated.status, migrated.stderr).toBe(0);
     expect(JSON.parse(migrated.stdout).applied).toContain('20261124005000_audit_trail');
 
     const [port, internal, metrics] = await Promise.all([freePort(), freePort(), freePort()]);
-    const run = node(image.cmd, { ...platform.env.user, PORT: String(port), INTERNAL_PORT: String(internal), METRICS_PORT: String(metrics), DATABASE_URL: roleUrl(server, 'user_app', info.passwords.user.app, database) });
+    const run = node(image.cmd, {
+      ...platform.env.user,
+      PORT: String(port),
+      INTERNAL_PORT: String(internal),
+      METRICS_PORT: String(metrics),
+      DATABASE_URL: roleUrl(server, 'user_app', info.passwords.user.app, database),
+    });
     const child = spawn(process.execPath, run.args, { cwd: run.cwd, env: run.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
     const agent = new Agent({ connect: { ca: platform.ca.trustPem } });
     try {
-      await expect.poll(async () => (await request(`https://127.0.0.1:${port}/readyz`, { dispatcher: agent }).catch(() => undefined))?.statusCode, { timeout: 30_000 }).toBe(200);
+      await expect
+        .poll(async () => (await request(`https://127.0.0.1:${port}/readyz`, { dispatcher: agent }).catch(() => undefined))?.statusCode, {
+          timeout: 30_000,
+        })
+        .toBe(200);
       const users = await request(`https://127.0.0.1:${port}/users`, { dispatcher: agent });
       expect(users.statusCode).toBe(200);
       expect(await users.body.json()).toMatchObject({ user_list: [{ handle: platform.admin.handle }] });
@@ -95,7 +123,11 @@ describe('the blogctl image', () => {
   it('builds with its own compiler, ships none, and its default command succeeds', () => {
     const image = buildLayout(repo, join(repo, 'Dockerfile'), {}, join(out, 'blogctl'), 'blogctl');
     assertNoBuildTooling(image);
-    const result = spawnSync(process.execPath, [...image.entrypoint.slice(1), ...image.cmd], { cwd: join(image.root, image.workdir), env: { PATH: process.env.PATH }, encoding: 'utf8' });
+    const result = spawnSync(process.execPath, [...image.entrypoint.slice(1), ...image.cmd], {
+      cwd: join(image.root, image.workdir),
+      env: { PATH: process.env.PATH },
+      encoding: 'utf8',
+    });
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^usage: blogctl audit/);
   }, 600_000);

@@ -49,7 +49,11 @@ describe('certificate renewal in local mode', () => {
       const response = await local.api.get('/users/blogs?user_name=a');
       if (response.status !== 200) failures++;
       const now = { gateway: await presentedSerial(gatewayPort), blog: await presentedSerial(blogPort) };
-      renewed = now.gateway !== first.gateway && now.blog !== first.blog && now.gateway === (await serialOnDisk('gateway')) && now.blog === (await serialOnDisk('blog'));
+      renewed =
+        now.gateway !== first.gateway &&
+        now.blog !== first.blog &&
+        now.gateway === (await serialOnDisk('gateway')) &&
+        now.blog === (await serialOnDisk('blog'));
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
     expect(renewed).toBe(true);

@@ -94,7 +94,10 @@ describe('local mode through the gateway', () => {
     expect(unknown.body.msg).toMatch(/No route/);
     const internal = await local.api.get('/internal/revocations');
     expect(internal.status).toBe(404);
-    const huge = await local.api.send('POST', '/users', { rawBody: JSON.stringify({ handle: '@big', name: 'x'.repeat(400_000), password: 'long enough pw' }), headers: { 'content-type': 'application/json' } });
+    const huge = await local.api.send('POST', '/users', {
+      rawBody: JSON.stringify({ handle: '@big', name: 'x'.repeat(400_000), password: 'long enough pw' }),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(huge.status).toBe(413);
     expect(huge.body.msg).toBeTypeOf('string');
   });
@@ -120,22 +123,24 @@ describe('local mode through the gateway', () => {
 
   it('refuses dot segments, which a client library would have removed, in the same format', async () => {
     // Sent as written: node:https does not normalise the path the way fetch and undici do.
-    const { status, headers, text } = await new Promise<{ status: number; headers: Record<string, unknown>; text: string }>((resolve, reject) => {
-      const req = httpsRequest(`${local.url}/`, { path: '/blogs/../users/%40admin', ca: local.ca }, (res) => {
-        let body = '';
-        res.on('data', (chunk) => (body += chunk));
-        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, text: body }));
-      });
-      req.on('error', reject);
-      req.end();
-    });
+    const { status, headers, text } = await new Promise<{ status: number; headers: Record<string, unknown>; text: string }>(
+      (resolve, reject) => {
+        const req = httpsRequest(`${local.url}/`, { path: '/blogs/../users/%40admin', ca: local.ca }, (res) => {
+          let body = '';
+          res.on('data', (chunk) => (body += chunk));
+          res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, text: body }));
+        });
+        req.on('error', reject);
+        req.end();
+      },
+    );
     expect(status).toBe(400);
     expect(JSON.parse(text)).toEqual({ msg: expect.any(String), request_id: headers['x-request-id'] });
     expect(headers).toMatchObject(edgeHeaders);
   });
 
   it('limits the request rate per client with 429 and Retry-After, malformed URLs included', async () => {
-    let limited;
+    let limited: Awaited<ReturnType<typeof local.api.get>> | undefined;
     for (let i = 0; i < 600 && !limited; i++) {
       const response = await local.api.get(i % 2 === 0 ? '/.well-known/jwks.json' : '/users/%ZZ');
       if (response.status === 429) limited = response;
@@ -156,13 +161,15 @@ describe('local mode through the gateway', () => {
     expect(local.output()).toContain('[local] stopped');
     // PostgreSQL too: no process still names the state folder on its command line.
     const { readdirSync, readFileSync } = await import('node:fs');
-    const holders = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(stateDir);
-      } catch {
-        return false;
-      }
-    });
+    const holders = readdirSync('/proc')
+      .filter((entry) => /^\d+$/.test(entry))
+      .filter((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(stateDir);
+        } catch {
+          return false;
+        }
+      });
     expect(holders).toEqual([]);
   });
 });

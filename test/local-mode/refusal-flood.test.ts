@@ -82,7 +82,9 @@ describe('a flood of refused requests', () => {
       let rows = 0;
       let before: string | null = null;
       do {
-        const page: { events: { action: string; target: string; details: { count: number } }[]; next_before: string | null } = (await api.get(`/audit/blogs?limit=200${before ? `&before=${before}` : ''}`, { token: admin })).body;
+        const page: { events: { action: string; target: string; details: { count: number } }[]; next_before: string | null } = (
+          await api.get(`/audit/blogs?limit=200${before ? `&before=${before}` : ''}`, { token: admin })
+        ).body;
         for (const event of page.events) {
           if (event.action !== 'authorization.refused' || event.target !== 'POST /blogs') continue;
           total += event.details.count;

@@ -25,7 +25,11 @@ describe('local mode resilience', () => {
     const users = await local.api.get('/users');
     expect(users.body.user_list.map((u: { handle: string }) => u.handle)).toEqual(expect.arrayContaining(['@ada', '@grace', '@alan']));
     expect((await local.api.get('/blogs')).body.blog_list.length).toBeGreaterThanOrEqual(5);
-    expect(Object.keys(JSON.parse(await readFile(join(stateDir, 'secrets', 'demo-users.json'), 'utf8')))).toEqual(['@ada', '@grace', '@alan']);
+    expect(Object.keys(JSON.parse(await readFile(join(stateDir, 'secrets', 'demo-users.json'), 'utf8')))).toEqual([
+      '@ada',
+      '@grace',
+      '@alan',
+    ]);
   });
 
   it('loses no read when one replica of each service is killed under a steady stream of reads', async () => {
@@ -58,7 +62,9 @@ describe('local mode resilience', () => {
     await sleep(1000);
     running = false;
     await Promise.all(readers);
-    console.log(`${reads} reads through the gateway while ${victims.map((v) => v.name).join(' and ')} were killed: ${failures.length} failed`);
+    console.log(
+      `${reads} reads through the gateway while ${victims.map((v) => v.name).join(' and ')} were killed: ${failures.length} failed`,
+    );
     expect(failures).toEqual([]);
     expect(reads).toBeGreaterThan(100);
     for (const victim of victims) {

@@ -33,7 +33,15 @@ async function startReceiver(port: number): Promise<Server> {
       for (const resourceSpans of payload.resourceSpans ?? []) {
         const service = resourceSpans.resource.attributes.find((a: any) => a.key === 'service.name')?.value.stringValue;
         for (const scope of resourceSpans.scopeSpans ?? []) {
-          for (const span of scope.spans ?? []) spans.push({ service, traceId: span.traceId, spanId: span.spanId, parentSpanId: span.parentSpanId ?? '', name: span.name, kind: span.kind });
+          for (const span of scope.spans ?? [])
+            spans.push({
+              service,
+              traceId: span.traceId,
+              spanId: span.spanId,
+              parentSpanId: span.parentSpanId ?? '',
+              name: span.name,
+              kind: span.kind,
+            });
         }
       }
       response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
@@ -60,7 +68,9 @@ describe('distributed tracing', () => {
     // The test is the caller: its traceparent names the trace and the gateway span's parent.
     const traceId = randomBytes(16).toString('hex');
     const callerSpanId = randomBytes(8).toString('hex');
-    const response = await local.api.get('/users/blogs?user_name=lovelace', { headers: { traceparent: `00-${traceId}-${callerSpanId}-01` } });
+    const response = await local.api.get('/users/blogs?user_name=lovelace', {
+      headers: { traceparent: `00-${traceId}-${callerSpanId}-01` },
+    });
     expect(response.status).toBe(200);
     expect(response.body.results.length).toBeGreaterThan(0);
 

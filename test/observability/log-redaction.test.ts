@@ -16,15 +16,30 @@ describe('logs', () => {
     const signIn = await platform.api.post('/auth', { username: '@ada', password });
     const { access_token: access, refresh_token: refresh } = signIn.body;
     await platform.api.post('/auth', { username: '@ada', password: `${password}-wrong` });
-    await platform.api.post('/blogs', { title: 'Logged', content: 'x' }, { token: access, headers: { cookie: 'session=cookie-secret-value' } });
+    await platform.api.post(
+      '/blogs',
+      { title: 'Logged', content: 'x' },
+      { token: access, headers: { cookie: 'session=cookie-secret-value' } },
+    );
     await platform.api.put('/users/@ada', { password: `${password}-new` }, { token: access });
     await platform.api.post('/auth/refresh', { refresh_token: refresh });
     await platform.api.post('/blogs', { title: 'x', content: 'y' }, { headers: { authorization: 'Bearer not.a.valid-token-secret' } });
-    await platform.api.send('POST', '/users', { rawBody: `{"handle":"@bad","password":"${password}",`, headers: { 'content-type': 'application/json' } });
+    await platform.api.send('POST', '/users', {
+      rawBody: `{"handle":"@bad","password":"${password}",`,
+      headers: { 'content-type': 'application/json' },
+    });
 
     const text = platform.logs.map((line) => JSON.stringify(line)).join('\n');
     expect(platform.logs.length).toBeGreaterThan(20);
-    for (const secret of [password, access, refresh, access.split('.')[2], 'cookie-secret-value', 'not.a.valid-token-secret', 'ada@example.org']) {
+    for (const secret of [
+      password,
+      access,
+      refresh,
+      access.split('.')[2],
+      'cookie-secret-value',
+      'not.a.valid-token-secret',
+      'ada@example.org',
+    ]) {
       expect(text.includes(secret), `a log line contains ${secret.slice(0, 12)}...`).toBe(false);
     }
     expect(text).not.toMatch(/"authorization":"Bearer/i);

@@ -18,7 +18,11 @@ async function scrape(url: string): Promise<Map<string, number>> {
   for (const line of (await response.body.text()).split('\n')) {
     const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$/.exec(line);
     if (!match) continue;
-    const labels = (match[3] ?? '').split(/,(?=[a-z_]+=")/).filter((l) => l && !l.startsWith('service=')).sort().join(',');
+    const labels = (match[3] ?? '')
+      .split(/,(?=[a-z_]+=")/)
+      .filter((l) => l && !l.startsWith('service='))
+      .sort()
+      .join(',');
     samples.set(`${match[1]}{${labels}}`, Number(match[4]));
   }
   return samples;
@@ -64,7 +68,13 @@ describe('metrics', () => {
 
   it('expose the pool, the outbox backlog, process and event-loop metrics', async () => {
     const samples = await scrape(platform.urls.userMetrics);
-    for (const name of ['db_pool_connections{}', 'db_pool_waiting_clients{}', 'user_deletion_outbox_backlog{}', 'process_cpu_seconds_total{}', 'nodejs_eventloop_lag_p99_seconds{}']) {
+    for (const name of [
+      'db_pool_connections{}',
+      'db_pool_waiting_clients{}',
+      'user_deletion_outbox_backlog{}',
+      'process_cpu_seconds_total{}',
+      'nodejs_eventloop_lag_p99_seconds{}',
+    ]) {
       expect(samples.has(name), name).toBe(true);
     }
     expect(samples.get('user_deletion_outbox_backlog{}')).toBe(0);

@@ -17,8 +17,14 @@ const matrixPorts = [53, 443, 5432, 6443, 8000, 8443, 9443, 9464].map((port) => 
 
 /** One rule set, two sources: rendered manifests (offline) or a live namespace (`live` adds the cluster-state rules). */
 export function audit(objects: K8sObject[], options: { namespace: string; source: string; live: boolean; now?: number }): AuditReport {
-  const inNamespace = objects.map((o) => (o.kind === 'Namespace' || o.metadata.namespace ? o : { ...o, metadata: { ...o.metadata, namespace: options.namespace } }));
-  const findings = [...auditWorkloads(inNamespace), ...auditNetwork(inNamespace, options.namespace), ...(options.live ? auditLive(inNamespace, options.now) : [])];
+  const inNamespace = objects.map((o) =>
+    o.kind === 'Namespace' || o.metadata.namespace ? o : { ...o, metadata: { ...o.metadata, namespace: options.namespace } },
+  );
+  const findings = [
+    ...auditWorkloads(inNamespace),
+    ...auditNetwork(inNamespace, options.namespace),
+    ...(options.live ? auditLive(inNamespace, options.now) : []),
+  ];
   const policies = inNamespace.filter((o) => o.kind === 'NetworkPolicy');
   const connections = connectionMatrix(policies, workloadActors(inNamespace, options.namespace), matrixPorts, options.namespace);
   const count = (status: Finding['status']) => findings.filter((f) => f.status === status).length;

@@ -7,25 +7,29 @@ import { parseArgs } from 'node:util';
 import { audit, formatReport } from './audit.ts';
 import { kubeConfig, readManifests, readNamespace } from './sources.ts';
 
-const usage = 'usage: blogctl audit (-f <file|-> | --namespace <ns> [--context <name>] [--kubeconfig <path>] [--in-cluster]) [--json] [--verbose]';
+const usage =
+  'usage: blogctl audit (-f <file|-> | --namespace <ns> [--context <name>] [--kubeconfig <path>] [--in-cluster]) [--json] [--verbose]';
+
+const parseCommandLine = (argv: string[]) =>
+  parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      file: { type: 'string', short: 'f' },
+      namespace: { type: 'string', short: 'n' },
+      context: { type: 'string' },
+      kubeconfig: { type: 'string' },
+      'in-cluster': { type: 'boolean' },
+      json: { type: 'boolean' },
+      verbose: { type: 'boolean', short: 'v' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
 
 export async function main(argv: string[]): Promise<number> {
-  let args;
+  let args: ReturnType<typeof parseCommandLine>;
   try {
-    args = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        file: { type: 'string', short: 'f' },
-        namespace: { type: 'string', short: 'n' },
-        context: { type: 'string' },
-        kubeconfig: { type: 'string' },
-        'in-cluster': { type: 'boolean' },
-        json: { type: 'boolean' },
-        verbose: { type: 'boolean', short: 'v' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
+    args = parseCommandLine(argv);
   } catch (error) {
     console.error(`${(error as Error).message}\n${usage}`);
     return 2;
@@ -39,14 +43,22 @@ export async function main(argv: string[]): Promise<number> {
     console.error(usage);
     return 2;
   }
-  let report;
+  let report: ReturnType<typeof audit>;
   try {
     if (values.file !== undefined) {
-      report = audit(readManifests(values.file), { namespace: values.namespace ?? 'default', source: values.file === '-' ? 'manifests from stdin' : values.file, live: false });
+      report = audit(readManifests(values.file), {
+        namespace: values.namespace ?? 'default',
+        source: values.file === '-' ? 'manifests from stdin' : values.file,
+        live: false,
+      });
     } else {
       const config = kubeConfig({ kubeconfig: values.kubeconfig, context: values.context, inCluster: values['in-cluster'] });
       const objects = await readNamespace(config, values.namespace!);
-      report = audit(objects, { namespace: values.namespace!, source: `cluster ${config.getCurrentCluster()?.server ?? 'in-cluster'}`, live: true });
+      report = audit(objects, {
+        namespace: values.namespace!,
+        source: `cluster ${config.getCurrentCluster()?.server ?? 'in-cluster'}`,
+        live: true,
+      });
     }
   } catch (error) {
     console.error(`blogctl: ${(error as Error).message}`);

@@ -47,66 +47,108 @@ function inCidr(ip: string, cidr: string, except: string[] = []): boolean {
   return !except.some((e) => inCidr(ip, e));
 }
 
-const namespaceLabelsOf = (actor: Actor) => actor.namespaceLabels ?? (actor.namespace ? { 'kubernetes.io/metadata.name': actor.namespace } : {});
+const namespaceLabelsOf = (actor: Actor) =>
+  actor.namespaceLabels ?? (actor.namespace ? { 'kubernetes.io/metadata.name': actor.namespace } : {});
 
 /** Whether one `from`/`to` entry of a rule in `policyNamespace` names the actor. */
 function peerMatches(peer: any, actor: Actor, policyNamespace: string): boolean {
   if (peer.ipBlock) return actor.ip !== undefined && inCidr(actor.ip, peer.ipBlock.cidr, peer.ipBlock.except);
   if (actor.ip !== undefined && actor.namespace === undefined) return false;
-  const namespaceOk = peer.namespaceSelector ? selects(peer.namespaceSelector, namespaceLabelsOf(actor)) : actor.namespace === policyNamespace;
+  const namespaceOk = peer.namespaceSelector
+    ? selects(peer.namespaceSelector, namespaceLabelsOf(actor))
+    : actor.namespace === policyNamespace;
   return namespaceOk && selects(peer.podSelector, actor.labels);
 }
 
 function portMatches(ports: any[] | undefined, port: number, protocol: string): boolean {
   if (!ports || ports.length === 0) return true;
-  return ports.some((p) => (p.protocol ?? 'TCP') === protocol && (p.port === undefined || p.port === port || (p.endPort !== undefined && port >= p.port && port <= p.endPort)));
+  return ports.some(
+    (p) =>
+      (p.protocol ?? 'TCP') === protocol &&
+      (p.port === undefined || p.port === port || (p.endPort !== undefined && port >= p.port && port <= p.endPort)),
+  );
 }
 
 function policiesFor(policies: K8sObject[], actor: Actor, type: 'Ingress' | 'Egress', defaultNamespace: string): K8sObject[] {
   return policies.filter((policy) => {
     const namespace = policy.metadata.namespace ?? defaultNamespace;
     const types: string[] = policy.spec?.policyTypes ?? (policy.spec?.egress ? ['Ingress', 'Egress'] : ['Ingress']);
-    return actor.namespace === namespace && actor.ip === undefined && types.includes(type) && selects(policy.spec?.podSelector, actor.labels);
+    return (
+      actor.namespace === namespace && actor.ip === undefined && types.includes(type) && selects(policy.spec?.podSelector, actor.labels)
+    );
   });
 }
 
 /** Whether NetworkPolicies let `from` open a connection to `to` on port/protocol (both sides must agree). */
-export function allowed(policies: K8sObject[], from: Actor, to: Actor, port: number, protocol: 'TCP' | 'UDP', defaultNamespace: string): boolean {
+export function allowed(
+  policies: K8sObject[],
+  from: Actor,
+  to: Actor,
+  port: number,
+  protocol: 'TCP' | 'UDP',
+  defaultNamespace: string,
+): boolean {
   const egress = policiesFor(policies, from, 'Egress', defaultNamespace);
   const egressOk =
     from.ip !== undefined ||
     egress.length === 0 ||
-    egress.some((p) => (p.spec.egress ?? []).some((rule: any) => portMatches(rule.ports, port, protocol) && (rule.to === undefined || rule.to.some((peer: any) => peerMatches(peer, to, p.metadata.namespace ?? defaultNamespace)))));
+    egress.some((p) =>
+      (p.spec.egress ?? []).some(
+        (rule: any) =>
+          portMatches(rule.ports, port, protocol) &&
+          (rule.to === undefined || rule.to.some((peer: any) => peerMatches(peer, to, p.metadata.namespace ?? defaultNamespace))),
+      ),
+    );
   if (!egressOk) return false;
   const ingress = policiesFor(policies, to, 'Ingress', defaultNamespace);
   return (
     to.ip !== undefined ||
     ingress.length === 0 ||
-    ingress.some((p) => (p.spec.ingress ?? []).some((rule: any) => portMatches(rule.ports, port, protocol) && (rule.from === undefined || rule.from.some((peer: any) => peerMatches(peer, from, p.metadata.namespace ?? defaultNamespace)))))
+    ingress.some((p) =>
+      (p.spec.ingress ?? []).some(
+        (rule: any) =>
+          portMatches(rule.ports, port, protocol) &&
+          (rule.from === undefined || rule.from.some((peer: any) => peerMatches(peer, from, p.metadata.namespace ?? defaultNamespace))),
+      ),
+    )
   );
 }
 
 /** The pods the workloads among `objects` create, one actor per workload (CloudNativePG clusters included). */
 export function workloadActors(objects: K8sObject[], namespace: string): Actor[] {
-  const actors: Actor[] = podTemplates(objects).map((pod) => ({ name: pod.owner.metadata.name, namespace: pod.namespace ?? namespace, labels: pod.labels }));
+  const actors: Actor[] = podTemplates(objects).map((pod) => ({
+    name: pod.owner.metadata.name,
+    namespace: pod.namespace ?? namespace,
+    labels: pod.labels,
+  }));
   for (const cluster of objects.filter((o) => o.kind === 'Cluster' && o.apiVersion.startsWith('postgresql.cnpg.io/'))) {
     actors.push({
       name: cluster.metadata.name,
       namespace: cluster.metadata.namespace ?? namespace,
-      labels: { 'cnpg.io/cluster': cluster.metadata.name, 'cnpg.io/podRole': 'instance', ...(cluster.spec?.inheritedMetadata?.labels ?? {}) },
+      labels: {
+        'cnpg.io/cluster': cluster.metadata.name,
+        'cnpg.io/podRole': 'instance',
+        ...(cluster.spec?.inheritedMetadata?.labels ?? {}),
+      },
     });
   }
   return actors;
 }
 
 /** Every allowed connection among the actors on the given ports: the effective connection matrix. */
-export function connectionMatrix(policies: K8sObject[], actors: Actor[], ports: { port: number; protocol: 'TCP' | 'UDP' }[], namespace: string): Connection[] {
+export function connectionMatrix(
+  policies: K8sObject[],
+  actors: Actor[],
+  ports: { port: number; protocol: 'TCP' | 'UDP' }[],
+  namespace: string,
+): Connection[] {
   const matrix: Connection[] = [];
   for (const from of actors) {
     for (const to of actors) {
       if (from === to && from.ip !== undefined) continue;
       if (from.namespace !== namespace && to.namespace !== namespace) continue;
-      for (const { port, protocol } of ports) if (allowed(policies, from, to, port, protocol, namespace)) matrix.push({ from: from.name, to: to.name, port, protocol });
+      for (const { port, protocol } of ports)
+        if (allowed(policies, from, to, port, protocol, namespace)) matrix.push({ from: from.name, to: to.name, port, protocol });
     }
   }
   return matrix;
@@ -115,7 +157,12 @@ export function connectionMatrix(policies: K8sObject[], actors: Actor[], ports: 
 /** Whether a policy denies everything for the pods it selects, in both directions. */
 export function isDefaultDeny(policy: K8sObject): boolean {
   const types: string[] = policy.spec?.policyTypes ?? [];
-  return types.includes('Ingress') && types.includes('Egress') && (policy.spec?.ingress ?? []).length === 0 && (policy.spec?.egress ?? []).length === 0;
+  return (
+    types.includes('Ingress') &&
+    types.includes('Egress') &&
+    (policy.spec?.ingress ?? []).length === 0 &&
+    (policy.spec?.egress ?? []).length === 0
+  );
 }
 
 /** Egress rules that allow every destination (or every destination on some port). */
@@ -126,7 +173,8 @@ export function allowAllEgressRules(policy: K8sObject): string[] {
     for (const peer of rule.to ?? []) {
       if (Object.keys(peer).length === 0) problems.push(`egress rule ${i} has an empty peer: every destination`);
       if (peer.ipBlock && /^(0\.0\.0\.0\/0|::\/0)$/.test(peer.ipBlock.cidr)) problems.push(`egress rule ${i} allows ${peer.ipBlock.cidr}`);
-      if (peer.namespaceSelector && Object.keys(peer.namespaceSelector).length === 0 && !peer.podSelector) problems.push(`egress rule ${i} allows every pod in every namespace`);
+      if (peer.namespaceSelector && Object.keys(peer.namespaceSelector).length === 0 && !peer.podSelector)
+        problems.push(`egress rule ${i} allows every pod in every namespace`);
     }
   });
   return problems;

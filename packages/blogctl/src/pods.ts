@@ -19,18 +19,42 @@ export function podTemplates(objects: K8sObject[]): PodTemplate[] {
       case 'StatefulSet':
       case 'DaemonSet':
       case 'ReplicaSet':
-        templates.push({ owner: object, spec: object.spec?.template?.spec ?? {}, labels: object.spec?.template?.metadata?.labels ?? {}, namespace: ns, longRunning: true });
+        templates.push({
+          owner: object,
+          spec: object.spec?.template?.spec ?? {},
+          labels: object.spec?.template?.metadata?.labels ?? {},
+          namespace: ns,
+          longRunning: true,
+        });
         break;
       case 'Job':
-        templates.push({ owner: object, spec: object.spec?.template?.spec ?? {}, labels: object.spec?.template?.metadata?.labels ?? {}, namespace: ns, longRunning: false });
+        templates.push({
+          owner: object,
+          spec: object.spec?.template?.spec ?? {},
+          labels: object.spec?.template?.metadata?.labels ?? {},
+          namespace: ns,
+          longRunning: false,
+        });
         break;
       case 'CronJob':
-        templates.push({ owner: object, spec: object.spec?.jobTemplate?.spec?.template?.spec ?? {}, labels: object.spec?.jobTemplate?.spec?.template?.metadata?.labels ?? {}, namespace: ns, longRunning: false });
+        templates.push({
+          owner: object,
+          spec: object.spec?.jobTemplate?.spec?.template?.spec ?? {},
+          labels: object.spec?.jobTemplate?.spec?.template?.metadata?.labels ?? {},
+          namespace: ns,
+          longRunning: false,
+        });
         break;
       case 'Pod':
         // A pod some controller owns is judged through its owner (or by the live rules).
         if (object.metadata && (object.metadata as any).ownerReferences?.length) break;
-        templates.push({ owner: object, spec: object.spec ?? {}, labels: object.metadata.labels ?? {}, namespace: ns, longRunning: !object.metadata.labels?.['job-name'] });
+        templates.push({
+          owner: object,
+          spec: object.spec ?? {},
+          labels: object.metadata.labels ?? {},
+          namespace: ns,
+          longRunning: !object.metadata.labels?.['job-name'],
+        });
         break;
     }
   }
@@ -38,5 +62,8 @@ export function podTemplates(objects: K8sObject[]): PodTemplate[] {
 }
 
 export function containersOf(spec: any): { container: any; init: boolean }[] {
-  return [...(spec.initContainers ?? []).map((container: any) => ({ container, init: true })), ...(spec.containers ?? []).map((container: any) => ({ container, init: false }))];
+  return [
+    ...(spec.initContainers ?? []).map((container: any) => ({ container, init: true })),
+    ...(spec.containers ?? []).map((container: any) => ({ container, init: false })),
+  ];
 }

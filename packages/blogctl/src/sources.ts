@@ -24,7 +24,14 @@ export function kubeConfig(options: { kubeconfig?: string; context?: string; inC
 const withKind = (apiVersion: string, kind: string) => (items: any[]) => items.map((item) => ({ ...item, apiVersion, kind }) as K8sObject);
 
 /** Custom resources that may not be installed: a missing CRD is an empty list, not an error. */
-async function customObjects(api: CustomObjectsApi, namespace: string, group: string, version: string, plural: string, kind: string): Promise<K8sObject[]> {
+async function customObjects(
+  api: CustomObjectsApi,
+  namespace: string,
+  group: string,
+  version: string,
+  plural: string,
+  kind: string,
+): Promise<K8sObject[]> {
   try {
     const list = (await api.listNamespacedCustomObject({ group, version, namespace, plural })) as { items: any[] };
     return withKind(`${group}/${version}`, kind)(list.items);
@@ -41,21 +48,22 @@ export async function readNamespace(config: KubeConfig, namespace: string): Prom
   const batch = config.makeApiClient(BatchV1Api);
   const networking = config.makeApiClient(NetworkingV1Api);
   const custom = config.makeApiClient(CustomObjectsApi);
-  const [ns, pods, services, accounts, deployments, statefulSets, daemonSets, jobs, cronJobs, policies, certificates, issuers, clusters] = await Promise.all([
-    core.readNamespace({ name: namespace }),
-    core.listNamespacedPod({ namespace }),
-    core.listNamespacedService({ namespace }),
-    core.listNamespacedServiceAccount({ namespace }),
-    apps.listNamespacedDeployment({ namespace }),
-    apps.listNamespacedStatefulSet({ namespace }),
-    apps.listNamespacedDaemonSet({ namespace }),
-    batch.listNamespacedJob({ namespace }),
-    batch.listNamespacedCronJob({ namespace }),
-    networking.listNamespacedNetworkPolicy({ namespace }),
-    customObjects(custom, namespace, 'cert-manager.io', 'v1', 'certificates', 'Certificate'),
-    customObjects(custom, namespace, 'cert-manager.io', 'v1', 'issuers', 'Issuer'),
-    customObjects(custom, namespace, 'postgresql.cnpg.io', 'v1', 'clusters', 'Cluster'),
-  ]);
+  const [ns, pods, services, accounts, deployments, statefulSets, daemonSets, jobs, cronJobs, policies, certificates, issuers, clusters] =
+    await Promise.all([
+      core.readNamespace({ name: namespace }),
+      core.listNamespacedPod({ namespace }),
+      core.listNamespacedService({ namespace }),
+      core.listNamespacedServiceAccount({ namespace }),
+      apps.listNamespacedDeployment({ namespace }),
+      apps.listNamespacedStatefulSet({ namespace }),
+      apps.listNamespacedDaemonSet({ namespace }),
+      batch.listNamespacedJob({ namespace }),
+      batch.listNamespacedCronJob({ namespace }),
+      networking.listNamespacedNetworkPolicy({ namespace }),
+      customObjects(custom, namespace, 'cert-manager.io', 'v1', 'certificates', 'Certificate'),
+      customObjects(custom, namespace, 'cert-manager.io', 'v1', 'issuers', 'Issuer'),
+      customObjects(custom, namespace, 'postgresql.cnpg.io', 'v1', 'clusters', 'Cluster'),
+    ]);
   // Pods owned by a workload are judged through their workload; standalone pods and every pod's live state still count for pods-not-root.
   return [
     { ...(ns as any), apiVersion: 'v1', kind: 'Namespace' },

@@ -8,21 +8,38 @@ import { startRecordedApi } from './recorded-api-server.ts';
 
 const namespace = 'blog';
 const hours = (n: number) => new Date(Date.now() + n * 3_600_000).toISOString();
-const ready = (status: 'True' | 'False', extra: Record<string, unknown> = {}) => ({ conditions: [{ type: 'Ready', status, reason: status === 'True' ? 'Ready' : 'Failing', ...extra }] });
+const ready = (status: 'True' | 'False', extra: Record<string, unknown> = {}) => ({
+  conditions: [{ type: 'Ready', status, reason: status === 'True' ? 'Ready' : 'Failing', ...extra }],
+});
 
 /** A healthy deployment of the chart as the API would return it, with live status. */
 function healthyWorld(): K8sObject[] {
   const rendered = render(ciValuesFiles.find((f) => f.includes('default'))!).filter((o) => o.kind !== 'Job' && o.kind !== 'Secret');
   const world: K8sObject[] = rendered.map((o) => {
-    if (o.kind === 'Certificate') return { ...o, status: { ...ready('True'), notBefore: hours(-1), notAfter: hours(23), renewalTime: hours(15) } };
+    if (o.kind === 'Certificate')
+      return { ...o, status: { ...ready('True'), notBefore: hours(-1), notAfter: hours(23), renewalTime: hours(15) } };
     if (o.kind === 'Issuer') return { ...o, status: ready('True') };
     if (o.kind === 'Cluster') return { ...o, status: { phase: 'Cluster in healthy state', instances: 3, readyInstances: 3 } };
     return o;
   });
   const pods = rendered
     .filter((o) => o.kind === 'Deployment')
-    .map((d) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: `${d.metadata.name}-abc12`, labels: d.spec.template.metadata.labels, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${d.metadata.name}-abc`, uid: 'x' }] }, spec: d.spec.template.spec, status: { phase: 'Running' } }));
-  const namespaceObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: { 'kubernetes.io/metadata.name': namespace, 'pod-security.kubernetes.io/enforce': 'restricted' } } };
+    .map((d) => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name: `${d.metadata.name}-abc12`,
+        labels: d.spec.template.metadata.labels,
+        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${d.metadata.name}-abc`, uid: 'x' }],
+      },
+      spec: d.spec.template.spec,
+      status: { phase: 'Running' },
+    }));
+  const namespaceObject = {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: namespace, labels: { 'kubernetes.io/metadata.name': namespace, 'pod-security.kubernetes.io/enforce': 'restricted' } },
+  };
   return [namespaceObject, ...world, ...pods] as K8sObject[];
 }
 
@@ -40,32 +57,71 @@ describe('blogctl audit, live', () => {
   it('reads the namespace through the API (get and list only) and finds a healthy deployment clean', async () => {
     const { report, requests } = await liveAudit(healthyWorld());
     expect(requests.every((r) => r.startsWith('GET '))).toBe(true);
-    expect(requests).toEqual(expect.arrayContaining(['GET /api/v1/namespaces/blog', 'GET /apis/cert-manager.io/v1/namespaces/blog/certificates', 'GET /apis/postgresql.cnpg.io/v1/namespaces/blog/clusters']));
+    expect(requests).toEqual(
+      expect.arrayContaining([
+        'GET /api/v1/namespaces/blog',
+        'GET /apis/cert-manager.io/v1/namespaces/blog/certificates',
+        'GET /apis/postgresql.cnpg.io/v1/namespaces/blog/clusters',
+      ]),
+    );
     const live = report.findings.filter((f) => f.area === 'live');
-    expect(new Set(live.map((f) => f.rule))).toEqual(new Set(['pods-not-root', 'certificate-ready', 'issuer-ready', 'database-healthy', 'no-nodeport-or-loadbalancer', 'namespace-restricted']));
+    expect(new Set(live.map((f) => f.rule))).toEqual(
+      new Set([
+        'pods-not-root',
+        'certificate-ready',
+        'issuer-ready',
+        'database-healthy',
+        'no-nodeport-or-loadbalancer',
+        'namespace-restricted',
+      ]),
+    );
     expect(report.findings.filter((f) => f.status === 'FAIL')).toEqual([]);
   });
 
   it.each([
     // A running pod whose spec differs from its workload's (admitted before the policy tightened).
-    ['pods-not-root', (w: K8sObject[]): void => {
-      w.find((o) => o.kind === 'Pod')!.spec = { containers: [{ name: 'user', image: 'x', securityContext: { runAsUser: 0 } }] };
-    }, /may run as root/],
-    ['certificate-ready', (w: K8sObject[]): void => {
-      Object.assign(w.find((o) => o.kind === 'Certificate')!, { status: ready('False', { message: 'Vault is sealed' }) });
-    }, /not Ready.*Vault is sealed/],
-    ['issuer-ready', (w: K8sObject[]): void => {
-      Object.assign(w.find((o) => o.kind === 'Issuer')!, { status: ready('False', { message: 'permission denied' }) });
-    }, /not Ready: permission denied/],
-    ['database-healthy', (w: K8sObject[]): void => {
-      Object.assign(w.find((o) => o.kind === 'Cluster')!, { status: { phase: 'Failing over', readyInstances: 1 } });
-    }, /1 of 3 instances ready.*no standby/],
-    ['no-nodeport-or-loadbalancer', (w: K8sObject[]): void => {
-      w.find((o) => o.kind === 'Service')!.spec.type = 'NodePort';
-    }, /NodePort bypasses the ingress/],
-    ['namespace-restricted', (w: K8sObject[]): void => {
-      delete w[0]!.metadata.labels!['pod-security.kubernetes.io/enforce'];
-    }, /not set/],
+    [
+      'pods-not-root',
+      (w: K8sObject[]): void => {
+        w.find((o) => o.kind === 'Pod')!.spec = { containers: [{ name: 'user', image: 'x', securityContext: { runAsUser: 0 } }] };
+      },
+      /may run as root/,
+    ],
+    [
+      'certificate-ready',
+      (w: K8sObject[]): void => {
+        Object.assign(w.find((o) => o.kind === 'Certificate')!, { status: ready('False', { message: 'Vault is sealed' }) });
+      },
+      /not Ready.*Vault is sealed/,
+    ],
+    [
+      'issuer-ready',
+      (w: K8sObject[]): void => {
+        Object.assign(w.find((o) => o.kind === 'Issuer')!, { status: ready('False', { message: 'permission denied' }) });
+      },
+      /not Ready: permission denied/,
+    ],
+    [
+      'database-healthy',
+      (w: K8sObject[]): void => {
+        Object.assign(w.find((o) => o.kind === 'Cluster')!, { status: { phase: 'Failing over', readyInstances: 1 } });
+      },
+      /1 of 3 instances ready.*no standby/,
+    ],
+    [
+      'no-nodeport-or-loadbalancer',
+      (w: K8sObject[]): void => {
+        w.find((o) => o.kind === 'Service')!.spec.type = 'NodePort';
+      },
+      /NodePort bypasses the ingress/,
+    ],
+    [
+      'namespace-restricted',
+      (w: K8sObject[]): void => {
+        delete w[0]!.metadata.labels!['pod-security.kubernetes.io/enforce'];
+      },
+      /not set/,
+    ],
   ] as const)('fails %s', async (rule, breakIt, message) => {
     const world = healthyWorld();
     breakIt(world);
@@ -77,9 +133,13 @@ describe('blogctl audit, live', () => {
 
   it('warns about a certificate that nears expiry without having been renewed', async () => {
     const world = healthyWorld();
-    Object.assign(world.find((o) => o.kind === 'Certificate')!, { status: { ...ready('True'), notBefore: hours(-20), notAfter: hours(4) } });
+    Object.assign(world.find((o) => o.kind === 'Certificate')!, {
+      status: { ...ready('True'), notBefore: hours(-20), notAfter: hours(4) },
+    });
     const { report } = await liveAudit(world);
-    expect(report.findings.filter((f) => f.status !== 'PASS' && f.area === 'live').map((f) => `${f.status} ${f.rule} ${f.message}`)).toEqual(['WARN certificate-ready expires in 4 h and has not been renewed']);
+    expect(
+      report.findings.filter((f) => f.status !== 'PASS' && f.area === 'live').map((f) => `${f.status} ${f.rule} ${f.message}`),
+    ).toEqual(['WARN certificate-ready expires in 4 h and has not been renewed']);
   });
 
   it('runs as a command against the cluster of a kubeconfig, with an exit code CI can use', async () => {
@@ -88,7 +148,11 @@ describe('blogctl audit, live', () => {
     const api = await startRecordedApi(namespace, world);
     try {
       const result = await new Promise<{ status: number | null; stdout: string }>((resolve) => {
-        const child = spawn(process.execPath, ['packages/blogctl/bin/blogctl.mjs', 'audit', '--namespace', namespace, '--kubeconfig', api.kubeconfig], { stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(
+          process.execPath,
+          ['packages/blogctl/bin/blogctl.mjs', 'audit', '--namespace', namespace, '--kubeconfig', api.kubeconfig],
+          { stdio: ['ignore', 'pipe', 'pipe'] },
+        );
         let stdout = '';
         child.stdout.on('data', (d: Buffer) => (stdout += d));
         child.on('exit', (status: number | null) => resolve({ status, stdout }));
@@ -99,6 +163,10 @@ describe('blogctl audit, live', () => {
     } finally {
       await api.close();
     }
-    expect(spawnSync(process.execPath, ['packages/blogctl/bin/blogctl.mjs', 'audit', '--namespace', namespace, '--kubeconfig', '/nonexistent'], { encoding: 'utf8' }).status).toBe(2);
+    expect(
+      spawnSync(process.execPath, ['packages/blogctl/bin/blogctl.mjs', 'audit', '--namespace', namespace, '--kubeconfig', '/nonexistent'], {
+        encoding: 'utf8',
+      }).status,
+    ).toBe(2);
   });
 });

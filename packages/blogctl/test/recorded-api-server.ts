@@ -39,16 +39,34 @@ export async function startRecordedApi(namespace: string, objects: K8sObject[]):
   const ns = objects.find((o) => o.kind === 'Namespace');
   if (ns) routes.set(`/api/v1/namespaces/${namespace}`, ns);
   for (const [kind, { path, apiVersion }] of Object.entries(collections)) {
-    routes.set(path(namespace), { apiVersion, kind: `${kind}List`, metadata: { resourceVersion: '4242' }, items: objects.filter((o) => o.kind === kind).map((o) => ({ ...o, metadata: { namespace, uid: `uid-${o.metadata.name}`, ...o.metadata } })) });
+    routes.set(path(namespace), {
+      apiVersion,
+      kind: `${kind}List`,
+      metadata: { resourceVersion: '4242' },
+      items: objects
+        .filter((o) => o.kind === kind)
+        .map((o) => ({ ...o, metadata: { namespace, uid: `uid-${o.metadata.name}`, ...o.metadata } })),
+    });
   }
   const server: Server = createServer({ cert: leaf.certPem, key: leaf.keyPem }, (request, response) => {
     const path = (request.url ?? '/').split('?')[0]!;
     requests.push(`${request.method} ${path}`);
     const body = request.method === 'GET' ? routes.get(path) : undefined;
     if (request.headers.authorization !== 'Bearer recorded-token') {
-      response.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Unauthorized', code: 401 }));
+      response
+        .writeHead(401, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Unauthorized', code: 401 }));
     } else if (body === undefined) {
-      response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', message: `${path} not found`, code: 404 }));
+      response.writeHead(404, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          kind: 'Status',
+          apiVersion: 'v1',
+          status: 'Failure',
+          reason: 'NotFound',
+          message: `${path} not found`,
+          code: 404,
+        }),
+      );
     } else {
       response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     }
@@ -62,7 +80,12 @@ export async function startRecordedApi(namespace: string, objects: K8sObject[]):
     JSON.stringify({
       apiVersion: 'v1',
       kind: 'Config',
-      clusters: [{ name: 'recorded', cluster: { server: `https://127.0.0.1:${port}`, 'certificate-authority-data': Buffer.from(ca.trustPem).toString('base64') } }],
+      clusters: [
+        {
+          name: 'recorded',
+          cluster: { server: `https://127.0.0.1:${port}`, 'certificate-authority-data': Buffer.from(ca.trustPem).toString('base64') },
+        },
+      ],
       users: [{ name: 'auditor', user: { token: 'recorded-token' } }],
       contexts: [{ name: 'recorded', context: { cluster: 'recorded', user: 'auditor', namespace } }],
       'current-context': 'recorded',

@@ -92,7 +92,9 @@ export async function provisionRoles(server: PostgresServer, roles: ServiceRoles
     ] as const) {
       const exists = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
       const verb = exists.rowCount ? 'ALTER' : 'CREATE';
-      await client.query(`${verb} ROLE ${quoteIdent(role)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS PASSWORD ${quoteLiteral(password)}`);
+      await client.query(
+        `${verb} ROLE ${quoteIdent(role)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS PASSWORD ${quoteLiteral(password)}`,
+      );
     }
   });
 }
@@ -105,7 +107,9 @@ export async function createServiceDatabase(server: PostgresServer, service: str
     const from = template ? ` TEMPLATE ${quoteIdent(template)}` : '';
     await client.query(`CREATE DATABASE ${quoteIdent(database)} OWNER ${quoteIdent(`${service}_migrator`)}${from}`);
     await client.query(`REVOKE ALL ON DATABASE ${quoteIdent(database)} FROM PUBLIC`);
-    await client.query(`GRANT CONNECT ON DATABASE ${quoteIdent(database)} TO ${quoteIdent(`${service}_app`)}, ${quoteIdent(`${service}_migrator`)}`);
+    await client.query(
+      `GRANT CONNECT ON DATABASE ${quoteIdent(database)} TO ${quoteIdent(`${service}_app`)}, ${quoteIdent(`${service}_migrator`)}`,
+    );
   });
 }
 

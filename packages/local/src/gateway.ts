@@ -3,7 +3,14 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import replyFrom from '@fastify/reply-from';
 import rateLimit from '@fastify/rate-limit';
 import { context, propagation } from '@opentelemetry/api';
-import { installErrorHandlers, HttpError, registerMalformedUrlRoute, registerResponseHeaders, rewriteMalformedUrl, traceRequests } from '@blog/platform';
+import {
+  installErrorHandlers,
+  HttpError,
+  registerMalformedUrlRoute,
+  registerResponseHeaders,
+  rewriteMalformedUrl,
+  traceRequests,
+} from '@blog/platform';
 import { serviceForPath, type ServiceName } from '@blog/devstack';
 
 export interface GatewayOptions {
@@ -46,7 +53,10 @@ export async function startGateway(options: GatewayOptions): Promise<FastifyInst
   await app.register(rateLimit, {
     max: options.rateLimitPerMinute,
     timeWindow: '1 minute',
-    errorResponseBuilder: (_request, context) => new HttpError(429, `Too many requests; retry in ${Math.ceil(context.ttl / 1000)} s`, { 'retry-after': String(Math.ceil(context.ttl / 1000)) }),
+    errorResponseBuilder: (_request, context) =>
+      new HttpError(429, `Too many requests; retry in ${Math.ceil(context.ttl / 1000)} s`, {
+        'retry-after': String(Math.ceil(context.ttl / 1000)),
+      }),
   });
   await app.register(replyFrom, { undici: { connect: { ca: options.upstreamCa }, headersTimeout: 30_000, bodyTimeout: 30_000 } });
   // Bodies pass through untouched; the services parse and validate them.
@@ -66,7 +76,12 @@ export async function startGateway(options: GatewayOptions): Promise<FastifyInst
     return reply.from(`${upstream}${request.url}`, {
       ...(body && body.length > 0 ? { body, contentType: request.headers['content-type'] ?? 'application/octet-stream' } : {}),
       rewriteRequestHeaders: (_req, headers) => {
-        const forwarded: Record<string, string> = { ...(headers as Record<string, string>), 'x-request-id': request.id, 'x-forwarded-for': request.ip, 'x-forwarded-proto': 'https' };
+        const forwarded: Record<string, string> = {
+          ...(headers as Record<string, string>),
+          'x-request-id': request.id,
+          'x-forwarded-for': request.ip,
+          'x-forwarded-proto': 'https',
+        };
         // The replica's spans continue this request's trace (W3C traceparent).
         propagation.inject(context.active(), forwarded);
         return forwarded;

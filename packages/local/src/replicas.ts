@@ -49,7 +49,17 @@ export class Supervisor {
   }
 
   list(): Replica[] {
-    return this.replicas.map(({ name, service, publicPort, internalPort, metricsPort, env, pid, healthy, restarts }) => ({ name, service, publicPort, internalPort, metricsPort, env, pid, healthy, restarts }));
+    return this.replicas.map(({ name, service, publicPort, internalPort, metricsPort, env, pid, healthy, restarts }) => ({
+      name,
+      service,
+      publicPort,
+      internalPort,
+      metricsPort,
+      env,
+      pid,
+      healthy,
+      restarts,
+    }));
   }
 
   healthy(service: ServiceName): Replica[] {
@@ -57,7 +67,17 @@ export class Supervisor {
   }
 
   add(spec: ReplicaSpec): void {
-    const replica: Running = { ...spec, pid: undefined, healthy: false, restarts: 0, child: undefined, stopping: false, startedAt: 0, failures: 0, exited: Promise.resolve() };
+    const replica: Running = {
+      ...spec,
+      pid: undefined,
+      healthy: false,
+      restarts: 0,
+      child: undefined,
+      stopping: false,
+      startedAt: 0,
+      failures: 0,
+      exited: Promise.resolve(),
+    };
     this.replicas.push(replica);
     this.spawn(replica);
   }

@@ -4,8 +4,22 @@ import { join } from 'node:path';
 import { Agent, request } from 'undici';
 
 const demoUsers = [
-  { handle: '@ada', name: 'Ada Lovelace', blogs: [['Notes on the Analytical Engine', 'The engine weaves algebraic patterns as the loom weaves flowers.'], ['On Bernoulli numbers', 'A program, before there were computers.']] },
-  { handle: '@grace', name: 'Grace Hopper', blogs: [['The first bug', 'A moth, taped into the log book.'], ['Why compilers', 'People should write in words, not in octal.']] },
+  {
+    handle: '@ada',
+    name: 'Ada Lovelace',
+    blogs: [
+      ['Notes on the Analytical Engine', 'The engine weaves algebraic patterns as the loom weaves flowers.'],
+      ['On Bernoulli numbers', 'A program, before there were computers.'],
+    ],
+  },
+  {
+    handle: '@grace',
+    name: 'Grace Hopper',
+    blogs: [
+      ['The first bug', 'A moth, taped into the log book.'],
+      ['Why compilers', 'People should write in words, not in octal.'],
+    ],
+  },
   { handle: '@alan', name: 'Alan Turing', blogs: [['Computable numbers', 'What a machine can and cannot decide.']] },
 ] as const;
 

@@ -4,8 +4,17 @@ import { rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { migrate, platformMigrationsDir } from '@blog/platform/migrate';
 import { startTracing } from '@blog/platform';
-import { createServiceDatabase, freePort, provisionRoles, roleUrl, serviceEnvironment, startPostgres, writeFieldKeyRing, writeSigningKey } from '@blog/devstack';
-import { loadLocalConfig } from './config.ts';
+import {
+  createServiceDatabase,
+  freePort,
+  provisionRoles,
+  roleUrl,
+  serviceEnvironment,
+  startPostgres,
+  writeFieldKeyRing,
+  writeSigningKey,
+} from '@blog/devstack';
+import { loadLocalConfig, type LocalConfig } from './config.ts';
 import { LocalCertificates } from './certificates.ts';
 import { startGateway } from './gateway.ts';
 import { Supervisor, type ServiceName } from './replicas.ts';
@@ -13,11 +22,10 @@ import { seedDemo } from './seed.ts';
 import { createStateDirs, keptSecret, statePaths } from './state.ts';
 import { startTcpBalancer } from './tcp-balancer.ts';
 
-
 const repoRoot = resolve(import.meta.dirname, '../../..');
 const log = (line: string) => console.log(`[local] ${line}`);
 
-let config;
+let config: LocalConfig;
 try {
   config = loadLocalConfig();
 } catch (error) {
@@ -43,7 +51,10 @@ for (const service of ['user', 'blog'] as const) {
   const appPassword = await keptSecret(paths, `${service}-app-password`);
   await provisionRoles(postgres, { service, migratorPassword, appPassword });
   await createServiceDatabase(postgres, service, service);
-  const result = await migrate(roleUrl(postgres, `${service}_migrator`, migratorPassword, service), [join(repoRoot, `services/${service}/prisma/migrations`), platformMigrationsDir]);
+  const result = await migrate(roleUrl(postgres, `${service}_migrator`, migratorPassword, service), [
+    join(repoRoot, `services/${service}/prisma/migrations`),
+    platformMigrationsDir,
+  ]);
   if (result.applied.length > 0) log(`${service} database: applied ${result.applied.join(', ')}`);
   // As in the cluster: the URL names the role, the password comes from a file.
   databaseUrls[service] = `postgresql://${service}_app@127.0.0.1:${postgres.port}/${service}`;
@@ -52,7 +63,11 @@ for (const service of ['user', 'blog'] as const) {
 
 // The local CA stands in for Vault's PKI; each service and the gateway get short-lived certificates.
 const certificates = await LocalCertificates.open(paths, config.CERT_LIFETIME_MINUTES * 60_000, log);
-const tls = { user: await certificates.issue('user', 'user'), blog: await certificates.issue('blog', 'blog'), gateway: await certificates.issue('gateway', 'gateway') };
+const tls = {
+  user: await certificates.issue('user', 'user'),
+  blog: await certificates.issue('blog', 'blog'),
+  gateway: await certificates.issue('gateway', 'gateway'),
+};
 
 // Keys made once and kept in the state folder, like the Secrets the chart generates once.
 const signingKeyFile = join(paths.secrets, 'jwt-signing.key');
@@ -79,7 +94,14 @@ const writeStatus = () => {
   return statusWrites;
 };
 const caPem = readFileSync(certificates.caFile);
-const supervisor = new Supervisor(config.LOCAL_NODE ?? process.execPath, (service) => join(repoRoot, `services/${service}/src/server.ts`), repoRoot, caPem, log, () => void writeStatus());
+const supervisor = new Supervisor(
+  config.LOCAL_NODE ?? process.execPath,
+  (service) => join(repoRoot, `services/${service}/src/server.ts`),
+  repoRoot,
+  caPem,
+  log,
+  () => void writeStatus(),
+);
 
 // Kubernetes Services for the internal ports: layer 4, so mutual TLS stays end to end.
 const internalBalancers = {
@@ -126,7 +148,11 @@ const gateway = await startGateway({
 const gatewayPort = (gateway.server.address() as { port: number }).port;
 gatewayUrl = `https://localhost:${gatewayPort}`;
 certificates.startRenewal((name) => {
-  if (name === 'gateway') (gateway.server as unknown as import('node:tls').Server).setSecureContext({ cert: readFileSync(tls.gateway.certFile), key: readFileSync(tls.gateway.keyFile) });
+  if (name === 'gateway')
+    (gateway.server as unknown as import('node:tls').Server).setSecureContext({
+      cert: readFileSync(tls.gateway.certFile),
+      key: readFileSync(tls.gateway.keyFile),
+    });
 });
 await writeFile(join(paths.run, 'supervisor.pid'), `${process.pid}\n`);
 await writeStatus();

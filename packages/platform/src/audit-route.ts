@@ -31,16 +31,34 @@ const AuditEvents = Type.Object({
 });
 
 /** `GET <path>`: the service's audit trail, newest first, for admins only. */
-export function registerAuditRoute(app: App, path: string, audit: AuditTrail, authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>): void {
+export function registerAuditRoute(
+  app: App,
+  path: string,
+  audit: AuditTrail,
+  authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>,
+): void {
   app.get(
     path,
-    { onRequest: authenticate, schema: { tags: ['audit'], security: [{ bearer: [] }], querystring: AuditQuery, response: { 200: AuditEvents, ...errors(400, 401, 403) } } },
+    {
+      onRequest: authenticate,
+      schema: {
+        tags: ['audit'],
+        security: [{ bearer: [] }],
+        querystring: AuditQuery,
+        response: { 200: AuditEvents, ...errors(400, 401, 403) },
+      },
+    },
     async (request) => {
       const principal = principalOf(request);
       if (!can(principal, 'audit:read', '')) throw forbidden('Only an admin may read the audit trail');
       const events = await audit.list(request.query.limit, request.query.before);
       return {
-        events: events.map(({ requestId, clientIp, prevHash: _prevHash, ...event }) => ({ ...event, request_id: requestId, client_ip: clientIp, details: event.details ?? null })),
+        events: events.map(({ requestId, clientIp, prevHash: _prevHash, ...event }) => ({
+          ...event,
+          request_id: requestId,
+          client_ip: clientIp,
+          details: event.details ?? null,
+        })),
         next_before: events.length === request.query.limit ? events.at(-1)!.id : null,
       };
     },

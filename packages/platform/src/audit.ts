@@ -34,13 +34,35 @@ export const genesisHash = '0'.repeat(64);
  * the chain's lock is held until commit. Given the client itself, the append is its own statement.
  */
 export async function appendAuditEvents(tx: AuditSql, records: AuditRecord[]): Promise<void> {
-  const events = records.map((r) => ({ actor: r.actor, action: r.action, target: r.target, outcome: r.outcome, request_id: r.requestId, client_ip: r.clientIp, details: r.details ?? null }));
+  const events = records.map((r) => ({
+    actor: r.actor,
+    action: r.action,
+    target: r.target,
+    outcome: r.outcome,
+    request_id: r.requestId,
+    client_ip: r.clientIp,
+    details: r.details ?? null,
+  }));
   await tx.$queryRawUnsafe('SELECT append_audit_events($1::jsonb) AS appended', JSON.stringify(events));
 }
 
 /** Who did what from where, for a request being handled. */
-export function auditRecordOf(request: FastifyRequest, action: string, target: string | null, outcome: AuditOutcome, details?: Record<string, unknown>): AuditRecord {
-  return { actor: request.principal?.handle ?? null, action, target, outcome, requestId: request.id, clientIp: request.ip, details: details ?? null };
+export function auditRecordOf(
+  request: FastifyRequest,
+  action: string,
+  target: string | null,
+  outcome: AuditOutcome,
+  details?: Record<string, unknown>,
+): AuditRecord {
+  return {
+    actor: request.principal?.handle ?? null,
+    action,
+    target,
+    outcome,
+    requestId: request.id,
+    clientIp: request.ip,
+    details: details ?? null,
+  };
 }
 
 interface Tally {
@@ -81,7 +103,14 @@ export class AuditTrail {
   }
 
   /** Records a request's change inside the transaction `tx` that makes it; call it last there. */
-  record(tx: AuditSql, request: FastifyRequest, action: string, target: string | null, outcome: AuditOutcome, details?: Record<string, unknown>): Promise<void> {
+  record(
+    tx: AuditSql,
+    request: FastifyRequest,
+    action: string,
+    target: string | null,
+    outcome: AuditOutcome,
+    details?: Record<string, unknown>,
+  ): Promise<void> {
     return appendAuditEvents(tx, [auditRecordOf(request, action, target, outcome, details)]);
   }
 
@@ -94,13 +123,21 @@ export class AuditTrail {
     let key = JSON.stringify([record.actor, record.clientIp, record.action, record.target, record.outcome, record.details ?? null]);
     if (!this.tallies.has(key) && this.tallies.size >= this.options.maxTallies) {
       // Bounded memory under a flood from many addresses: keep the count, drop the detail.
-      record = { actor: null, clientIp: null, action: record.action, target: null, outcome: record.outcome, requestId: null, details: { tallied: 'many actors and addresses' } };
+      record = {
+        actor: null,
+        clientIp: null,
+        action: record.action,
+        target: null,
+        outcome: record.outcome,
+        requestId: null,
+        details: { tallied: 'many actors and addresses' },
+      };
       key = JSON.stringify([record.action, record.outcome]);
     }
     const tally = this.tallies.get(key);
     if (tally) {
       tally.count += count;
-      tally.lastAt = lastAt > tally.lastAt ? lastAt : tally.lastAt;
+      if (lastAt > tally.lastAt) tally.lastAt = lastAt;
     } else {
       this.tallies.set(key, { record, count, firstAt: at, lastAt });
     }
@@ -188,8 +225,20 @@ function toEvent(row: Row): AuditEvent {
  */
 export function auditHash(prevHash: string, row: Row): string {
   const text = (value: string | null) => (value === null ? 'null' : JSON.stringify(value));
-  const fields = [text(String(row.id)), text(row.at.toISOString()), text(row.actor), text(row.action), text(row.target), text(row.outcome), text(row.request_id), text(row.client_ip), row.details_text ?? 'null'];
-  return createHash('sha256').update(`${prevHash}\n[${fields.join(',')}]`).digest('hex');
+  const fields = [
+    text(String(row.id)),
+    text(row.at.toISOString()),
+    text(row.actor),
+    text(row.action),
+    text(row.target),
+    text(row.outcome),
+    text(row.request_id),
+    text(row.client_ip),
+    row.details_text ?? 'null',
+  ];
+  return createHash('sha256')
+    .update(`${prevHash}\n[${fields.join(',')}]`)
+    .digest('hex');
 }
 
 export interface AuditVerification {
@@ -206,12 +255,22 @@ export async function verifyAuditChain(db: Pick<pg.Pool, 'query'>): Promise<Audi
   let checked = 0;
   let afterId = '0';
   for (;;) {
-    const { rows } = await db.query<Row>('SELECT *, details::text AS details_text FROM audit_events WHERE id > $1::bigint ORDER BY id LIMIT 1000', [afterId]);
+    const { rows } = await db.query<Row>(
+      'SELECT *, details::text AS details_text FROM audit_events WHERE id > $1::bigint ORDER BY id LIMIT 1000',
+      [afterId],
+    );
     if (rows.length === 0) return { ok: true, checked };
     for (const row of rows) {
       const id = String(row.id);
-      if (row.prev_hash !== prevHash) return { ok: false, checked, brokenAt: id, reason: 'the link to the previous event does not match (an event was removed or inserted)' };
-      if (auditHash(prevHash, row) !== row.hash) return { ok: false, checked, brokenAt: id, reason: 'the event was changed after it was written' };
+      if (row.prev_hash !== prevHash)
+        return {
+          ok: false,
+          checked,
+          brokenAt: id,
+          reason: 'the link to the previous event does not match (an event was removed or inserted)',
+        };
+      if (auditHash(prevHash, row) !== row.hash)
+        return { ok: false, checked, brokenAt: id, reason: 'the event was changed after it was written' };
       prevHash = row.hash;
       checked++;
       afterId = id;

@@ -86,7 +86,10 @@ export const env = {
         if (opts.default) return opts.default;
         fail(name, 'is required but not set');
       }
-      const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+      const items = raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       for (const item of items) if (opts.item && !opts.item.test(item)) fail(name, `item "${item}" must match ${opts.item}`);
       return items;
     };

@@ -13,8 +13,7 @@ export class HttpError extends Error {
 }
 
 export const badRequest = (msg: string) => new HttpError(400, msg);
-export const unauthorized = (msg = 'Missing or invalid access token') =>
-  new HttpError(401, msg, { 'www-authenticate': 'Bearer' });
+export const unauthorized = (msg = 'Missing or invalid access token') => new HttpError(401, msg, { 'www-authenticate': 'Bearer' });
 export const forbidden = (msg = 'You are not allowed to do this') => new HttpError(403, msg);
 export const notFound = (msg: string) => new HttpError(404, msg);
 export const conflict = (msg: string) => new HttpError(409, msg);

@@ -21,9 +21,15 @@ export interface InternalRoute {
 
 const HandleParams = Type.Object({ handle: Handle }, { additionalProperties: false });
 
-export const DirectoryUser = Type.Object({ handle: Handle, name: Type.String(), role: Type.Union([Type.Literal('user'), Type.Literal('admin')]) });
+export const DirectoryUser = Type.Object({
+  handle: Handle,
+  name: Type.String(),
+  role: Type.Union([Type.Literal('user'), Type.Literal('admin')]),
+});
 export const JsonWebKeySet = Type.Object({
-  keys: Type.Array(Type.Object({ kty: Type.String(), crv: Type.String(), x: Type.String(), kid: Type.String(), alg: Type.String(), use: Type.String() })),
+  keys: Type.Array(
+    Type.Object({ kty: Type.String(), crv: Type.String(), x: Type.String(), kid: Type.String(), alg: Type.String(), use: Type.String() }),
+  ),
 });
 export const RevokedSessions = Type.Object({ revoked_sessions: Type.Array(Type.String({ format: 'uuid' })) });
 
@@ -34,7 +40,10 @@ export const userServiceApi = {
     method: 'GET',
     url: '/internal/users',
     querystring: Type.Object(
-      { name_contains: Type.String({ minLength: 1, maxLength: 128, format: 'single-line' }), limit: Type.Integer({ minimum: 1, maximum: 1000, default: 500 }) },
+      {
+        name_contains: Type.String({ minLength: 1, maxLength: 128, format: 'single-line' }),
+        limit: Type.Integer({ minimum: 1, maximum: 1000, default: 500 }),
+      },
       { additionalProperties: false },
     ),
     response: Type.Object({ handles: Type.Array(Handle) }),
@@ -46,14 +55,21 @@ export const userServiceApi = {
 /** Served by the blog service, called by the user service's deletion relay. */
 export const blogServiceApi = {
   /** Idempotent: repeated until acknowledged, a repeat deletes nothing more. */
-  deleteAuthorBlogs: { method: 'DELETE', url: '/internal/authors/:handle/blogs', params: HandleParams, response: Type.Object({ deleted: Type.Integer({ minimum: 0 }) }) },
+  deleteAuthorBlogs: {
+    method: 'DELETE',
+    url: '/internal/authors/:handle/blogs',
+    params: HandleParams,
+    response: Type.Object({ deleted: Type.Integer({ minimum: 0 }) }),
+  },
 } as const satisfies Record<string, InternalRoute>;
 
 type Input<R extends InternalRoute> = (R['params'] extends TSchema ? { params: Static<R['params']> } : { params?: undefined }) &
   (R['querystring'] extends TSchema ? { query: Partial<Static<R['querystring']>> } : { query?: undefined });
 
 /** The answer's body; undefined for an answer the route lists as a result (404 for no such user). */
-export type InternalAnswer<R extends InternalRoute> = R['expected'] extends number[] ? Static<R['response']> | undefined : Static<R['response']>;
+export type InternalAnswer<R extends InternalRoute> = R['expected'] extends number[]
+  ? Static<R['response']> | undefined
+  : Static<R['response']>;
 
 /**
  * Calls a peer's internal routes by name. An answer that breaks the contract, or an error
@@ -69,14 +85,20 @@ export class InternalClient<Api extends Record<string, InternalRoute>> {
     for (const [name, route] of Object.entries(api)) this.validators.set(name, compileValidator(route.response));
   }
 
-  async call<N extends keyof Api & string>(name: N, ...[input]: Input<Api[N]> extends { params?: undefined; query?: undefined } ? [Input<Api[N]>?] : [Input<Api[N]>]): Promise<InternalAnswer<Api[N]>> {
+  async call<N extends keyof Api & string>(
+    name: N,
+    ...[input]: Input<Api[N]> extends { params?: undefined; query?: undefined } ? [Input<Api[N]>?] : [Input<Api[N]>]
+  ): Promise<InternalAnswer<Api[N]>> {
     const route = this.api[name]!;
     const params = (input?.params ?? {}) as Record<string, string>;
     const path = route.url.replace(/:(\w+)/g, (_, key: string) => encodeURIComponent(params[key]!));
-    const query = input?.query ? `?${new URLSearchParams(Object.entries(input.query).map(([k, v]): [string, string] => [k, String(v)]))}` : '';
+    const query = input?.query
+      ? `?${new URLSearchParams(Object.entries(input.query).map(([k, v]): [string, string] => [k, String(v)]))}`
+      : '';
     const response = await this.peer.call<unknown>(route.method, `${path}${query}`, { name: route.url });
     if (response.status === 200) {
-      if (!this.validators.get(name)!(response.body)) throw new PeerError(`${route.method} ${route.url}: the answer does not match the contract`, 200);
+      if (!this.validators.get(name)!(response.body))
+        throw new PeerError(`${route.method} ${route.url}: the answer does not match the contract`, 200);
       return response.body as InternalAnswer<Api[N]>;
     }
     if (route.expected?.includes(response.status)) return undefined as InternalAnswer<Api[N]>;

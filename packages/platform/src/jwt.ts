@@ -1,4 +1,4 @@
-import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { HttpError, unauthorized } from './errors.ts';
 import { roles, type Principal, type Role } from './rbac.ts';
 import type { RevocationList } from './revocation.ts';
@@ -18,7 +18,7 @@ export type TokenVerifier = (token: string) => Promise<Principal>;
 
 export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
   return async (token) => {
-    let payload;
+    let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, options.keys, {
         algorithms: [signingAlgorithm],

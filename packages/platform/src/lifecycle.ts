@@ -30,7 +30,11 @@ export async function listen(service: ServiceHandle, host: string, ports: { publ
 export async function shutdown(service: ServiceHandle, drainDelayMs: number): Promise<void> {
   service.readiness.draining = true;
   if (drainDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, drainDelayMs));
-  await Promise.all([service.publicApp.close(), service.internalApp.close(), new Promise((resolve) => service.metricsServer.close(resolve))]);
+  await Promise.all([
+    service.publicApp.close(),
+    service.internalApp.close(),
+    new Promise((resolve) => service.metricsServer.close(resolve)),
+  ]);
   await service.closeResources();
 }
 
@@ -54,7 +58,15 @@ export function stopOnSignals(service: ServiceHandle, drainDelayMs: number, log:
 
 /** The entry point of a service process: validated config (exit 2 naming the bad variable), listen, stop on signals. */
 export async function runService<
-  C extends { HOST: string; PORT: number; INTERNAL_PORT: number; METRICS_PORT: number; SHUTDOWN_GRACE_MS: number; OTEL_EXPORTER_OTLP_ENDPOINT: string | undefined; OTEL_TRACES_SAMPLER_ARG: number },
+  C extends {
+    HOST: string;
+    PORT: number;
+    INTERNAL_PORT: number;
+    METRICS_PORT: number;
+    SHUTDOWN_GRACE_MS: number;
+    OTEL_EXPORTER_OTLP_ENDPOINT: string | undefined;
+    OTEL_TRACES_SAMPLER_ARG: number;
+  },
 >(serviceName: string, loadConfig: () => C, build: (config: C) => Promise<ServiceHandle>): Promise<void> {
   let config: C;
   try {
@@ -64,14 +76,26 @@ export async function runService<
     process.exit(2);
   }
   // Before anything else, so that every span of the process goes to the collector.
-  const stopTracing = startTracing({ serviceName, endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, sampleRatio: config.OTEL_TRACES_SAMPLER_ARG });
+  const stopTracing = startTracing({
+    serviceName,
+    endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+    sampleRatio: config.OTEL_TRACES_SAMPLER_ARG,
+  });
   let service: ServiceHandle;
   try {
     service = await build(config);
     await listen(service, config.HOST, { public: config.PORT, internal: config.INTERNAL_PORT, metrics: config.METRICS_PORT });
   } catch (error) {
     // One JSON line an operator can act on, not a stack trace; the orchestrator restarts the process.
-    console.error(JSON.stringify({ level: 'fatal', time: Date.now(), service: serviceName, msg: `cannot start: ${(error as Error).message}`, error: (error as Error).name }));
+    console.error(
+      JSON.stringify({
+        level: 'fatal',
+        time: Date.now(),
+        service: serviceName,
+        msg: `cannot start: ${(error as Error).message}`,
+        error: (error as Error).name,
+      }),
+    );
     process.exit(1);
   }
   stopOnSignals(service, config.SHUTDOWN_GRACE_MS, service.publicApp.log, stopTracing);

@@ -16,7 +16,11 @@ export class ServiceMetrics {
   constructor(readonly service: string) {
     this.registry.setDefaultLabels({ service });
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 20 });
-    this.requests = this.counter('http_requests_total', 'HTTP requests by route pattern and status class', ['method', 'route', 'status_class']);
+    this.requests = this.counter('http_requests_total', 'HTTP requests by route pattern and status class', [
+      'method',
+      'route',
+      'status_class',
+    ]);
     this.duration = new Histogram({
       name: 'http_request_duration_seconds',
       help: 'HTTP request latency by route pattern',

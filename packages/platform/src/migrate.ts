@@ -93,7 +93,8 @@ const notYetReachable = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIM
  * for the database to answer.
  */
 export async function migrateCli(serviceMigrationsDir: string): Promise<void> {
-  const log = (level: string, msg: string, fields: object = {}) => console[level === 'info' ? 'log' : 'error'](JSON.stringify({ level, time: Date.now(), msg, ...fields }));
+  const log = (level: string, msg: string, fields: object = {}) =>
+    console[level === 'info' ? 'log' : 'error'](JSON.stringify({ level, time: Date.now(), msg, ...fields }));
   const base = process.env.MIGRATION_DATABASE_URL ?? process.env.DATABASE_URL;
   const url = base && withPasswordFile(base, process.env.MIGRATION_DATABASE_PASSWORD_FILE);
   if (!url) {

@@ -4,7 +4,10 @@ import { withClientSpan } from './tracing.ts';
 
 export class PeerError extends Error {
   override name = 'PeerError';
-  constructor(message: string, readonly status?: number) {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
     super(message);
   }
 }
@@ -56,7 +59,11 @@ export class PeerClient {
   }
 
   /** One call in a client span named `name` (the route pattern, not the URL with its values). */
-  async call<T>(method: string, path: string, options: { body?: unknown; headers?: Record<string, string>; name?: string } = {}): Promise<PeerResponse<T>> {
+  async call<T>(
+    method: string,
+    path: string,
+    options: { body?: unknown; headers?: Record<string, string>; name?: string } = {},
+  ): Promise<PeerResponse<T>> {
     const headers: Record<string, string> = { ...options.headers };
     return withClientSpan(`${method} ${options.name ?? path.split('?')[0]}`, headers, async (span) => {
       const response = await this.attempt<T>(method, path, options.body, headers);
@@ -66,7 +73,12 @@ export class PeerClient {
   }
 
   /** The request, repeated on a failure before any answer when the method is idempotent. */
-  private async attempt<T>(method: string, path: string, requestBody: unknown, extraHeaders: Record<string, string>): Promise<PeerResponse<T>> {
+  private async attempt<T>(
+    method: string,
+    path: string,
+    requestBody: unknown,
+    extraHeaders: Record<string, string>,
+  ): Promise<PeerResponse<T>> {
     const body = requestBody === undefined ? undefined : JSON.stringify(requestBody);
     const headers = { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...extraHeaders };
     const attempts = idempotent.has(method) ? this.retries + 1 : 1;
@@ -81,7 +93,7 @@ export class PeerClient {
           body,
         });
         const text = await response.body.text();
-        let parsed: unknown = undefined;
+        let parsed: unknown;
         try {
           parsed = text ? JSON.parse(text) : undefined;
         } catch {

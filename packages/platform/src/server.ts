@@ -9,7 +9,13 @@ import addFormats from 'ajv-formats';
 import { badRequest, HttpError, installErrorHandlers } from './errors.ts';
 import { internalServerTls, publicServerTls, type TlsMaterial } from './tls.ts';
 
-export type App = FastifyInstance<RawServerDefault, IncomingMessage, import('node:http').ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+export type App = FastifyInstance<
+  RawServerDefault,
+  IncomingMessage,
+  import('node:http').ServerResponse,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
 
 export interface ServerOptions {
   /** `public` serves the API to the ingress/gateway; `internal` serves peers over mutual TLS. */
@@ -28,6 +34,7 @@ function isText(value: string): boolean {
   return value.isWellFormed() && !value.includes('\u0000');
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point.
 const isSingleLine = (s: string) => isText(s) && !/[\u0000-\u001f\u007f\u2028\u2029]/.test(s);
 
 /**
@@ -36,6 +43,7 @@ const isSingleLine = (s: string) => isText(s) && !/[\u0000-\u001f\u007f\u2028\u2
  * spaces or invisible characters.
  */
 const textFormats = {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point.
   text: (s: string) => isText(s) && !/[\u0001-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(s),
   'single-line': isSingleLine,
   label: (s: string) => isSingleLine(s) && /[^\p{White_Space}\p{Cf}]/u.test(s),
@@ -152,7 +160,8 @@ export function createServer(options: ServerOptions): App {
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(request.headers['content-type'] ?? '')?.[1];
-    if (charset !== undefined && !/^utf-?8$/i.test(charset)) return done(new HttpError(415, 'JSON bodies must be UTF-8 (charset=utf-8)'), undefined);
+    if (charset !== undefined && !/^utf-?8$/i.test(charset))
+      return done(new HttpError(415, 'JSON bodies must be UTF-8 (charset=utf-8)'), undefined);
     let text: string;
     try {
       text = strictUtf8.decode(body as Buffer);
@@ -165,7 +174,12 @@ export function createServer(options: ServerOptions): App {
   registerMalformedUrlRoute(app as unknown as FastifyInstance);
   // No CORS headers unless origins are configured: browsers then refuse cross-origin calls.
   if (options.corsOrigins && options.corsOrigins.length > 0) {
-    void app.register(cors, { origin: options.corsOrigins, methods: ['GET', 'POST', 'PUT', 'DELETE'], allowedHeaders: ['authorization', 'content-type'], maxAge: 600 });
+    void app.register(cors, {
+      origin: options.corsOrigins,
+      methods: ['GET', 'POST', 'PUT', 'DELETE'],
+      allowedHeaders: ['authorization', 'content-type'],
+      maxAge: 600,
+    });
   }
   installErrorHandlers(app);
   return app as unknown as App;

@@ -92,7 +92,14 @@ export async function createServicePorts(options: ServicePortsOptions): Promise<
   // Tallied, not written per request: anyone can send refused requests, and must not be able to turn them into database load.
   publicApp.addHook('onResponse', async (request, reply) => {
     const refused = reply.statusCode === 403 || (reply.statusCode === 401 && request.headers.authorization !== undefined);
-    if (refused) options.audit.tally(request, 'authorization.refused', `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`, 'denied', { status: reply.statusCode });
+    if (refused)
+      options.audit.tally(
+        request,
+        'authorization.refused',
+        `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`,
+        'denied',
+        { status: reply.statusCode },
+      );
   });
   await registerOpenApi(publicApp, { ...options.openapi, version: '1.0.0' });
   registerHealthRoutes(publicApp, readiness, options.isReady);

@@ -1,7 +1,7 @@
 import { readFileSync, watchFile, unwatchFile } from 'node:fs';
 import type { Server as HttpsServer } from 'node:https';
 import type { TLSSocket, SecureContextOptions } from 'node:tls';
-import { X509Certificate } from 'node:crypto';
+import type { X509Certificate } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from './errors.ts';
 
@@ -46,7 +46,9 @@ export function watchTlsFiles(files: TlsFiles, onChange: (material: TlsMaterial)
     }
   };
   for (const path of paths) watchFile(path, { interval: intervalMs, persistent: false }, listener);
-  return () => paths.forEach((path) => unwatchFile(path, listener));
+  return () => {
+    for (const path of paths) unwatchFile(path, listener);
+  };
 }
 
 export function reloadServerTls(server: HttpsServer, options: SecureContextOptions): void {

@@ -26,7 +26,11 @@ export function startTracing(settings: TracingSettings): (() => Promise<void>) |
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ 'service.name': settings.serviceName }),
     sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(settings.sampleRatio) }),
-    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${settings.endpoint.replace(/\/$/, '')}/v1/traces` }), { scheduledDelayMillis: 500 })],
+    spanProcessors: [
+      new BatchSpanProcessor(new OTLPTraceExporter({ url: `${settings.endpoint.replace(/\/$/, '')}/v1/traces` }), {
+        scheduledDelayMillis: 500,
+      }),
+    ],
   });
   provider.register();
   const prisma = new PrismaInstrumentation();
@@ -37,7 +41,10 @@ export function startTracing(settings: TracingSettings): (() => Promise<void>) |
 
 /** A server span per request (continuing the caller's trace), the route pattern as its name. */
 export async function traceRequests(app: App): Promise<void> {
-  const instrumentation = new FastifyOtelInstrumentation({ registerOnInitialization: false, ignorePaths: (route: { url: string }) => route.url === '/healthz' || route.url === '/readyz' });
+  const instrumentation = new FastifyOtelInstrumentation({
+    registerOnInitialization: false,
+    ignorePaths: (route: { url: string }) => route.url === '/healthz' || route.url === '/readyz',
+  });
   await app.register(instrumentation.plugin());
 }
 

@@ -33,6 +33,8 @@ describe('configuration from the environment', () => {
 
   it('reports a missing required variable', () => {
     expect(() => loadConfig(spec, { PEERS: 'a', KEY_FILE: '/etc/hostname' })).toThrow('UPSTREAM: is required but not set');
-    expect(() => loadConfig(spec, { UPSTREAM: 'https://x', PEERS: 'a', KEY_FILE: '/etc/hostname', PORT: '80x' })).toThrow('PORT: must be a whole number, got "80x"');
+    expect(() => loadConfig(spec, { UPSTREAM: 'https://x', PEERS: 'a', KEY_FILE: '/etc/hostname', PORT: '80x' })).toThrow(
+      'PORT: must be a whole number, got "80x"',
+    );
   });
 });

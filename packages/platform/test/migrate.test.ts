@@ -41,7 +41,9 @@ describe('migration runner', () => {
     await addMigration('20260101000000_first', 'CREATE TABLE t (id int PRIMARY KEY);');
     await addMigration('20260102000000_second', 'ALTER TABLE t ADD COLUMN name text;');
     expect(await migrate(admin(database), [dir])).toEqual({ applied: ['20260101000000_first', '20260102000000_second'], skipped: [] });
-    const rows = await query('SELECT migration_name, applied_steps_count, finished_at IS NOT NULL AS finished, length(checksum) AS checksum_length FROM _prisma_migrations ORDER BY migration_name');
+    const rows = await query(
+      'SELECT migration_name, applied_steps_count, finished_at IS NOT NULL AS finished, length(checksum) AS checksum_length FROM _prisma_migrations ORDER BY migration_name',
+    );
     expect(rows).toEqual([
       { migration_name: '20260101000000_first', applied_steps_count: 1, finished: true, checksum_length: 64 },
       { migration_name: '20260102000000_second', applied_steps_count: 1, finished: true, checksum_length: 64 },

@@ -16,10 +16,11 @@ describe('cursors', () => {
     expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
     expect(decodeCursor(cursor, ['t', 's'])).toEqual({ t: '2026-01-01T00:00:00.000Z', s: 'slug-abc' });
   });
-  it.each([['not json', Buffer.from('nope').toString('base64url')], ['missing field', encodeCursor({ t: 'x' })], ['number', Buffer.from('{"t":1,"s":"a"}').toString('base64url')]])(
-    'refuse %s with a 400',
-    (_name, cursor) => {
-      expect(() => decodeCursor(cursor, ['t', 's'])).toThrow(HttpError);
-    },
-  );
+  it.each([
+    ['not json', Buffer.from('nope').toString('base64url')],
+    ['missing field', encodeCursor({ t: 'x' })],
+    ['number', Buffer.from('{"t":1,"s":"a"}').toString('base64url')],
+  ])('refuse %s with a 400', (_name, cursor) => {
+    expect(() => decodeCursor(cursor, ['t', 's'])).toThrow(HttpError);
+  });
 });

@@ -6,7 +6,6 @@ import type { TestProject } from 'vitest/node';
 import { migrate, platformMigrationsDir } from '@blog/platform/migrate';
 import { createServiceDatabase, freePort, provisionRoles, roleUrl, startPostgres } from '@blog/devstack';
 
-
 export interface PostgresInfo {
   port: number;
   superuserPassword: string;
@@ -33,7 +32,10 @@ export default async function setup(project: TestProject) {
   for (const service of ['user', 'blog'] as const) {
     await provisionRoles(server, { service, migratorPassword: passwords[service].migrator, appPassword: passwords[service].app });
     await createServiceDatabase(server, service, `${service}_template`);
-    await migrate(roleUrl(server, `${service}_migrator`, passwords[service].migrator, `${service}_template`), [join(import.meta.dirname, `../../../services/${service}/prisma/migrations`), platformMigrationsDir]);
+    await migrate(roleUrl(server, `${service}_migrator`, passwords[service].migrator, `${service}_template`), [
+      join(import.meta.dirname, `../../../services/${service}/prisma/migrations`),
+      platformMigrationsDir,
+    ]);
   }
   project.provide('postgres', { port: server.port, superuserPassword, passwords });
   return async () => {

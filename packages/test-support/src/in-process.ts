@@ -2,7 +2,16 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createCertificateAuthority, createServiceDatabase, issueLeaf, roleUrl, serviceEnvironment, writeFieldKeyRing, writeSigningKey, writeTlsFiles } from '@blog/devstack';
+import {
+  createCertificateAuthority,
+  createServiceDatabase,
+  issueLeaf,
+  roleUrl,
+  serviceEnvironment,
+  writeFieldKeyRing,
+  writeSigningKey,
+  writeTlsFiles,
+} from '@blog/devstack';
 import { serviceUnavailable, shutdown, type App, type RevocationSnapshot, type Role } from '@blog/platform';
 import { buildApp as buildBlogApp, type BlogService, type UserLookup } from '@blog/blog-service';
 import { loadBlogConfig } from '@blog/blog-service/config';
@@ -46,7 +55,9 @@ export class FakeUserDirectory implements UserLookup {
   }
 
   handlesWithNameContaining(text: string) {
-    return this.answer(() => [...this.users.values()].filter((u) => u.name.toLowerCase().includes(text.toLowerCase())).map((u) => u.handle));
+    return this.answer(() =>
+      [...this.users.values()].filter((u) => u.name.toLowerCase().includes(text.toLowerCase())).map((u) => u.handle),
+    );
   }
 
   jwks() {
@@ -114,7 +125,11 @@ export async function userInProcess(): Promise<InProcessService<UserService> & {
   const fieldKeysFile = join(dir, 'keys.json');
   const adminPasswordFile = join(dir, 'admin-password');
   const adminPassword = randomBytes(12).toString('base64url');
-  await Promise.all([writeSigningKey(signingKeyFile), writeFieldKeyRing(fieldKeysFile), writeFile(adminPasswordFile, adminPassword, { mode: 0o600 })]);
+  await Promise.all([
+    writeSigningKey(signingKeyFile),
+    writeFieldKeyRing(fieldKeysFile),
+    writeFile(adminPasswordFile, adminPassword, { mode: 0o600 }),
+  ]);
   const env = serviceEnvironment({ ...base, user: { signingKeyFile, fieldKeysFile, adminHandle: '@admin', adminPasswordFile } });
   const service = await buildUserApp(loadUserConfig({ ...env, DELETION_RELAY_INTERVAL_MS: '60000' }));
   await service.publicApp.ready();

@@ -12,7 +12,19 @@ export interface LocalPlatform {
   api: ApiClient;
   output: () => string;
   adminPassword: () => Promise<string>;
-  status: () => Promise<{ pid: number; replicas: { name: string; service: string; pid?: number; healthy: boolean; restarts: number; publicPort: number; internalPort: number; metricsPort: number }[] }>;
+  status: () => Promise<{
+    pid: number;
+    replicas: {
+      name: string;
+      service: string;
+      pid?: number;
+      healthy: boolean;
+      restarts: number;
+      publicPort: number;
+      internalPort: number;
+      metricsPort: number;
+    }[];
+  }>;
   /** Sends SIGINT, as Ctrl-C does, and waits for the exit code. */
   stop: () => Promise<number | null>;
 }
@@ -21,11 +33,15 @@ export interface LocalPlatform {
 export async function startLocalPlatform(stateDir: string, env: NodeJS.ProcessEnv = {}): Promise<LocalPlatform> {
   const port = await freePort();
   let output = '';
-  const child: ChildProcess = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', join(repoRoot, 'packages/local/src/up.ts')], {
-    cwd: repoRoot,
-    env: { ...process.env, GATEWAY_PORT: String(port), LOCAL_STATE_DIR: stateDir, LOG_LEVEL: 'error', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--conditions=development', '--import', 'tsx', join(repoRoot, 'packages/local/src/up.ts')],
+    {
+      cwd: repoRoot,
+      env: { ...process.env, GATEWAY_PORT: String(port), LOCAL_STATE_DIR: stateDir, LOG_LEVEL: 'error', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

@@ -4,7 +4,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pg from 'pg';
-import { createCertificateAuthority, createServiceDatabase, freePort, issueLeaf, roleUrl, serviceEnvironment, writeFieldKeyRing, writeSigningKey, writeTlsFiles, type CertificateAuthority, type PostgresServer } from '@blog/devstack';
+import {
+  createCertificateAuthority,
+  createServiceDatabase,
+  freePort,
+  issueLeaf,
+  roleUrl,
+  serviceEnvironment,
+  writeFieldKeyRing,
+  writeSigningKey,
+  writeTlsFiles,
+  type CertificateAuthority,
+} from '@blog/devstack';
 import { listen, shutdown, type TlsMaterial } from '@blog/platform';
 import { buildApp as buildUserApp, type UserService } from '@blog/user-service';
 import { buildApp as buildBlogApp, type BlogService } from '@blog/blog-service';
@@ -12,7 +23,6 @@ import { loadUserConfig } from '@blog/user-service/config';
 import { loadBlogConfig } from '@blog/blog-service/config';
 import { ApiClient, routeByService } from './api-client.ts';
 import { testDatabaseServer } from './database.ts';
-
 
 export interface TestPlatform {
   dir: string;
@@ -45,7 +55,9 @@ export interface TestPlatform {
 const ids = () => randomBytes(6).toString('hex');
 
 /** Both services on real TLS ports, each on a fresh clone of its migrated template database. */
-export async function startPlatform(options: { envOverrides?: { user?: NodeJS.ProcessEnv; blog?: NodeJS.ProcessEnv } } = {}): Promise<TestPlatform> {
+export async function startPlatform(
+  options: { envOverrides?: { user?: NodeJS.ProcessEnv; blog?: NodeJS.ProcessEnv } } = {},
+): Promise<TestPlatform> {
   const { server, info } = testDatabaseServer();
   const dir = await mkdtemp(join(tmpdir(), 'blog-platform-'));
   const ca = await createCertificateAuthority('test');
@@ -63,7 +75,14 @@ export async function startPlatform(options: { envOverrides?: { user?: NodeJS.Pr
   const databases = { user: `user_${id}`, blog: `blog_${id}` };
   await createServiceDatabase(server, 'user', databases.user, 'user_template');
   await createServiceDatabase(server, 'blog', databases.blog, 'blog_template');
-  const [userPort, userInternalPort, userMetricsPort, blogPort, blogInternalPort, blogMetricsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const [userPort, userInternalPort, userMetricsPort, blogPort, blogInternalPort, blogMetricsPort] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
   const urls = {
     userPublic: `https://127.0.0.1:${userPort}`,
     userInternal: `https://127.0.0.1:${userInternalPort}`,
@@ -82,7 +101,12 @@ export async function startPlatform(options: { envOverrides?: { user?: NodeJS.Pr
         databaseUrl: roleUrl(server, 'user_app', info.passwords.user.app, databases.user),
         tls: userTls,
         peerUrl: urls.blogInternal,
-        user: { signingKeyFile: signingKey, fieldKeysFile: keyRing, adminHandle: admin.handle, adminPasswordFile: join(dir, 'admin-password') },
+        user: {
+          signingKeyFile: signingKey,
+          fieldKeysFile: keyRing,
+          adminHandle: admin.handle,
+          adminPasswordFile: join(dir, 'admin-password'),
+        },
       }),
       DELETION_RELAY_INTERVAL_MS: '300',
       ...options.envOverrides?.user,
@@ -174,7 +198,8 @@ export async function startPlatform(options: { envOverrides?: { user?: NodeJS.Pr
       if (blog) await shutdown(blog, 0);
       await shutdown(user, 0);
       await rm(dir, { recursive: true, force: true });
-      if (errors.length > 0 && !platform.expectErrorLogs) throw new Error(`the services logged errors:\n${errors.map((e) => JSON.stringify(e).slice(0, 600)).join('\n')}`);
+      if (errors.length > 0 && !platform.expectErrorLogs)
+        throw new Error(`the services logged errors:\n${errors.map((e) => JSON.stringify(e).slice(0, 600)).join('\n')}`);
     },
   };
   await startBlog();

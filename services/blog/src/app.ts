@@ -47,7 +47,14 @@ export async function buildApp(config: BlogConfig, options: BlogBuildOptions = {
     revocationPollMs: config.REVOCATION_POLL_MS,
     log: logger,
   });
-  const context: BlogContext = { config, db, users, audit: new AuditTrail(db, logger, { flushIntervalMs: config.AUDIT_FLUSH_INTERVAL_MS, maxTallies: 1000 }), counters: blogBusinessMetrics(metrics), authenticate };
+  const context: BlogContext = {
+    config,
+    db,
+    users,
+    audit: new AuditTrail(db, logger, { flushIntervalMs: config.AUDIT_FLUSH_INTERVAL_MS, maxTallies: 1000 }),
+    counters: blogBusinessMetrics(metrics),
+    authenticate,
+  };
   await revocations.start();
   context.audit.start();
 

@@ -8,7 +8,8 @@ beforeAll(async () => {
 });
 afterAll(() => platform?.close());
 
-const blogsOf = async (handle: string) => Number((await platform.blogDb.query('SELECT count(*) FROM blogs WHERE author_handle = $1', [handle])).rows[0].count);
+const blogsOf = async (handle: string) =>
+  Number((await platform.blogDb.query('SELECT count(*) FROM blogs WHERE author_handle = $1', [handle])).rows[0].count);
 const outbox = async () => (await platform.userDb.query('SELECT handle::text, attempts, last_error FROM user_deletion_outbox')).rows;
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<number> {

@@ -70,11 +70,18 @@ export async function buildApp(config: UserConfig, options: ServiceBuildOptions 
     identify,
   };
 
-  await ensureAdmin(db, passwords, { handle: config.ADMIN_HANDLE, passwordFile: config.ADMIN_PASSWORD_FILE || undefined, passwordHash: config.ADMIN_PASSWORD_HASH });
+  await ensureAdmin(db, passwords, {
+    handle: config.ADMIN_HANDLE,
+    passwordFile: config.ADMIN_PASSWORD_FILE || undefined,
+    passwordHash: config.ADMIN_PASSWORD_HASH,
+  });
   await revocations.start();
   deletionRelay.start();
   context.audit.start();
-  const pruneTimer = setInterval(() => void context.throttle.prune().catch((error) => logger.warn({ err: error }, 'pruning sign-in failures failed')), 3_600_000);
+  const pruneTimer = setInterval(
+    () => void context.throttle.prune().catch((error) => logger.warn({ err: error }, 'pruning sign-in failures failed')),
+    3_600_000,
+  );
   pruneTimer.unref();
 
   const ports = await createServicePorts({

@@ -79,12 +79,15 @@ describe('audit trail', () => {
     expect(await verifyAuditChain(db)).toMatchObject({ ok: false, brokenAt: third, reason: expect.stringMatching(/removed/) });
 
     // The command an operator runs says the same, with exit code 1.
-    const result = spawnSync(process.execPath, ['--conditions=development', '--import', 'tsx', 'packages/platform/src/commands/verify-audit.ts'], {
-      env: { ...process.env, DATABASE_URL: platform.env.user.DATABASE_URL },
-      encoding: 'utf8',
-    });
+    const result = spawnSync(
+      process.execPath,
+      ['--conditions=development', '--import', 'tsx', 'packages/platform/src/commands/verify-audit.ts'],
+      {
+        env: { ...process.env, DATABASE_URL: platform.env.user.DATABASE_URL },
+        encoding: 'utf8',
+      },
+    );
     expect(result.status).toBe(1);
     expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, brokenAt: third });
   });
 });
-

@@ -14,7 +14,12 @@ let admin: string;
 
 beforeAll(async () => {
   platform = await startPlatform();
-  const created = await platform.api.post('/users', { handle: '@ada', name: 'Ada', password: 'correct horse battery', email: 'Ada@Example.org' });
+  const created = await platform.api.post('/users', {
+    handle: '@ada',
+    name: 'Ada',
+    password: 'correct horse battery',
+    email: 'Ada@Example.org',
+  });
   expect(created.body).toEqual({ handle: '@ada', name: 'Ada', role: 'user', email: 'Ada@Example.org' });
   ada = { token: await platform.signIn('@ada', 'correct horse battery') };
   bob = await platform.signUp('@bob', 'Bob');
@@ -32,7 +37,12 @@ describe('email', () => {
   });
 
   it('is shown to the user and to admins, and to nobody else', async () => {
-    expect((await platform.api.get('/users/@ada', { token: ada.token })).body).toEqual({ handle: '@ada', name: 'Ada', role: 'user', email: 'Ada@Example.org' });
+    expect((await platform.api.get('/users/@ada', { token: ada.token })).body).toEqual({
+      handle: '@ada',
+      name: 'Ada',
+      role: 'user',
+      email: 'Ada@Example.org',
+    });
     expect((await platform.api.get('/users/@ada', { token: admin })).body.email).toBe('Ada@Example.org');
     expect((await platform.api.get('/users/@ada', { token: bob.token })).body).toEqual({ handle: '@ada', name: 'Ada' });
     expect((await platform.api.get('/users/@ada')).body).toEqual({ handle: '@ada', name: 'Ada' });
@@ -65,7 +75,9 @@ describe('email', () => {
     await writeFile(rotated, JSON.stringify({ ...ring, primary: 'k2', keys: { ...ring.keys, k2: randomBytes(32).toString('base64') } }));
     const moved = await reencryptEmails(platform.user.context.db, FieldCipher.fromFile(rotated));
     expect(moved).toBe(1);
-    expect((await platform.userDb.query("SELECT email_ciphertext FROM users WHERE handle = '@ada'")).rows[0].email_ciphertext).toMatch(/^v1:k2:/);
+    expect((await platform.userDb.query("SELECT email_ciphertext FROM users WHERE handle = '@ada'")).rows[0].email_ciphertext).toMatch(
+      /^v1:k2:/,
+    );
 
     const withoutOld = join(platform.dir, 'field-keys-k2-only.json');
     const current = JSON.parse(await readFile(rotated, 'utf8'));

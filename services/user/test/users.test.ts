@@ -58,7 +58,10 @@ describe('users', () => {
 
   it('re-hashes a password stored with a lower cost at the next sign-in', async () => {
     await platform.api.post('/users', { handle: '@old', name: 'Old', password: 'an old password' });
-    await platform.userDb.query('UPDATE users SET password_hash = $1 WHERE handle = $2', [bcrypt.hashSync(prehash('an old password'), 10), '@old']);
+    await platform.userDb.query('UPDATE users SET password_hash = $1 WHERE handle = $2', [
+      bcrypt.hashSync(prehash('an old password'), 10),
+      '@old',
+    ]);
     expect((await platform.api.post('/auth', { username: '@old', password: 'an old password' })).status).toBe(200);
     const stored = await platform.userDb.query('SELECT password_hash FROM users WHERE handle = $1', ['@old']);
     expect(stored.rows[0].password_hash).toMatch(/^\$2b\$12\$/);

@@ -71,15 +71,34 @@ export function auditLive(objects: K8sObject[], now = Date.now()): Finding[] {
     const notBefore = cert.status?.notBefore ? Date.parse(cert.status.notBefore) : undefined;
     // Within 7 days, or within the last third of a short-lived certificate's life (renewal is overdue then).
     const window = notAfter !== undefined && notBefore !== undefined ? Math.min(7 * day, (notAfter - notBefore) / 3) : 7 * day;
-    if (ready?.status !== 'True') findings.push(finding(rules.certificateReady, cert, 'FAIL', `not Ready: ${ready?.reason ?? 'no Ready condition'}${ready?.message ? ` (${ready.message})` : ''}`));
+    if (ready?.status !== 'True')
+      findings.push(
+        finding(
+          rules.certificateReady,
+          cert,
+          'FAIL',
+          `not Ready: ${ready?.reason ?? 'no Ready condition'}${ready?.message ? ` (${ready.message})` : ''}`,
+        ),
+      );
     else if (notAfter === undefined || notAfter - now < window) {
       const left = notAfter === undefined ? 'unknown' : `${Math.max(0, Math.round((notAfter - now) / 3_600_000))} h`;
-      findings.push(finding(rules.certificateReady, cert, notAfter !== undefined && notAfter <= now ? 'FAIL' : 'WARN', `expires in ${left} and has not been renewed`));
+      findings.push(
+        finding(
+          rules.certificateReady,
+          cert,
+          notAfter !== undefined && notAfter <= now ? 'FAIL' : 'WARN',
+          `expires in ${left} and has not been renewed`,
+        ),
+      );
     } else findings.push(finding(rules.certificateReady, cert, 'PASS', `Ready, valid until ${new Date(notAfter).toISOString()}`));
   }
   for (const issuer of objects.filter((o) => o.kind === 'Issuer' || o.kind === 'ClusterIssuer')) {
     const ready = condition(issuer, 'Ready');
-    findings.push(ready?.status === 'True' ? finding(rules.issuerReady, issuer, 'PASS', 'Ready') : finding(rules.issuerReady, issuer, 'FAIL', `not Ready: ${ready?.message ?? 'no Ready condition'}`));
+    findings.push(
+      ready?.status === 'True'
+        ? finding(rules.issuerReady, issuer, 'PASS', 'Ready')
+        : finding(rules.issuerReady, issuer, 'FAIL', `not Ready: ${ready?.message ?? 'no Ready condition'}`),
+    );
   }
   for (const cluster of objects.filter((o) => o.kind === 'Cluster' && o.apiVersion.startsWith('postgresql.cnpg.io/'))) {
     const instances = cluster.spec?.instances ?? 1;
@@ -90,15 +109,27 @@ export function auditLive(objects: K8sObject[], now = Date.now()): Finding[] {
     if (readyInstances < instances) problems.push(`${readyInstances} of ${instances} instances ready`);
     if (synchronous < 1) problems.push('no synchronous standby configured');
     else if (readyInstances < 2) problems.push('no standby ready to confirm synchronous commits');
-    findings.push(problems.length === 0 ? finding(rules.databaseHealthy, cluster, 'PASS', `healthy, ${readyInstances}/${instances} ready, ${synchronous} synchronous`) : finding(rules.databaseHealthy, cluster, 'FAIL', problems.join('; ')));
+    findings.push(
+      problems.length === 0
+        ? finding(rules.databaseHealthy, cluster, 'PASS', `healthy, ${readyInstances}/${instances} ready, ${synchronous} synchronous`)
+        : finding(rules.databaseHealthy, cluster, 'FAIL', problems.join('; ')),
+    );
   }
   for (const service of objects.filter((o) => o.kind === 'Service')) {
     const type = service.spec?.type ?? 'ClusterIP';
-    findings.push(type === 'NodePort' || type === 'LoadBalancer' ? finding(rules.exposedServices, service, 'FAIL', `type ${type} bypasses the ingress`) : finding(rules.exposedServices, service, 'PASS', `type ${type}`));
+    findings.push(
+      type === 'NodePort' || type === 'LoadBalancer'
+        ? finding(rules.exposedServices, service, 'FAIL', `type ${type} bypasses the ingress`)
+        : finding(rules.exposedServices, service, 'PASS', `type ${type}`),
+    );
   }
   for (const namespace of objects.filter((o) => o.kind === 'Namespace')) {
     const enforce = namespace.metadata.labels?.['pod-security.kubernetes.io/enforce'];
-    findings.push(enforce === 'restricted' ? finding(rules.namespaceLabels, namespace, 'PASS', 'enforces the restricted Pod Security Standard') : finding(rules.namespaceLabels, namespace, 'FAIL', `pod-security.kubernetes.io/enforce is ${enforce ?? 'not set'}`));
+    findings.push(
+      enforce === 'restricted'
+        ? finding(rules.namespaceLabels, namespace, 'PASS', 'enforces the restricted Pod Security Standard')
+        : finding(rules.namespaceLabels, namespace, 'FAIL', `pod-security.kubernetes.io/enforce is ${enforce ?? 'not set'}`),
+    );
   }
   return findings;
 }

@@ -22,14 +22,18 @@ export function auditNetwork(objects: K8sObject[], namespace: string): Finding[]
   const findings: Finding[] = [];
   for (const pod of podTemplates(objects)) {
     const ns = pod.namespace ?? namespace;
-    const covered = policies.some((p) => (p.metadata.namespace ?? namespace) === ns && isDefaultDeny(p) && selects(p.spec?.podSelector, pod.labels));
+    const covered = policies.some(
+      (p) => (p.metadata.namespace ?? namespace) === ns && isDefaultDeny(p) && selects(p.spec?.podSelector, pod.labels),
+    );
     const rule = networkRules.defaultDeny;
     findings.push({
       rule: rule.id,
       area: 'network',
       status: covered ? 'PASS' : 'FAIL',
       object: objectRef(pod.owner, namespace),
-      message: covered ? 'selected by a default-deny policy for ingress and egress' : 'no default-deny policy (ingress and egress) selects these pods',
+      message: covered
+        ? 'selected by a default-deny policy for ingress and egress'
+        : 'no default-deny policy (ingress and egress) selects these pods',
       why: rule.why,
       fix: rule.fix,
     });

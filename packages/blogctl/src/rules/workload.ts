@@ -13,7 +13,16 @@ const warn = (message: string) => ({ status: 'WARN' as const, message });
 /** A container's effective security setting: its own, else the pod's. */
 const effective = (pod: PodTemplate, container: any, key: string) => container.securityContext?.[key] ?? pod.spec.securityContext?.[key];
 
-const allowedVolumeTypes = new Set(['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret']);
+const allowedVolumeTypes = new Set([
+  'configMap',
+  'csi',
+  'downwardAPI',
+  'emptyDir',
+  'ephemeral',
+  'persistentVolumeClaim',
+  'projected',
+  'secret',
+]);
 
 /** The Pod Security Standard "restricted", CIS Kubernetes Benchmark 5.x workload items, and image pinning. */
 export const workloadRules: WorkloadRule[] = [
@@ -40,7 +49,9 @@ export const workloadRules: WorkloadRule[] = [
     fix: 'Set allowPrivilegeEscalation: false and privileged: false on every container.',
     check: (pod) =>
       containersOf(pod.spec).flatMap(({ container }) => [
-        ...(container.securityContext?.allowPrivilegeEscalation !== false ? [fail(`container ${container.name} does not set allowPrivilegeEscalation: false`)] : []),
+        ...(container.securityContext?.allowPrivilegeEscalation !== false
+          ? [fail(`container ${container.name} does not set allowPrivilegeEscalation: false`)]
+          : []),
         ...(container.securityContext?.privileged === true ? [fail(`container ${container.name} is privileged`)] : []),
       ]),
   },
@@ -69,7 +80,9 @@ export const workloadRules: WorkloadRule[] = [
     check: (pod) =>
       containersOf(pod.spec).flatMap(({ container }) => {
         const type = (container.securityContext?.seccompProfile ?? pod.spec.securityContext?.seccompProfile)?.type;
-        return type === 'RuntimeDefault' || type === 'Localhost' ? [] : [fail(`container ${container.name} has no RuntimeDefault or Localhost seccomp profile`)];
+        return type === 'RuntimeDefault' || type === 'Localhost'
+          ? []
+          : [fail(`container ${container.name} has no RuntimeDefault or Localhost seccomp profile`)];
       }),
   },
   {
@@ -79,7 +92,11 @@ export const workloadRules: WorkloadRule[] = [
     why: 'A writable image lets an intruder drop tools and persist changes; writable space should be explicit.',
     fix: 'Set readOnlyRootFilesystem: true and mount an emptyDir where the program must write.',
     check: (pod) =>
-      containersOf(pod.spec).flatMap(({ container }) => (container.securityContext?.readOnlyRootFilesystem === true ? [] : [fail(`container ${container.name} has a writable root filesystem`)])),
+      containersOf(pod.spec).flatMap(({ container }) =>
+        container.securityContext?.readOnlyRootFilesystem === true
+          ? []
+          : [fail(`container ${container.name} has a writable root filesystem`)],
+      ),
   },
   {
     id: 'resources-set',
@@ -122,7 +139,9 @@ export const workloadRules: WorkloadRule[] = [
     check: (pod) => [
       ...(['hostNetwork', 'hostPID', 'hostIPC'] as const).filter((k) => pod.spec[k] === true).map((k) => fail(`${k} is true`)),
       ...containersOf(pod.spec).flatMap(({ container }) =>
-        (container.ports ?? []).filter((p: any) => p.hostPort).map((p: any) => fail(`container ${container.name} binds hostPort ${p.hostPort}`)),
+        (container.ports ?? [])
+          .filter((p: any) => p.hostPort)
+          .map((p: any) => fail(`container ${container.name} binds hostPort ${p.hostPort}`)),
       ),
     ],
   },
@@ -144,7 +163,8 @@ export const workloadRules: WorkloadRule[] = [
     title: 'A dedicated service account',
     why: "Pods on the namespace's default service account share whatever anyone granted it (CIS 5.1.5).",
     fix: 'Give each workload its own ServiceAccount (serviceAccountName).',
-    check: (pod) => (!pod.spec.serviceAccountName || pod.spec.serviceAccountName === 'default' ? [fail('runs as the default service account')] : []),
+    check: (pod) =>
+      !pod.spec.serviceAccountName || pod.spec.serviceAccountName === 'default' ? [fail('runs as the default service account')] : [],
   },
   {
     id: 'no-automounted-token',
@@ -167,8 +187,12 @@ export const workloadRules: WorkloadRule[] = [
     fix: 'Mount the Secret as a volume and point the program at the file (*_FILE settings).',
     check: (pod) =>
       containersOf(pod.spec).flatMap(({ container }) => [
-        ...(container.env ?? []).filter((e: any) => e.valueFrom?.secretKeyRef).map((e: any) => fail(`container ${container.name} takes ${e.name} from a Secret as an environment variable`)),
-        ...(container.envFrom ?? []).filter((e: any) => e.secretRef).map(() => fail(`container ${container.name} loads a whole Secret into its environment`)),
+        ...(container.env ?? [])
+          .filter((e: any) => e.valueFrom?.secretKeyRef)
+          .map((e: any) => fail(`container ${container.name} takes ${e.name} from a Secret as an environment variable`)),
+        ...(container.envFrom ?? [])
+          .filter((e: any) => e.secretRef)
+          .map(() => fail(`container ${container.name} loads a whole Secret into its environment`)),
       ]),
   },
   {
@@ -178,13 +202,19 @@ export const workloadRules: WorkloadRule[] = [
     why: 'A tag can be moved to other content; a digest names exactly what was reviewed.',
     fix: 'Reference images as repository@sha256:... (set images.userDigest and images.blogDigest).',
     check: (pod) =>
-      containersOf(pod.spec).flatMap(({ container }) => (/@sha256:[a-f0-9]{64}$/.test(container.image ?? '') ? [] : [warn(`container ${container.name} uses ${container.image} without a digest`)])),
+      containersOf(pod.spec).flatMap(({ container }) =>
+        /@sha256:[a-f0-9]{64}$/.test(container.image ?? '')
+          ? []
+          : [warn(`container ${container.name} uses ${container.image} without a digest`)],
+      ),
   },
 ];
 
 /** Runs every workload rule on every pod template: one finding per rule and workload. */
 export function auditWorkloads(objects: K8sObject[]): Finding[] {
-  const serviceAccounts = new Map(objects.filter((o) => o.kind === 'ServiceAccount').map((o) => [`${o.metadata.namespace ?? ''}/${o.metadata.name}`, o]));
+  const serviceAccounts = new Map(
+    objects.filter((o) => o.kind === 'ServiceAccount').map((o) => [`${o.metadata.namespace ?? ''}/${o.metadata.name}`, o]),
+  );
   const findings: Finding[] = [];
   for (const pod of podTemplates(objects)) {
     for (const rule of workloadRules) {

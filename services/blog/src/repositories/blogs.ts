@@ -32,9 +32,7 @@ export async function lockBlog(tx: Tx, slug: string): Promise<BlogRecord | null>
 /** Newest first, after the (createdAt, slug) of the previous page's last blog; one extra row tells whether more exist. */
 export function listBlogs(db: Db, limit: number, after?: { createdAt: Date; slug: string }): Promise<BlogRecord[]> {
   return db.blog.findMany({
-    where: after
-      ? { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, slug: { lt: after.slug } }] }
-      : {},
+    where: after ? { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, slug: { lt: after.slug } }] } : {},
     orderBy: [{ createdAt: 'desc' }, { slug: 'desc' }],
     take: limit + 1,
   });
@@ -50,7 +48,11 @@ export function searchBlogs(db: Db, field: 'title' | 'author', text: string): Pr
 }
 
 export function blogsByAuthors(db: Db, handles: string[]): Promise<BlogRecord[]> {
-  return db.blog.findMany({ where: { authorHandle: { in: handles } }, orderBy: [{ createdAt: 'desc' }, { slug: 'desc' }], take: maxResults });
+  return db.blog.findMany({
+    where: { authorHandle: { in: handles } },
+    orderBy: [{ createdAt: 'desc' }, { slug: 'desc' }],
+    take: maxResults,
+  });
 }
 
 export function insertBlog(db: Tx, blog: Pick<BlogRecord, 'slug' | 'title' | 'content' | 'authorHandle'>): Promise<BlogRecord> {

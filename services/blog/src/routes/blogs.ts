@@ -38,26 +38,37 @@ function parseCursor(cursor: string): { createdAt: Date; slug: string } {
 }
 
 export function registerBlogRoutes(app: App, ctx: BlogContext): void {
-  app.get('/blogs', { schema: { tags: ['blogs'], querystring: ListBlogsQuery, response: { 200: BlogList, ...errors(400) } } }, async (request) => {
-    const { limit, cursor } = request.query;
-    const rows = await listBlogs(ctx.db, limit, cursor === undefined ? undefined : parseCursor(cursor));
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
-    return {
-      blog_list: page.map(presentBlog),
-      next_cursor: rows.length > limit && last ? encodeCursor({ t: last.createdAt.toISOString(), s: last.slug }) : null,
-    };
-  });
+  app.get(
+    '/blogs',
+    { schema: { tags: ['blogs'], querystring: ListBlogsQuery, response: { 200: BlogList, ...errors(400) } } },
+    async (request) => {
+      const { limit, cursor } = request.query;
+      const rows = await listBlogs(ctx.db, limit, cursor === undefined ? undefined : parseCursor(cursor));
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      return {
+        blog_list: page.map(presentBlog),
+        next_cursor: rows.length > limit && last ? encodeCursor({ t: last.createdAt.toISOString(), s: last.slug }) : null,
+      };
+    },
+  );
 
-  app.get('/blogs/:slug', { schema: { tags: ['blogs'], params: SlugParams, response: { 200: Blog, ...errors(400, 404) } } }, async (request) => {
-    const blog = await findBlog(ctx.db, request.params.slug);
-    if (!blog) throw notFound(`Blog ${request.params.slug} not found`);
-    return presentBlog(blog);
-  });
+  app.get(
+    '/blogs/:slug',
+    { schema: { tags: ['blogs'], params: SlugParams, response: { 200: Blog, ...errors(400, 404) } } },
+    async (request) => {
+      const blog = await findBlog(ctx.db, request.params.slug);
+      if (!blog) throw notFound(`Blog ${request.params.slug} not found`);
+      return presentBlog(blog);
+    },
+  );
 
   app.post(
     '/blogs',
-    { onRequest: ctx.authenticate, schema: { ...secured, body: CreateBlogBody, response: { 201: Blog, ...errors(400, 401, 403, 413, 415, 422, 503) } } },
+    {
+      onRequest: ctx.authenticate,
+      schema: { ...secured, body: CreateBlogBody, response: { 201: Blog, ...errors(400, 401, 403, 413, 415, 422, 503) } },
+    },
     async (request, reply) => {
       const principal = principalOf(request);
       const { title, content } = request.body;
@@ -87,7 +98,10 @@ export function registerBlogRoutes(app: App, ctx: BlogContext): void {
 
   app.put(
     '/blogs/:slug',
-    { onRequest: ctx.authenticate, schema: { ...secured, params: SlugParams, body: UpdateBlogBody, response: { 200: Blog, ...errors(400, 401, 403, 404, 413, 415) } } },
+    {
+      onRequest: ctx.authenticate,
+      schema: { ...secured, params: SlugParams, body: UpdateBlogBody, response: { 200: Blog, ...errors(400, 401, 403, 404, 413, 415) } },
+    },
     async (request) => {
       const principal = principalOf(request);
       const { title, content, author_handle: authorHandle } = request.body;

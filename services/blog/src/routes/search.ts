@@ -6,17 +6,25 @@ import { BlogResults, ByAuthorNameQuery, SearchQuery } from '../schemas/blogs.ts
 import { presentBlog } from './present.ts';
 
 export function registerSearchRoutes(app: App, ctx: BlogContext): void {
-  app.get('/blogs/search', { schema: { tags: ['blogs'], querystring: SearchQuery, response: { 200: BlogResults, ...errors(400) } } }, async (request) => {
-    const { title, author } = request.query;
-    if ((title === undefined) === (author === undefined)) throw badRequest('Give exactly one of the query parameters title and author');
-    const rows = title !== undefined ? await searchBlogs(ctx.db, 'title', title) : await searchBlogs(ctx.db, 'author', author!);
-    return { results: rows.map(presentBlog) };
-  });
+  app.get(
+    '/blogs/search',
+    { schema: { tags: ['blogs'], querystring: SearchQuery, response: { 200: BlogResults, ...errors(400) } } },
+    async (request) => {
+      const { title, author } = request.query;
+      if ((title === undefined) === (author === undefined)) throw badRequest('Give exactly one of the query parameters title and author');
+      const rows = title !== undefined ? await searchBlogs(ctx.db, 'title', title) : await searchBlogs(ctx.db, 'author', author!);
+      return { results: rows.map(presentBlog) };
+    },
+  );
 
   // Crosses the boundary: the user service knows names, this service knows blogs.
-  app.get('/users/blogs', { schema: { tags: ['blogs'], querystring: ByAuthorNameQuery, response: { 200: BlogResults, ...errors(400, 503) } } }, async (request) => {
-    const handles = await ctx.users.handlesWithNameContaining(request.query.user_name);
-    const rows = handles.length === 0 ? [] : await blogsByAuthors(ctx.db, handles);
-    return { results: rows.map(presentBlog) };
-  });
+  app.get(
+    '/users/blogs',
+    { schema: { tags: ['blogs'], querystring: ByAuthorNameQuery, response: { 200: BlogResults, ...errors(400, 503) } } },
+    async (request) => {
+      const handles = await ctx.users.handlesWithNameContaining(request.query.user_name);
+      const rows = handles.length === 0 ? [] : await blogsByAuthors(ctx.db, handles);
+      return { results: rows.map(presentBlog) };
+    },
+  );
 }

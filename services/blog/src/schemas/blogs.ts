@@ -38,4 +38,3 @@ export const UpdateBlogBody = Type.Object(
   { title: Type.Optional(Title), content: Type.Optional(Content), author_handle: Type.Optional(Handle) },
   { additionalProperties: false },
 );
-

@@ -4,7 +4,12 @@ const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
 /** Lowercase ASCII words of the title joined by `-` (accents folded, the rest dropped). */
 export function slugWords(title: string): string {
-  const words = title.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().match(/[a-z0-9]+/g) ?? [];
+  const words =
+    title
+      .normalize('NFKD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .toLowerCase()
+      .match(/[a-z0-9]+/g) ?? [];
   const joined = words.join('-').slice(0, 60).replace(/-+$/, '');
   return joined || 'post';
 }

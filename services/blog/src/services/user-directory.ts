@@ -1,4 +1,12 @@
-import { InternalClient, PeerError, serviceUnavailable, userServiceApi, type DirectoryUser, type PeerClient, type RevocationSnapshot } from '@blog/platform';
+import {
+  InternalClient,
+  PeerError,
+  serviceUnavailable,
+  userServiceApi,
+  type DirectoryUser,
+  type PeerClient,
+  type RevocationSnapshot,
+} from '@blog/platform';
 import type { JSONWebKeySet } from 'jose';
 import type { Static } from 'typebox';
 

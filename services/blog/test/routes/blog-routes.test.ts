@@ -22,16 +22,26 @@ beforeAll(async () => {
 afterAll(() => close?.());
 
 const call = async (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, options: { token?: string; body?: unknown } = {}) => {
-  const response = await app.inject({ method, url, headers: options.token ? { authorization: `Bearer ${options.token}` } : {}, ...(options.body === undefined ? {} : { payload: options.body as object }) });
+  const response = await app.inject({
+    method,
+    url,
+    headers: options.token ? { authorization: `Bearer ${options.token}` } : {},
+    ...(options.body === undefined ? {} : { payload: options.body as object }),
+  });
   return { status: response.statusCode, body: response.json() };
 };
-const post = (token: string, title: string, extra: Record<string, unknown> = {}) => call('POST', '/blogs', { token, body: { title, content: `About ${title}`, ...extra } });
+const post = (token: string, title: string, extra: Record<string, unknown> = {}) =>
+  call('POST', '/blogs', { token, body: { title, content: `About ${title}`, ...extra } });
 
 describe('POST /blogs', () => {
   it('creates a blog for the signed-in author, with a slug from the title', async () => {
     const { status, body } = await post(ada, 'Notes on the Engine');
     expect(status).toBe(201);
-    expect(body).toMatchObject({ title: 'Notes on the Engine', author_handle: '@ada', slug: expect.stringMatching(/^notes-on-the-engine-[a-z0-9]{6}$/) });
+    expect(body).toMatchObject({
+      title: 'Notes on the Engine',
+      author_handle: '@ada',
+      slug: expect.stringMatching(/^notes-on-the-engine-[a-z0-9]{6}$/),
+    });
   });
 
   it('refuses no token (401), another author for a user (403), and an unknown author for an admin (422)', async () => {
@@ -98,7 +108,7 @@ describe('search', () => {
 });
 
 describe('revocation', () => {
-  it("refuses a token whose session the user service revoked, within the poll interval", async () => {
+  it('refuses a token whose session the user service revoked, within the poll interval', async () => {
     const token = await users.signUp('@leaving');
     expect((await post(token, 'Before')).status).toBe(201);
     const sid = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).sid as string;

@@ -5,7 +5,7 @@ import { createDb } from '../db.ts';
 import { FieldCipher } from '../services/field-cipher.ts';
 import { reencryptEmails } from '../services/email-rotation.ts';
 
-let config;
+let config: { DATABASE_URL: string; FIELD_ENCRYPTION_KEYS_FILE: string };
 try {
   config = loadConfig({ DATABASE_URL: env.url({ protocols: ['postgres:', 'postgresql:'] }), FIELD_ENCRYPTION_KEYS_FILE: env.file() });
 } catch (error) {

@@ -4,12 +4,23 @@ import type { Db, Tx } from '../db.ts';
 export const hashRefreshToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 /** Opens a session with its first refresh token; only the token's hash is stored. */
-export async function openSession(db: Tx, handle: string, clientIp: string, refreshTtlSeconds: number): Promise<{ sessionId: string; refreshToken: string }> {
+export async function openSession(
+  db: Tx,
+  handle: string,
+  clientIp: string,
+  refreshTtlSeconds: number,
+): Promise<{ sessionId: string; refreshToken: string }> {
   const sessionId = randomUUID();
   const refreshToken = randomBytes(32).toString('base64url');
   const expiresAt = new Date(Date.now() + refreshTtlSeconds * 1000);
   await db.session.create({
-    data: { id: sessionId, handle, clientIp, expiresAt, refreshTokens: { create: { tokenHash: hashRefreshToken(refreshToken), expiresAt } } },
+    data: {
+      id: sessionId,
+      handle,
+      clientIp,
+      expiresAt,
+      refreshTokens: { create: { tokenHash: hashRefreshToken(refreshToken), expiresAt } },
+    },
   });
   return { sessionId, refreshToken };
 }
@@ -39,7 +50,9 @@ export async function rotateRefreshToken(tx: Tx, presented: string, refreshTtlSe
   if (token.expires_at.getTime() <= Date.now()) return { kind: 'invalid' as const };
   const refreshToken = randomBytes(32).toString('base64url');
   await tx.refreshToken.update({ where: { tokenHash }, data: { usedAt: new Date() } });
-  await tx.refreshToken.create({ data: { tokenHash: hashRefreshToken(refreshToken), sessionId: session.id, expiresAt: new Date(Date.now() + refreshTtlSeconds * 1000) } });
+  await tx.refreshToken.create({
+    data: { tokenHash: hashRefreshToken(refreshToken), sessionId: session.id, expiresAt: new Date(Date.now() + refreshTtlSeconds * 1000) },
+  });
   return { kind: 'rotated' as const, handle: session.handle, sessionId: session.id, refreshToken };
 }
 

@@ -15,7 +15,10 @@ export type UserView = Pick<UserRecord, 'handle' | 'name' | 'role' | 'emailCiphe
 const viewFields = { handle: true, name: true, role: true, emailCiphertext: true } as const;
 
 export async function findUser(db: Pick<Db, 'user'>, handle: string): Promise<UserRecord | null> {
-  return (await db.user.findUnique({ where: { handle }, select: { ...viewFields, passwordHash: true, emailHash: true } })) as UserRecord | null;
+  return (await db.user.findUnique({
+    where: { handle },
+    select: { ...viewFields, passwordHash: true, emailHash: true },
+  })) as UserRecord | null;
 }
 
 /**

@@ -34,7 +34,8 @@ async function signIn(ctx: UserContext, request: FastifyRequest, { username, pas
     const { blockedAddress } = await ctx.db.$transaction(async (tx) => {
       const outcome = await ctx.throttle.recordFailure(tx, username, request.ip);
       const events = [auditRecordOf(request, 'sign-in', username, 'failure')];
-      if (outcome.blockedAddress) events.push(auditRecordOf(request, 'address.blocked', request.ip, 'success', { reason: 'credential stuffing' }));
+      if (outcome.blockedAddress)
+        events.push(auditRecordOf(request, 'address.blocked', request.ip, 'success', { reason: 'credential stuffing' }));
       await ctx.audit.append(tx, events);
       return outcome;
     });
@@ -60,35 +61,52 @@ async function signIn(ctx: UserContext, request: FastifyRequest, { username, pas
 }
 
 export function registerAuthRoutes(app: App, ctx: UserContext): void {
-  app.post('/auth', { schema: { tags: ['auth'], body: SignInBody, response: { 200: TokenResponse, ...errors(400, 401, 413, 415, 429) } } }, (request) => signIn(ctx, request, request.body));
+  app.post(
+    '/auth',
+    { schema: { tags: ['auth'], body: SignInBody, response: { 200: TokenResponse, ...errors(400, 401, 413, 415, 429) } } },
+    (request) => signIn(ctx, request, request.body),
+  );
 
-  app.post('/auth/refresh', { schema: { tags: ['auth'], body: RefreshBody, response: { 200: TokenResponse, ...errors(400, 401, 413, 415) } } }, async (request) => {
-    const outcome = await ctx.db.$transaction(async (tx) => {
-      const rotated = await rotateRefreshToken(tx, request.body.refresh_token, ctx.config.REFRESH_TOKEN_TTL_SECONDS);
-      if (rotated.kind === 'replayed') {
-        await ctx.audit.record(tx, request, 'session.revoked', rotated.handle, 'success', { session: rotated.sessionId, reason: 'refresh token replayed' });
+  app.post(
+    '/auth/refresh',
+    { schema: { tags: ['auth'], body: RefreshBody, response: { 200: TokenResponse, ...errors(400, 401, 413, 415) } } },
+    async (request) => {
+      const outcome = await ctx.db.$transaction(async (tx) => {
+        const rotated = await rotateRefreshToken(tx, request.body.refresh_token, ctx.config.REFRESH_TOKEN_TTL_SECONDS);
+        if (rotated.kind === 'replayed') {
+          await ctx.audit.record(tx, request, 'session.revoked', rotated.handle, 'success', {
+            session: rotated.sessionId,
+            reason: 'refresh token replayed',
+          });
+        }
+        return rotated;
+      });
+      if (outcome.kind === 'replayed') {
+        await ctx.revocations.refresh();
+        ctx.counters.sessionsRevoked.inc({ reason: 'refresh token replayed' });
+        throw unauthorized('This refresh token was already used; the session has been ended');
       }
-      return rotated;
-    });
-    if (outcome.kind === 'replayed') {
-      await ctx.revocations.refresh();
-      ctx.counters.sessionsRevoked.inc({ reason: 'refresh token replayed' });
-      throw unauthorized('This refresh token was already used; the session has been ended');
-    }
-    if (outcome.kind === 'invalid') throw unauthorized('Invalid or expired refresh token');
-    const user = await findUser(ctx.db, outcome.handle);
-    if (!user) throw unauthorized('Invalid or expired refresh token');
-    return tokens(ctx, user, outcome.sessionId, outcome.refreshToken);
-  });
+      if (outcome.kind === 'invalid') throw unauthorized('Invalid or expired refresh token');
+      const user = await findUser(ctx.db, outcome.handle);
+      if (!user) throw unauthorized('Invalid or expired refresh token');
+      return tokens(ctx, user, outcome.sessionId, outcome.refreshToken);
+    },
+  );
 
   app.post(
     '/auth/logout',
-    { onRequest: ctx.authenticate, schema: { tags: ['auth'], security: [{ bearer: [] }], body: NoBody, response: { 200: SignedOut, ...errors(400, 401) } } },
+    {
+      onRequest: ctx.authenticate,
+      schema: { tags: ['auth'], security: [{ bearer: [] }], body: NoBody, response: { 200: SignedOut, ...errors(400, 401) } },
+    },
     async (request) => {
       const principal = principalOf(request);
       await ctx.db.$transaction(async (tx) => {
         await revokeSession(tx, principal.sessionId);
-        await ctx.audit.record(tx, request, 'session.revoked', principal.handle, 'success', { session: principal.sessionId, reason: 'signed out' });
+        await ctx.audit.record(tx, request, 'session.revoked', principal.handle, 'success', {
+          session: principal.sessionId,
+          reason: 'signed out',
+        });
       });
       await ctx.revocations.refresh();
       ctx.counters.sessionsRevoked.inc({ reason: 'signed out' });

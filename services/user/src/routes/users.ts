@@ -1,4 +1,16 @@
-import { auditRecordOf, can, conflict, decodeCursor, Deleted, encodeCursor, errors, forbidden, isUniqueViolation, notFound, principalOf } from '@blog/platform';
+import {
+  auditRecordOf,
+  can,
+  conflict,
+  decodeCursor,
+  Deleted,
+  encodeCursor,
+  errors,
+  forbidden,
+  isUniqueViolation,
+  notFound,
+  principalOf,
+} from '@blog/platform';
 import type { App } from '@blog/platform';
 import type { UserContext } from '../context.ts';
 import { isDeletionPending, recordDeletion } from '../repositories/deletions.ts';
@@ -19,20 +31,29 @@ export function registerUserRoutes(app: App, ctx: UserContext): void {
     ...(user.emailCiphertext === null ? {} : { email: ctx.cipher.decrypt(user.emailCiphertext, emailContext(user.handle)) }),
   });
   const sealEmail = (handle: string, email: string | null) =>
-    email === null ? { emailCiphertext: null, emailHash: null } : { emailCiphertext: ctx.cipher.encrypt(email, emailContext(handle)), emailHash: ctx.cipher.blindIndex(email) };
+    email === null
+      ? { emailCiphertext: null, emailHash: null }
+      : { emailCiphertext: ctx.cipher.encrypt(email, emailContext(handle)), emailHash: ctx.cipher.blindIndex(email) };
 
-  app.get('/users', { schema: { tags: ['users'], querystring: ListUsersQuery, response: { 200: UserList, ...errors(400) } } }, async (request) => {
-    const { limit, cursor } = request.query;
-    const after = cursor === undefined ? undefined : decodeCursor(cursor, ['handle'] as const).handle;
-    const rows = await listUsers(ctx.db, limit, after);
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
-    return { user_list: page, next_cursor: rows.length > limit && last ? encodeCursor({ handle: last.handle }) : null };
-  });
+  app.get(
+    '/users',
+    { schema: { tags: ['users'], querystring: ListUsersQuery, response: { 200: UserList, ...errors(400) } } },
+    async (request) => {
+      const { limit, cursor } = request.query;
+      const after = cursor === undefined ? undefined : decodeCursor(cursor, ['handle'] as const).handle;
+      const rows = await listUsers(ctx.db, limit, after);
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      return { user_list: page, next_cursor: rows.length > limit && last ? encodeCursor({ handle: last.handle }) : null };
+    },
+  );
 
   app.get(
     '/users/:handle',
-    { onRequest: ctx.identify, schema: { tags: ['users'], params: HandleParams, response: { 200: UserProfile, ...errors(400, 401, 404) } } },
+    {
+      onRequest: ctx.identify,
+      schema: { tags: ['users'], params: HandleParams, response: { 200: UserProfile, ...errors(400, 401, 404) } },
+    },
     async (request) => {
       const user = await findUser(ctx.db, request.params.handle);
       if (!user) throw notFound(`User ${request.params.handle} not found`);
@@ -42,29 +63,41 @@ export function registerUserRoutes(app: App, ctx: UserContext): void {
     },
   );
 
-  app.post('/users', { schema: { tags: ['users'], body: CreateUserBody, response: { 201: UserWithRole, ...errors(400, 409, 413, 415) } } }, async (request, reply) => {
-    const { handle, name, password, email } = request.body;
-    assertAcceptablePassword(password, handle);
-    // A handle whose blogs are still being removed cannot be taken yet, or the removal would hit the newcomer's blogs.
-    if (await isDeletionPending(ctx.db, handle)) throw conflict(`Handle ${handle} is being released; try again shortly`);
-    const passwordHash = await ctx.passwords.hash(password);
-    try {
-      const user = await ctx.db.$transaction(async (tx) => {
-        const created = await insertUser(tx, { handle, name, role: 'user', passwordHash, ...sealEmail(handle, email ?? null) });
-        await ctx.audit.record(tx, request, 'user.created', created.handle, 'success');
-        return created;
-      });
-      return reply.status(201).send(privateView(user));
-    } catch (error) {
-      // Either the handle or the email is taken; saying which would let anyone test whether an address has an account.
-      if (isUniqueViolation(error)) throw conflict(`Handle ${handle} or this email is already taken`);
-      throw error;
-    }
-  });
+  app.post(
+    '/users',
+    { schema: { tags: ['users'], body: CreateUserBody, response: { 201: UserWithRole, ...errors(400, 409, 413, 415) } } },
+    async (request, reply) => {
+      const { handle, name, password, email } = request.body;
+      assertAcceptablePassword(password, handle);
+      // A handle whose blogs are still being removed cannot be taken yet, or the removal would hit the newcomer's blogs.
+      if (await isDeletionPending(ctx.db, handle)) throw conflict(`Handle ${handle} is being released; try again shortly`);
+      const passwordHash = await ctx.passwords.hash(password);
+      try {
+        const user = await ctx.db.$transaction(async (tx) => {
+          const created = await insertUser(tx, { handle, name, role: 'user', passwordHash, ...sealEmail(handle, email ?? null) });
+          await ctx.audit.record(tx, request, 'user.created', created.handle, 'success');
+          return created;
+        });
+        return reply.status(201).send(privateView(user));
+      } catch (error) {
+        // Either the handle or the email is taken; saying which would let anyone test whether an address has an account.
+        if (isUniqueViolation(error)) throw conflict(`Handle ${handle} or this email is already taken`);
+        throw error;
+      }
+    },
+  );
 
   app.put(
     '/users/:handle',
-    { onRequest: ctx.authenticate, schema: { ...secured, params: HandleParams, body: UpdateUserBody, response: { 200: UserWithRole, ...errors(400, 401, 403, 404, 409, 413, 415) } } },
+    {
+      onRequest: ctx.authenticate,
+      schema: {
+        ...secured,
+        params: HandleParams,
+        body: UpdateUserBody,
+        response: { 200: UserWithRole, ...errors(400, 401, 403, 404, 409, 413, 415) },
+      },
+    },
     async (request) => {
       const principal = principalOf(request);
       const { handle } = request.params;
@@ -82,12 +115,22 @@ export function registerUserRoutes(app: App, ctx: UserContext): void {
           if (!current) throw notFound(`User ${handle} not found`);
           const roleChanged = role !== undefined && role !== current.role;
           const endsSessions = passwordHash !== undefined || roleChanged;
-          const user = (await updateUser(tx, current.handle, { name, role, passwordHash, ...(email === undefined ? {} : sealEmail(current.handle, email)) }))!;
+          const user = (await updateUser(tx, current.handle, {
+            name,
+            role,
+            passwordHash,
+            ...(email === undefined ? {} : sealEmail(current.handle, email)),
+          }))!;
           const events = [auditRecordOf(request, 'user.updated', user.handle, 'success', { fields: Object.keys(request.body) })];
           // A new password or role ends every session that was opened under the old one.
           if (endsSessions) {
             await revokeAllSessions(tx, current.handle);
-            events.push(auditRecordOf(request, 'session.revoked', user.handle, 'success', { sessions: 'all', reason: passwordHash !== undefined ? 'password changed' : 'role changed' }));
+            events.push(
+              auditRecordOf(request, 'session.revoked', user.handle, 'success', {
+                sessions: 'all',
+                reason: passwordHash !== undefined ? 'password changed' : 'role changed',
+              }),
+            );
           }
           await ctx.audit.append(tx, events);
           return { user, endsSessions };
@@ -103,7 +146,10 @@ export function registerUserRoutes(app: App, ctx: UserContext): void {
 
   app.delete(
     '/users/:handle',
-    { onRequest: ctx.authenticate, schema: { ...secured, params: HandleParams, response: { 200: Deleted, ...errors(400, 401, 403, 404) } } },
+    {
+      onRequest: ctx.authenticate,
+      schema: { ...secured, params: HandleParams, response: { 200: Deleted, ...errors(400, 401, 403, 404) } },
+    },
     async (request) => {
       const principal = principalOf(request);
       const { handle } = request.params;

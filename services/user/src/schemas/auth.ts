@@ -16,8 +16,10 @@ export const TokenResponse = Type.Object({
   refresh_expires_in: Type.Integer(),
 });
 
-export const RefreshBody = Type.Object({ refresh_token: Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$' }) }, { additionalProperties: false });
+export const RefreshBody = Type.Object(
+  { refresh_token: Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$' }) },
+  { additionalProperties: false },
+);
 /** Signing out takes no body; an empty JSON object is accepted too. */
 export const NoBody = Type.Union([Type.Null(), Type.Object({}, { additionalProperties: false })]);
 export const SignedOut = Type.Object({ status: Type.Literal('signed out') });
-

@@ -16,7 +16,12 @@ export const PublicUser = Type.Object({ handle: Handle, name: Name });
 /** What the user and admins see. */
 export const UserWithRole = Type.Object({ handle: Handle, name: Name, role: Role, email: Type.Optional(Type.Union([Email, Type.Null()])) });
 /** A user as anyone sees it, with the private fields when the caller may see them. */
-export const UserProfile = Type.Object({ handle: Handle, name: Name, role: Type.Optional(Role), email: Type.Optional(Type.Union([Email, Type.Null()])) });
+export const UserProfile = Type.Object({
+  handle: Handle,
+  name: Name,
+  role: Type.Optional(Role),
+  email: Type.Optional(Type.Union([Email, Type.Null()])),
+});
 
 export const ListUsersQuery = Type.Object(PageQuery, { additionalProperties: false });
 export const UserList = Type.Object({
@@ -24,9 +29,17 @@ export const UserList = Type.Object({
   next_cursor: Type.Union([Type.String(), Type.Null()]),
 });
 
-export const CreateUserBody = Type.Object({ handle: Handle, name: Name, password: Password, email: Type.Optional(Email) }, { additionalProperties: false });
+export const CreateUserBody = Type.Object(
+  { handle: Handle, name: Name, password: Password, email: Type.Optional(Email) },
+  { additionalProperties: false },
+);
 
 export const UpdateUserBody = Type.Object(
-  { name: Type.Optional(Name), password: Type.Optional(Password), role: Type.Optional(Role), email: Type.Optional(Type.Union([Email, Type.Null()])) },
+  {
+    name: Type.Optional(Name),
+    password: Type.Optional(Password),
+    role: Type.Optional(Role),
+    email: Type.Optional(Type.Union([Email, Type.Null()])),
+  },
   { additionalProperties: false, minProperties: 1 },
 );

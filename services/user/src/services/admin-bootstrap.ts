@@ -26,7 +26,14 @@ export async function ensureAdmin(db: Db, passwords: PasswordHasher, admin: Admi
   if (!current) {
     const passwordHash = password === undefined ? admin.passwordHash! : await passwords.hash(password);
     try {
-      await insertUser(db, { handle: admin.handle, name: 'Administrator', role: 'admin', passwordHash, emailCiphertext: null, emailHash: null });
+      await insertUser(db, {
+        handle: admin.handle,
+        name: 'Administrator',
+        role: 'admin',
+        passwordHash,
+        emailCiphertext: null,
+        emailHash: null,
+      });
     } catch (error) {
       // Another replica created it at the same moment.
       if (!isUniqueViolation(error)) throw error;
@@ -35,6 +42,7 @@ export async function ensureAdmin(db: Db, passwords: PasswordHasher, admin: Admi
   }
   const changes: Parameters<typeof updateUser>[2] = {};
   if (current.role !== 'admin') changes.role = 'admin';
-  if (!(await hashMatches(current.passwordHash))) changes.passwordHash = password === undefined ? admin.passwordHash! : await passwords.hash(password);
+  if (!(await hashMatches(current.passwordHash)))
+    changes.passwordHash = password === undefined ? admin.passwordHash! : await passwords.hash(password);
   if (Object.keys(changes).length > 0) await updateUser(db, current.handle, changes);
 }

@@ -35,10 +35,12 @@ export class FieldCipher {
     } catch (error) {
       throw new Error(`FIELD_ENCRYPTION_KEYS_FILE: cannot read a JSON key ring from ${path}: ${(error as Error).message}`);
     }
-    const keys = new Map(Object.entries(ring.keys ?? {}).map(([id, value]) => {
-      if (!keyIdPattern.test(id)) throw new Error(`FIELD_ENCRYPTION_KEYS_FILE: bad key id "${id}"`);
-      return [id, key32(value, `key "${id}"`)] as const;
-    }));
+    const keys = new Map(
+      Object.entries(ring.keys ?? {}).map(([id, value]) => {
+        if (!keyIdPattern.test(id)) throw new Error(`FIELD_ENCRYPTION_KEYS_FILE: bad key id "${id}"`);
+        return [id, key32(value, `key "${id}"`)] as const;
+      }),
+    );
     if (!keys.has(ring.primary)) throw new Error('FIELD_ENCRYPTION_KEYS_FILE: "primary" must name one of "keys"');
     return new FieldCipher(ring.primary, keys, key32(ring.index_key ?? '', 'index_key'));
   }

@@ -11,5 +11,6 @@ export function isCommonPassword(password: string): boolean {
 /** Length (8 to 128) is checked by the schema; this refuses the passwords attackers try first. */
 export function assertAcceptablePassword(password: string, handle: string): void {
   if (isCommonPassword(password)) throw badRequest('This password is too common; choose another');
-  if (password.toLowerCase().includes(handle.slice(1).toLowerCase()) && handle.length >= 5) throw badRequest('The password must not contain the handle');
+  if (password.toLowerCase().includes(handle.slice(1).toLowerCase()) && handle.length >= 5)
+    throw badRequest('The password must not contain the handle');
 }

@@ -7,6 +7,6 @@ parentPort.on('message', ({ id, op, input, hash, cost }) => {
     const result = op === 'hash' ? bcrypt.hashSync(input, cost) : bcrypt.compareSync(input, hash);
     parentPort.postMessage({ id, result });
   } catch (error) {
-    parentPort.postMessage({ id, error: String(error && error.message) });
+    parentPort.postMessage({ id, error: String(error?.message) });
   }
 });

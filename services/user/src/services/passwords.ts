@@ -26,7 +26,10 @@ export class PasswordHasher {
   private nextId = 0;
   private dummyHash: string | undefined;
 
-  constructor(readonly cost: number, size: number) {
+  constructor(
+    readonly cost: number,
+    size: number,
+  ) {
     for (let i = 0; i < size; i++) this.workers.push(this.spawn());
   }
 

@@ -44,16 +44,27 @@ export class SignInThrottle {
   async check(handle: string, clientIp: string): Promise<void> {
     const now = Date.now();
     const blocked = await this.db.blockedAddress.findUnique({ where: { clientIp } });
-    if (blocked && blocked.blockedUntil.getTime() > now) throw tooMany(blocked.blockedUntil.getTime() - now, 'Too many failed sign-ins from this address');
+    if (blocked && blocked.blockedUntil.getTime() > now)
+      throw tooMany(blocked.blockedUntil.getTime() - now, 'Too many failed sign-ins from this address');
 
     const since = new Date(now - throttleRules.windowMs);
-    const pair = await this.db.signInFailure.aggregate({ where: { handle, clientIp, failedAt: { gte: since } }, _count: true, _max: { failedAt: true } });
+    const pair = await this.db.signInFailure.aggregate({
+      where: { handle, clientIp, failedAt: { gte: since } },
+      _count: true,
+      _max: { failedAt: true },
+    });
     const pairWait = pair._max.failedAt ? pair._max.failedAt.getTime() + delayAfter(pair._count, throttleRules.pairFreeFailures) - now : 0;
     if (pairWait > 0) throw tooMany(pairWait, 'Too many failed sign-ins for this account');
 
     if (await this.isKnownAddress(handle, clientIp)) return;
-    const account = await this.db.signInFailure.aggregate({ where: { handle, failedAt: { gte: since } }, _count: true, _max: { failedAt: true } });
-    const accountWait = account._max.failedAt ? account._max.failedAt.getTime() + delayAfter(account._count, throttleRules.accountFreeFailures) - now : 0;
+    const account = await this.db.signInFailure.aggregate({
+      where: { handle, failedAt: { gte: since } },
+      _count: true,
+      _max: { failedAt: true },
+    });
+    const accountWait = account._max.failedAt
+      ? account._max.failedAt.getTime() + delayAfter(account._count, throttleRules.accountFreeFailures) - now
+      : 0;
     if (accountWait > 0) throw tooMany(accountWait, 'Too many failed sign-ins for this account');
   }
 

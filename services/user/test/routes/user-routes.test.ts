@@ -14,14 +14,21 @@ beforeAll(async () => {
 afterAll(() => close?.());
 
 const call = async (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, options: { token?: string; body?: unknown } = {}) => {
-  const response = await app.inject({ method, url, headers: options.token ? { authorization: `Bearer ${options.token}` } : {}, ...(options.body === undefined ? {} : { payload: options.body as object }) });
+  const response = await app.inject({
+    method,
+    url,
+    headers: options.token ? { authorization: `Bearer ${options.token}` } : {},
+    ...(options.body === undefined ? {} : { payload: options.body as object }),
+  });
   return { status: response.statusCode, body: response.json(), headers: response.headers };
 };
 const signIn = async (username: string, password: string) => (await call('POST', '/auth', { body: { username, password } })).body;
 
 describe('users', () => {
   it('signs up, shows the public profile to all and the private one to the owner and admins', async () => {
-    const created = await call('POST', '/users', { body: { handle: '@ada', name: 'Ada Lovelace', password: 'correct horse battery', email: 'ada@example.org' } });
+    const created = await call('POST', '/users', {
+      body: { handle: '@ada', name: 'Ada Lovelace', password: 'correct horse battery', email: 'ada@example.org' },
+    });
     expect(created).toMatchObject({ status: 201, body: { handle: '@ada', name: 'Ada Lovelace', role: 'user', email: 'ada@example.org' } });
     expect((await call('POST', '/users', { body: { handle: '@ADA', name: 'Again', password: 'correct horse battery' } })).status).toBe(409);
     const { access_token: ada } = await signIn('@ada', 'correct horse battery');
@@ -29,7 +36,10 @@ describe('users', () => {
     expect((await call('GET', '/users/@ada')).body).toEqual({ handle: '@ada', name: 'Ada Lovelace' });
     expect((await call('GET', '/users/@ada', { token: ada })).body).toMatchObject({ role: 'user', email: 'ada@example.org' });
     expect((await call('GET', '/users/@ada', { token: admin })).body).toMatchObject({ email: 'ada@example.org' });
-    expect((await call('GET', '/users?limit=1')).body).toMatchObject({ user_list: [{ handle: '@ada', name: 'Ada Lovelace' }], next_cursor: expect.any(String) });
+    expect((await call('GET', '/users?limit=1')).body).toMatchObject({
+      user_list: [{ handle: '@ada', name: 'Ada Lovelace' }],
+      next_cursor: expect.any(String),
+    });
     expect((await call('GET', '/users/@nobody')).status).toBe(404);
   });
 
