@@ -1,0 +1,314 @@
+// `npm run bench`: the production build of both services (node dist/server.js) on an embedded
+// PostgreSQL holding BENCH_BLOGS blogs by BENCH_AUTHORS authors, measured from outside with
+// autocannon side by side with a floor server (node:https + pg, no framework) started in the
+// same run. Prints ratios to the floor, latency percentiles, RSS and event-loop delay, with the
+// original Flask system's figures for comparison, and saves the run as JSON next to the
+// previous one. A benchmark, not a test: nothing here asserts a time.
+//   BENCH_SECONDS (10), BENCH_BLOGS (100000), BENCH_AUTHORS (1000), BENCH_RESULTS_DIR (bench/results)
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import autocannon, { type Result } from 'autocannon';
+import pg from 'pg';
+import {
+  createCertificateAuthority,
+  createServiceDatabase,
+  freePort,
+  issueLeaf,
+  provisionRoles,
+  roleUrl,
+  serviceEnvironment,
+  startPostgres,
+  writeFieldKeyRing,
+  writeSigningKey,
+  writeTlsFiles,
+} from '@blog/devstack';
+import { migrate, platformMigrationsDir } from '@blog/platform/migrate';
+
+const repo = resolve(import.meta.dirname, '..');
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const blogCount = Number(process.env.BENCH_BLOGS ?? 100_000);
+const authorCount = Number(process.env.BENCH_AUTHORS ?? 1000);
+const log = (line: string) => console.error(`[bench] ${line}`);
+
+/** The original Flask system on the same kind of machine (from the issue that asked for this bench). */
+const original = { slug: { rps: 246, p99: 320 } };
+
+function run(command: string, args: string[]) {
+  const result = spawnSync(command, args, { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed`);
+}
+
+async function waitFor(url: string, ca: Buffer, child: ChildProcess): Promise<void> {
+  const { Agent, request } = await import('undici');
+  const agent = new Agent({ connect: { ca } });
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) throw new Error(`${url}: the process exited with ${child.exitCode}`);
+    const status = await request(url, { dispatcher: agent })
+      .then(async (r) => {
+        await r.body.dump();
+        return r.statusCode;
+      })
+      .catch(() => 0);
+    if (status === 200) return agent.close();
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} did not become ready`);
+}
+
+const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+
+async function metric(url: string, name: string): Promise<number | undefined> {
+  const text = await (await fetch(url)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+  return line ? Number(line.split(' ').at(-1)) : undefined;
+}
+
+interface Scenario {
+  name: string;
+  url: string;
+  connections: number;
+  paths?: () => string;
+  method?: 'GET' | 'POST';
+  body?: string;
+}
+
+function load(scenario: Scenario, ca: Buffer, duration = seconds): Promise<Result> {
+  return new Promise((resolvePromise, reject) => {
+    const requests = [
+      {
+        method: scenario.method ?? 'GET',
+        ...(scenario.body ? { body: scenario.body, headers: { 'content-type': 'application/json' } } : {}),
+        ...(scenario.paths ? { setupRequest: (req: Record<string, unknown>) => ({ ...req, path: scenario.paths!() }) } : {}),
+      },
+    ];
+    autocannon(
+      { url: scenario.url, connections: scenario.connections, duration, requests, tlsOptions: { ca } } as never,
+      (error: Error | null, result: Result) => (error ? reject(error) : resolvePromise(result)),
+    );
+  });
+}
+
+const dir = await mkdtemp(join(tmpdir(), 'blog-bench-'));
+const children: ChildProcess[] = [];
+let postgres: Awaited<ReturnType<typeof startPostgres>> | undefined;
+try {
+  log('building the production code (tsc)');
+  run('npm', ['run', 'generate', '--silent']);
+  for (const workspace of ['@blog/platform', '@blog/user-service', '@blog/blog-service'])
+    run('npm', ['run', 'build', '--silent', '-w', workspace]);
+
+  log(`starting PostgreSQL, seeding ${blogCount} blogs by ${authorCount} authors`);
+  const superuserPassword = randomBytes(18).toString('base64url');
+  postgres = await startPostgres({ dataDir: join(dir, 'pg'), port: await freePort(), superuserPassword, persistent: false });
+  const passwords = {
+    user: { migrator: randomBytes(18).toString('base64url'), app: randomBytes(18).toString('base64url') },
+    blog: { migrator: randomBytes(18).toString('base64url'), app: randomBytes(18).toString('base64url') },
+  };
+  for (const service of ['user', 'blog'] as const) {
+    await provisionRoles(postgres, { service, migratorPassword: passwords[service].migrator, appPassword: passwords[service].app });
+    await createServiceDatabase(postgres, service, service);
+    await migrate(roleUrl(postgres, `${service}_migrator`, passwords[service].migrator, service), [
+      join(repo, `services/${service}/prisma/migrations`),
+      platformMigrationsDir,
+    ]);
+  }
+  const superuser = (database: string) => new pg.Client({ connectionString: postgres!.superuserUrl(database) });
+  const userDb = superuser('user');
+  await userDb.connect();
+  // A hash nobody can sign in with: the authors only need to exist.
+  await userDb.query(
+    `INSERT INTO users (handle, name, password_hash) SELECT '@author' || i, 'Author ' || i, '$2b$12$' || repeat('x', 53) FROM generate_series(1, $1::int) i`,
+    [authorCount],
+  );
+  await userDb.end();
+  const blogDb = superuser('blog');
+  await blogDb.connect();
+  await blogDb.query(
+    `INSERT INTO blogs (slug, title, content, author_handle, created_at, updated_at)
+     SELECT 'post-' || i, 'Notes ' || i || ' on ' || (ARRAY['engines', 'looms', 'numbers', 'poems'])[i % 4 + 1], repeat('Lorem ipsum dolor sit amet. ', 20),
+            '@author' || (i % $2::int + 1), now() - i * interval '1 second', now() - i * interval '1 second'
+     FROM generate_series(1, $1::int) i`,
+    [blogCount, authorCount],
+  );
+  await blogDb.query('ANALYZE blogs');
+  await blogDb.end();
+
+  const ca = await createCertificateAuthority('bench');
+  const names = { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] };
+  const tls = {
+    user: await writeTlsFiles(join(dir, 'user'), 'tls', ca, await issueLeaf(ca, { commonName: 'user', ...names })),
+    blog: await writeTlsFiles(join(dir, 'blog'), 'tls', ca, await issueLeaf(ca, { commonName: 'blog', ...names })),
+    floor: await writeTlsFiles(join(dir, 'floor'), 'tls', ca, await issueLeaf(ca, { commonName: 'floor', ...names })),
+  };
+  const signingKeyFile = join(dir, 'jwt.key');
+  const fieldKeysFile = join(dir, 'keys.json');
+  const adminPasswordFile = join(dir, 'admin-password');
+  await Promise.all([
+    writeSigningKey(signingKeyFile),
+    writeFieldKeyRing(fieldKeysFile),
+    writeFile(adminPasswordFile, randomBytes(12).toString('base64url')),
+  ]);
+  const ports = {
+    user: { public: await freePort(), internal: await freePort(), metrics: await freePort() },
+    blog: { public: await freePort(), internal: await freePort(), metrics: await freePort() },
+  };
+  const caPem = Buffer.from(ca.trustPem);
+
+  const start = (service: 'user' | 'blog') => {
+    const env = serviceEnvironment({
+      service,
+      host: '127.0.0.1',
+      ports: ports[service],
+      databaseUrl: roleUrl(postgres!, `${service}_app`, passwords[service].app, service),
+      tls: tls[service],
+      peerUrl: `https://127.0.0.1:${ports[service === 'user' ? 'blog' : 'user'].internal}`,
+      logLevel: 'warn',
+      poolMax: 10,
+      shutdownGraceMs: 0,
+      user: { signingKeyFile, fieldKeysFile, adminHandle: '@admin', adminPasswordFile },
+    });
+    const child = spawn(process.execPath, [join(repo, `services/${service}/dist/server.js`)], {
+      env: { PATH: process.env.PATH, NODE_ENV: 'production', ...env },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    children.push(child);
+    return child;
+  };
+  log('starting the services (production build) and the floor server');
+  const user = start('user');
+  await waitFor(`https://127.0.0.1:${ports.user.public}/readyz`, caPem, user);
+  const blog = start('blog');
+  await waitFor(`https://127.0.0.1:${ports.blog.public}/readyz`, caPem, blog);
+  const floorPort = await freePort();
+  const floor = spawn(process.execPath, [join(repo, 'bench/floor-server.mjs')], {
+    env: {
+      PATH: process.env.PATH,
+      FLOOR_PORT: String(floorPort),
+      DATABASE_URL: roleUrl(postgres, 'blog_app', passwords.blog.app, 'blog'),
+      TLS_CERT_FILE: tls.floor.certFile,
+      TLS_KEY_FILE: tls.floor.keyFile,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(floor);
+  await new Promise((r) => floor.stdout!.once('data', r));
+
+  const slug = () => `/blogs/post-${1 + Math.floor(Math.random() * blogCount)}`;
+  const blogUrl = `https://127.0.0.1:${ports.blog.public}`;
+  const password = 'a fine bench password';
+  await fetchJson(`https://127.0.0.1:${ports.user.public}/users`, { handle: '@bencher', name: 'Bencher', password }, caPem);
+
+  log(`measuring, ${seconds} s per scenario`);
+  const results: Record<string, Result> = {};
+  results.floor = await load({ name: 'floor', url: `https://127.0.0.1:${floorPort}`, connections: 50, paths: slug }, caPem);
+  results.slug = await load({ name: 'slug', url: blogUrl, connections: 50, paths: slug }, caPem);
+  results.firstPage = await load({ name: 'first page', url: `${blogUrl}/blogs`, connections: 50 }, caPem);
+  results.search = await load({ name: 'search', url: `${blogUrl}/blogs/search?title=engines`, connections: 10 }, caPem);
+  const [underFlood, flood] = await Promise.all([
+    load({ name: 'slug under sign-in flood', url: blogUrl, connections: 50, paths: slug }, caPem),
+    load(
+      {
+        name: 'sign-in flood',
+        url: `https://127.0.0.1:${ports.user.public}/auth`,
+        connections: 20,
+        method: 'POST',
+        body: JSON.stringify({ username: '@bencher', password }),
+      },
+      caPem,
+    ),
+  ]);
+  results.slugUnderFlood = underFlood;
+  results.signInFlood = flood;
+
+  const report = {
+    at: new Date().toISOString(),
+    machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
+    dataset: { blogs: blogCount, authors: authorCount, seconds },
+    scenarios: Object.fromEntries(
+      Object.entries(results).map(([name, r]) => [
+        name,
+        { rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors },
+      ]),
+    ),
+    rssMiB: { user: Math.round(rssMiB(user.pid!)), blog: Math.round(rssMiB(blog.pid!)) },
+    eventLoopLagP99Ms: {
+      user: ((await metric(`http://127.0.0.1:${ports.user.metrics}/metrics`, 'nodejs_eventloop_lag_p99_seconds')) ?? Number.NaN) * 1000,
+      blog: ((await metric(`http://127.0.0.1:${ports.blog.metrics}/metrics`, 'nodejs_eventloop_lag_p99_seconds')) ?? Number.NaN) * 1000,
+    },
+  };
+  printTable(report);
+  const resultsDir = process.env.BENCH_RESULTS_DIR ?? join(repo, 'bench/results');
+  mkdirSync(resultsDir, { recursive: true });
+  const latest = join(resultsDir, 'latest.json');
+  if (existsSync(latest)) printComparison(JSON.parse(readFileSync(latest, 'utf8')), report);
+  if (existsSync(latest)) writeFileSync(join(resultsDir, 'previous.json'), readFileSync(latest));
+  writeFileSync(latest, `${JSON.stringify(report, null, 2)}\n`);
+  log(`saved ${latest}`);
+} finally {
+  for (const child of children) child.kill('SIGTERM');
+  await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
+  await postgres?.stop();
+  await rm(dir, { recursive: true, force: true });
+}
+
+async function fetchJson(url: string, body: unknown, ca: Buffer) {
+  const { Agent, request } = await import('undici');
+  const agent = new Agent({ connect: { ca } });
+  const response = await request(url, {
+    method: 'POST',
+    body: JSON.stringify(body),
+    headers: { 'content-type': 'application/json' },
+    dispatcher: agent,
+  });
+  await response.body.dump();
+  await agent.close();
+  if (response.statusCode >= 300) throw new Error(`${url}: ${response.statusCode}`);
+}
+
+type Report = {
+  machine: { cpus: number; model?: string; node: string };
+  scenarios: Record<string, { rps: number; p50: number; p99: number; non2xx: number; errors: number }>;
+  rssMiB: Record<string, number>;
+  eventLoopLagP99Ms: Record<string, number>;
+};
+
+function printTable(report: Report) {
+  const s = report.scenarios;
+  const floor = s.floor!.rps;
+  const row = (name: string, key: string, extra = '') => {
+    const r = s[key]!;
+    const ratio = key === 'signInFlood' ? '' : `${Math.round((100 * r.rps) / floor)}%`;
+    return `| ${name} | ${r.rps} | ${ratio} | ${r.p50} | ${r.p99} | ${r.non2xx + r.errors} |${extra}`;
+  };
+  console.log(`\nMachine: ${report.machine.cpus} cores (${report.machine.model}), Node.js ${report.machine.node}\n`);
+  console.log('| scenario | req/s | of floor | p50 ms | p99 ms | failed |');
+  console.log('| --- | --- | --- | --- | --- | --- |');
+  console.log(row('floor: node:https + pg, GET /blogs/:slug (50 conn.)', 'floor'));
+  console.log(row('GET /blogs/:slug, one blog replica (50 conn.)', 'slug'));
+  console.log(row('GET /blogs first page (50 conn.)', 'firstPage'));
+  console.log(row('GET /blogs/search?title=engines (10 conn.)', 'search'));
+  console.log(row('GET /blogs/:slug while 20 clients sign in', 'slugUnderFlood'));
+  console.log(row('POST /auth, 20 clients (bcrypt cost 12)', 'signInFlood'));
+  console.log(
+    `| original Flask system, GET /blogs/:slug | ${original.slug.rps} | ${Math.round((100 * original.slug.rps) / floor)}% | | ${original.slug.p99} | |`,
+  );
+  console.log(`\nreads' p99 under the sign-in flood: ${(s.slugUnderFlood!.p99 / Math.max(1, s.slug!.p99)).toFixed(1)}x idle`);
+  console.log(`RSS after the run: user ${report.rssMiB.user} MiB, blog ${report.rssMiB.blog} MiB`);
+  console.log(
+    `event-loop lag p99: user ${report.eventLoopLagP99Ms.user?.toFixed(1)} ms, blog ${report.eventLoopLagP99Ms.blog?.toFixed(1)} ms`,
+  );
+}
+
+function printComparison(previous: Report, current: Report) {
+  console.log('\nAgainst the previous run (ratio to the floor, then and now):');
+  for (const [name, now] of Object.entries(current.scenarios)) {
+    const then = previous.scenarios[name];
+    if (!then || name === 'floor') continue;
+    const share = (r: { rps: number }, report: Report) => Math.round((100 * r.rps) / report.scenarios.floor!.rps);
+    console.log(`  ${name}: ${share(then, previous)}% -> ${share(now, current)}% of floor; p99 ${then.p99} -> ${now.p99} ms`);
+  }
+}

@@ -1,0 +1,31 @@
+// The benchmark runs from this checkout with one command and prints its table: a smoke run on a
+// small data set with one-second scenarios. It asserts what was measured, never how fast.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+describe('npm run bench', () => {
+  it('measures every scenario against the floor and saves the run', () => {
+    const results = mkdtempSync(join(tmpdir(), 'bench-results-'));
+    try {
+      const run = spawnSync('npm', ['run', 'bench', '--silent'], {
+        cwd: resolve(import.meta.dirname, '../..'),
+        env: { ...process.env, BENCH_SECONDS: '1', BENCH_BLOGS: '2000', BENCH_AUTHORS: '50', BENCH_RESULTS_DIR: results },
+        encoding: 'utf8',
+        timeout: 300_000,
+      });
+      expect(run.status, run.stderr).toBe(0);
+      expect(run.stdout).toMatch(/\| floor: node:https \+ pg, GET \/blogs\/:slug \(50 conn\.\) \| \d+ \| 100% \|/);
+      const report = JSON.parse(readFileSync(join(results, 'latest.json'), 'utf8'));
+      expect(Object.keys(report.scenarios)).toEqual(['floor', 'slug', 'firstPage', 'search', 'slugUnderFlood', 'signInFlood']);
+      for (const [name, scenario] of Object.entries(report.scenarios) as [string, { rps: number; errors: number }][]) {
+        expect(scenario.rps, name).toBeGreaterThan(0);
+        expect(scenario.errors, name).toBe(0);
+      }
+    } finally {
+      rmSync(results, { recursive: true, force: true });
+    }
+  }, 300_000);
+});
