@@ -69,6 +69,19 @@ export class FakeUserDirectory implements UserLookup {
   }
 }
 
+/** Calls the app's routes in process, as the API client does over HTTPS: a bearer token and a JSON body. */
+export function injector(app: () => App) {
+  return async (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, options: { token?: string; body?: unknown } = {}) => {
+    const response = await app().inject({
+      method,
+      url,
+      headers: options.token ? { authorization: `Bearer ${options.token}` } : {},
+      ...(options.body === undefined ? {} : { payload: options.body as object }),
+    });
+    return { status: response.statusCode, body: response.json(), headers: response.headers };
+  };
+}
+
 export interface InProcessService<S> {
   service: S;
   /** The public app, called with `inject`: no socket, no TLS handshake. */

@@ -1,4 +1,4 @@
-import { appendAuditEvents, auditRecordOf, blogServiceApi, errors } from '@blog/platform';
+import { auditRecordOf, blogServiceApi, errors } from '@blog/platform';
 import type { App } from '@blog/platform';
 import type { BlogContext } from '../context.ts';
 import { deleteBlogsByAuthor } from '../repositories/blogs.ts';
@@ -14,7 +14,7 @@ export function registerInternalRoutes(app: App, ctx: BlogContext): void {
     async (request) => {
       const deleted = await ctx.db.$transaction(async (tx) => {
         const count = await deleteBlogsByAuthor(tx, request.params.handle);
-        await appendAuditEvents(tx, [
+        await ctx.audit.append(tx, [
           {
             ...auditRecordOf(request, 'blog.deleted-for-author', request.params.handle, 'success', { deleted: count }),
             actor: `service:${request.peer}`,

@@ -2,7 +2,7 @@
 // database, with a stand-in for the user service. The suites over real TLS between both
 // services are in test/; these run in seconds.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { blogInProcess, type FakeUserDirectory } from '@blog/test-support';
+import { blogInProcess, injector, type FakeUserDirectory } from '@blog/test-support';
 import type { App } from '@blog/platform';
 
 let close: () => Promise<void>;
@@ -21,15 +21,7 @@ beforeAll(async () => {
 });
 afterAll(() => close?.());
 
-const call = async (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, options: { token?: string; body?: unknown } = {}) => {
-  const response = await app.inject({
-    method,
-    url,
-    headers: options.token ? { authorization: `Bearer ${options.token}` } : {},
-    ...(options.body === undefined ? {} : { payload: options.body as object }),
-  });
-  return { status: response.statusCode, body: response.json() };
-};
+const call = injector(() => app);
 const post = (token: string, title: string, extra: Record<string, unknown> = {}) =>
   call('POST', '/blogs', { token, body: { title, content: `About ${title}`, ...extra } });
 

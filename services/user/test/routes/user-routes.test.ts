@@ -1,7 +1,7 @@
 // Every public route of the user service, in process (app.inject: no socket, no TLS), on a real
 // database. The suites over real TLS between both services are in test/; these run in seconds.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { userInProcess } from '@blog/test-support';
+import { injector, userInProcess } from '@blog/test-support';
 import type { App } from '@blog/platform';
 
 let close: () => Promise<void>;
@@ -13,15 +13,7 @@ beforeAll(async () => {
 });
 afterAll(() => close?.());
 
-const call = async (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, options: { token?: string; body?: unknown } = {}) => {
-  const response = await app.inject({
-    method,
-    url,
-    headers: options.token ? { authorization: `Bearer ${options.token}` } : {},
-    ...(options.body === undefined ? {} : { payload: options.body as object }),
-  });
-  return { status: response.statusCode, body: response.json(), headers: response.headers };
-};
+const call = injector(() => app);
 const signIn = async (username: string, password: string) => (await call('POST', '/auth', { body: { username, password } })).body;
 
 describe('users', () => {
