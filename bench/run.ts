@@ -4,7 +4,8 @@
 // same run. Prints ratios to the floor, latency percentiles, RSS and event-loop delay, with the
 // original Flask system's figures for comparison, and saves the run as JSON next to the
 // previous one. A benchmark, not a test: nothing here asserts a time.
-//   BENCH_SECONDS (10), BENCH_BLOGS (100000), BENCH_AUTHORS (1000), BENCH_RESULTS_DIR (bench/results)
+//   BENCH_SECONDS (10), BENCH_BLOGS (100000), BENCH_AUTHORS (1000), BENCH_RESULTS_DIR (bench/results),
+//   BENCH_CPU_PROFILE_DIR (unset: when set, both services write a V8 CPU profile there at exit)
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -171,7 +172,10 @@ try {
       shutdownGraceMs: 0,
       user: { signingKeyFile, fieldKeysFile, adminHandle: '@admin', adminPasswordFile },
     });
-    const child = spawn(process.execPath, [join(repo, `services/${service}/dist/server.js`)], {
+    const profile = process.env.BENCH_CPU_PROFILE_DIR
+      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE_DIR}`, `--cpu-prof-name=${service}.cpuprofile`]
+      : [];
+    const child = spawn(process.execPath, [...profile, join(repo, `services/${service}/dist/server.js`)], {
       env: { PATH: process.env.PATH, NODE_ENV: 'production', ...env },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
