@@ -128,25 +128,19 @@ describe('flaws of the original system stay fixed', () => {
     expect(jwks.keys[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA' });
     expect(jwks.keys[0].d).toBeUndefined();
     const claims = { role: 'admin', sid: '00000000-0000-4000-8000-000000000000' };
-    const hs256 = await new SignJWT(claims)
-      .setProtectedHeader({ alg: 'HS256', kid: jwks.keys[0].kid })
-      .setSubject('@ada')
-      .setIssuer('https://blog-platform/user-service')
-      .setAudience('blog-platform')
-      .setJti('x')
-      .setIssuedAt()
-      .setExpirationTime('5m')
-      .sign(base64url.decode(jwks.keys[0].x));
-    const { privateKey } = generateKeyPairSync('ed25519');
-    const foreign = await new SignJWT(claims)
-      .setProtectedHeader({ alg: 'EdDSA', kid: jwks.keys[0].kid })
-      .setSubject('@ada')
-      .setIssuer('https://blog-platform/user-service')
-      .setAudience('blog-platform')
-      .setJti('x')
-      .setIssuedAt()
-      .setExpirationTime('5m')
-      .sign(privateKey);
+    // Signed with every claim right but the key: the public key used as an HMAC secret, or a stranger's key.
+    const forge = (alg: string, key: Parameters<SignJWT['sign']>[0]) =>
+      new SignJWT(claims)
+        .setProtectedHeader({ alg, kid: jwks.keys[0].kid })
+        .setSubject('@ada')
+        .setIssuer('https://blog-platform/user-service')
+        .setAudience('blog-platform')
+        .setJti('x')
+        .setIssuedAt()
+        .setExpirationTime('5m')
+        .sign(key);
+    const hs256 = await forge('HS256', base64url.decode(jwks.keys[0].x));
+    const foreign = await forge('EdDSA', generateKeyPairSync('ed25519').privateKey);
     for (const token of [hs256, foreign]) {
       expect((await platform.api.post('/blogs', { title: 'Forged', content: 'x' }, { token })).status).toBe(401);
       expect((await platform.api.put('/users/@ada', { role: 'admin' }, { token })).status).toBe(401);
