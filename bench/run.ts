@@ -9,7 +9,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import autocannon, { type Result } from 'autocannon';
@@ -23,9 +23,8 @@ import {
   roleUrl,
   serviceEnvironment,
   startPostgres,
-  writeFieldKeyRing,
-  writeSigningKey,
   writeTlsFiles,
+  writeUserServiceSecrets,
 } from '@blog/devstack';
 import { migrate, platformMigrationsDir } from '@blog/platform/migrate';
 
@@ -145,14 +144,7 @@ try {
     blog: await writeTlsFiles(join(dir, 'blog'), 'tls', ca, await issueLeaf(ca, { commonName: 'blog', ...names })),
     floor: await writeTlsFiles(join(dir, 'floor'), 'tls', ca, await issueLeaf(ca, { commonName: 'floor', ...names })),
   };
-  const signingKeyFile = join(dir, 'jwt.key');
-  const fieldKeysFile = join(dir, 'keys.json');
-  const adminPasswordFile = join(dir, 'admin-password');
-  await Promise.all([
-    writeSigningKey(signingKeyFile),
-    writeFieldKeyRing(fieldKeysFile),
-    writeFile(adminPasswordFile, randomBytes(12).toString('base64url')),
-  ]);
+  const { user: userSecrets } = await writeUserServiceSecrets(dir);
   const ports = {
     user: { public: await freePort(), internal: await freePort(), metrics: await freePort() },
     blog: { public: await freePort(), internal: await freePort(), metrics: await freePort() },
@@ -170,7 +162,7 @@ try {
       logLevel: 'warn',
       poolMax: 10,
       shutdownGraceMs: 0,
-      user: { signingKeyFile, fieldKeysFile, adminHandle: '@admin', adminPasswordFile },
+      user: userSecrets,
     });
     const profile = process.env.BENCH_CPU_PROFILE_DIR
       ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE_DIR}`, `--cpu-prof-name=${service}.cpuprofile`]

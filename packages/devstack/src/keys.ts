@@ -1,5 +1,6 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 
 /** A fresh Ed25519 signing key for access tokens, written as PKCS#8 PEM with mode 0600. */
 export async function writeSigningKey(path: string): Promise<void> {
@@ -12,4 +13,24 @@ export async function writeFieldKeyRing(path: string, keyIds: string[] = ['k1'])
   const keys = Object.fromEntries(keyIds.map((id) => [id, randomBytes(32).toString('base64')]));
   const ring = { primary: keyIds.at(-1), keys, index_key: randomBytes(32).toString('base64') };
   await writeFile(path, `${JSON.stringify(ring, null, 2)}\n`, { mode: 0o600 });
+}
+
+/**
+ * The user service's secret files, freshly made in `dir` (mode 0600): its signing key, its
+ * field-key ring and the admin password; `user` is what serviceEnvironment() takes.
+ */
+export async function writeUserServiceSecrets(dir: string, adminHandle = '@admin') {
+  const user = {
+    signingKeyFile: join(dir, 'jwt.key'),
+    fieldKeysFile: join(dir, 'field-keys.json'),
+    adminHandle,
+    adminPasswordFile: join(dir, 'admin-password'),
+  };
+  const adminPassword = randomBytes(12).toString('base64url');
+  await Promise.all([
+    writeSigningKey(user.signingKeyFile),
+    writeFieldKeyRing(user.fieldKeysFile),
+    writeFile(user.adminPasswordFile, adminPassword, { mode: 0o600 }),
+  ]);
+  return { user, adminPassword };
 }

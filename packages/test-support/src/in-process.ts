@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -8,9 +8,9 @@ import {
   issueLeaf,
   roleUrl,
   serviceEnvironment,
-  writeFieldKeyRing,
   writeSigningKey,
   writeTlsFiles,
+  writeUserServiceSecrets,
 } from '@blog/devstack';
 import { serviceUnavailable, shutdown, type App, type RevocationSnapshot, type Role } from '@blog/platform';
 import { buildApp as buildBlogApp, type BlogService, type UserLookup } from '@blog/blog-service';
@@ -134,16 +134,8 @@ export async function blogInProcess(): Promise<InProcessService<BlogService> & {
 /** The user service in this process; its deletion relay has no blog service to reach. */
 export async function userInProcess(): Promise<InProcessService<UserService> & { adminPassword: string }> {
   const { dir, base } = await prepare('user');
-  const signingKeyFile = join(dir, 'jwt.key');
-  const fieldKeysFile = join(dir, 'keys.json');
-  const adminPasswordFile = join(dir, 'admin-password');
-  const adminPassword = randomBytes(12).toString('base64url');
-  await Promise.all([
-    writeSigningKey(signingKeyFile),
-    writeFieldKeyRing(fieldKeysFile),
-    writeFile(adminPasswordFile, adminPassword, { mode: 0o600 }),
-  ]);
-  const env = serviceEnvironment({ ...base, user: { signingKeyFile, fieldKeysFile, adminHandle: '@admin', adminPasswordFile } });
+  const { user, adminPassword } = await writeUserServiceSecrets(dir);
+  const env = serviceEnvironment({ ...base, user });
   const service = await buildUserApp(loadUserConfig({ ...env, DELETION_RELAY_INTERVAL_MS: '60000' }));
   await service.publicApp.ready();
   return {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -11,9 +11,8 @@ import {
   issueLeaf,
   roleUrl,
   serviceEnvironment,
-  writeFieldKeyRing,
-  writeSigningKey,
   writeTlsFiles,
+  writeUserServiceSecrets,
   type CertificateAuthority,
 } from '@blog/devstack';
 import { listen, shutdown, type TlsMaterial } from '@blog/platform';
@@ -64,12 +63,8 @@ export async function startPlatform(
   const names = { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] };
   const userTls = await writeTlsFiles(join(dir, 'user'), 'tls', ca, await issueLeaf(ca, { commonName: 'user', ...names }));
   const blogTls = await writeTlsFiles(join(dir, 'blog'), 'tls', ca, await issueLeaf(ca, { commonName: 'blog', ...names }));
-  const signingKey = join(dir, 'jwt.key');
-  await writeSigningKey(signingKey);
-  const keyRing = join(dir, 'field-keys.json');
-  await writeFieldKeyRing(keyRing);
-  const admin = { handle: '@admin', password: randomBytes(12).toString('base64url') };
-  await writeFile(join(dir, 'admin-password'), admin.password, { mode: 0o600 });
+  const { user: userSecrets, adminPassword } = await writeUserServiceSecrets(dir);
+  const admin = { handle: userSecrets.adminHandle, password: adminPassword };
 
   const id = ids();
   const databases = { user: `user_${id}`, blog: `blog_${id}` };
@@ -101,12 +96,7 @@ export async function startPlatform(
         databaseUrl: roleUrl(server, 'user_app', info.passwords.user.app, databases.user),
         tls: userTls,
         peerUrl: urls.blogInternal,
-        user: {
-          signingKeyFile: signingKey,
-          fieldKeysFile: keyRing,
-          adminHandle: admin.handle,
-          adminPasswordFile: join(dir, 'admin-password'),
-        },
+        user: userSecrets,
       }),
       DELETION_RELAY_INTERVAL_MS: '300',
       ...options.envOverrides?.user,
