@@ -154,3 +154,34 @@ Secret (DATABASE_PASSWORD_FILE), never an environment value. (dict "ctx" $ "comp
 {{- define "blog-platform.backendName" -}}
 {{- printf "%s-backend.%s.svc" (include "blog-platform.fullname" .) .Release.Namespace -}}
 {{- end -}}
+
+{{/*
+Every certificate of the release as a YAML list of {name, commonName, dnsNames, usages}: the
+Certificates cert-manager issues, or the Secrets to provide with issuer existingSecrets.
+*/}}
+{{- define "blog-platform.certificates" -}}
+{{- $fullname := include "blog-platform.fullname" . }}
+{{- $ns := .Release.Namespace }}
+{{- $server := list "digital signature" "key encipherment" "server auth" }}
+{{- $certificates := list }}
+{{- range $c := list "user" "blog" }}
+{{- $ctx := dict "ctx" $ "component" $c }}
+{{- $name := include "blog-platform.componentName" $ctx }}
+{{- $dns := list $name (printf "%s.%s" $name $ns) (printf "%s.%s.svc" $name $ns) (printf "%s.%s.svc.cluster.local" $name $ns) (include "blog-platform.backendName" $) }}
+{{- $certificates = append $certificates (dict "name" (printf "%s-tls" $name) "commonName" $c "dnsNames" $dns "usages" (concat $server (list "client auth"))) }}
+{{- if eq $.Values.database.mode "cloudnativepg" }}
+{{- $cluster := include "blog-platform.dbCluster" $ctx }}
+{{- $dbDns := list }}
+{{- range $suffix := list "rw" "r" "ro" }}
+{{- $service := printf "%s-%s" $cluster $suffix }}
+{{- $dbDns = concat $dbDns (list $service (printf "%s.%s" $service $ns) (printf "%s.%s.svc" $service $ns) (printf "%s.%s.svc.cluster.local" $service $ns)) }}
+{{- end }}
+{{- $certificates = append $certificates (dict "name" (include "blog-platform.dbCaSecret" $ctx) "commonName" (printf "%s-rw" $cluster) "dnsNames" $dbDns "usages" $server) }}
+{{- end }}
+{{- end }}
+{{- $certificates = append $certificates (dict "name" (printf "%s-public-tls" $fullname) "commonName" .Values.publicHost "dnsNames" (list .Values.publicHost) "usages" $server) }}
+{{- if .Values.ingress.enabled }}
+{{- $certificates = append $certificates (dict "name" (printf "%s-ingress-upstream" $fullname) "commonName" "ingress" "dnsNames" (list (printf "%s-ingress.%s.svc" $fullname $ns)) "usages" (list "digital signature" "key encipherment" "client auth")) }}
+{{- end }}
+{{ toYaml $certificates }}
+{{- end }}

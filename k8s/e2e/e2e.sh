@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The e2e harness: a one-node Kubernetes cluster built from source on this machine (no Docker,
+# no kind), the platform's images built from the repository's Dockerfile, and the chart installed
+# with `helm install` exactly as a user would; the tests in k8s/e2e/test then run against it.
+#
+#   k8s/e2e/e2e.sh run     build or reuse the cached binaries, bring the cluster up, run the tests,
+#                          tear everything down (the default; `make e2e`)
+#   k8s/e2e/e2e.sh up      bring the cluster up and leave it running (prints how to reach it)
+#   k8s/e2e/e2e.sh test    run the tests against a cluster that is up
+#   k8s/e2e/e2e.sh down    tear down whatever a run left
+#   k8s/e2e/e2e.sh cached  exit 0 when the built binaries are cached (a run then takes minutes)
+#
+# Needs root (it makes a network namespace, mounts and cgroups) and these Debian packages:
+# containerd runc containernetworking-plugins buildah podman debootstrap iptables gettext-base.
+source "$(dirname "$0")/lib/common.sh"
+LIB=$E2E_DIR/lib
+# The tag of the images the chart installs, and the one the upgrade test moves to.
+E2E_TAG=0.1.0
+E2E_UPGRADE_TAG=0.1.0-e2e.2
+
+cached() {
+  local c
+  for c in kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl; do
+    [[ -x $KUBE_BIN/$c ]] || return 1
+  done
+  [[ -x $E2E_CACHE/coredns-$COREDNS_VERSION/coredns && -x $E2E_CACHE/etcd-${ETCD_DEB##*/}/usr/bin/etcd ]]
+}
+
+up() {
+  [[ $(id -u) == 0 ]] || die "the harness needs root: it creates a network namespace, mounts and cgroups"
+  "$LIB/teardown.sh"
+  mkdir -p "$E2E_STATE" "$E2E_RUN" "$LOG_DIR"
+  find /run/netns -maxdepth 1 -name 'cni-*' >"$E2E_RUN/netns.before" 2>/dev/null || true
+  timed "binaries" "$LIB/binaries.sh"
+  "$LIB/network.sh" up
+  "$LIB/pki.sh"
+  timed "control plane" "$LIB/control-plane.sh"
+  timed "node" "$LIB/node.sh"
+  timed "images" "$LIB/images.sh" "$E2E_TAG" "$E2E_UPGRADE_TAG"
+  wait_for "the node to be Ready" 120 "${KUBECTL[@]}" wait --for condition=Ready "node/$NODE_NAME" --timeout 1s
+  timed "prerequisites (DNS, namespace, certificates, databases)" "$LIB/prerequisites.sh"
+  cat >"$E2E_STATE/cluster.env" <<ENV
+KUBECONFIG=$KUBECONFIG_ADMIN
+E2E_KUBECTL=$KUBE_BIN/kubectl
+E2E_PLATFORM_CA=$E2E_STATE/platform-ca.crt
+E2E_DNS_SERVER=$DNS_SERVICE_IP
+E2E_TAG=$E2E_TAG
+E2E_UPGRADE_TAG=$E2E_UPGRADE_TAG
+ENV
+  log "cluster up: export \$(cat $E2E_STATE/cluster.env | xargs)"
+}
+
+run_tests() {
+  [[ -f $E2E_STATE/cluster.env ]] || die "no cluster is up (k8s/e2e/e2e.sh up)"
+  (cd "$REPO_DIR" && env $(xargs <"$E2E_STATE/cluster.env") node scripts/test.mjs e2e)
+}
+
+case ${1:-run} in
+  run)
+    start=$SECONDS
+    if cached; then kind=cached; else kind=cold; fi
+    trap '"$LIB/teardown.sh"' EXIT
+    up
+    log "cluster ready in $((SECONDS - start))s ($kind run)"
+    run_tests
+    log "e2e ($kind run): $((SECONDS - start))s"
+    ;;
+  up) up ;;
+  test) run_tests ;;
+  down) "$LIB/teardown.sh" ;;
+  cached) cached ;;
+  *) die "usage: e2e.sh [run|up|test|down|cached]" ;;
+esac

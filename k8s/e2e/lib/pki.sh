@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The cluster's certificates and kubeconfigs, made fresh for every run (nothing is kept or
+# committed): one CA, the API server's and kubelet's serving certificates, a client certificate
+# per component, and the service-account signing key.
+source "$(dirname "$0")/common.sh"
+
+PKI=$E2E_STATE/pki
+
+# cert NAME SUBJECT EXTENSIONS: an ECDSA key and a certificate signed by the cluster CA.
+cert() {
+  local name=$1 subject=$2 extensions=$3
+  openssl ecparam -name prime256v1 -genkey -noout -out "$PKI/$name.key" 2>/dev/null
+  openssl req -new -key "$PKI/$name.key" -subj "$subject" -out "$PKI/$name.csr"
+  openssl x509 -req -in "$PKI/$name.csr" -CA "$PKI/ca.crt" -CAkey "$PKI/ca.key" -CAcreateserial \
+    -days 2 -out "$PKI/$name.crt" -extfile <(printf '%s\n' "$extensions") 2>/dev/null
+  rm "$PKI/$name.csr"
+}
+
+client() { cert "$1" "$2" "keyUsage=critical,digitalSignature
+extendedKeyUsage=clientAuth"; }
+
+kubeconfig() {
+  local name=$1 file=$PKI/$1.kubeconfig
+  local kc=("$KUBE_BIN/kubectl" config --kubeconfig "$file")
+  "${kc[@]}" set-cluster e2e --server "https://$NODE_IP:6443" --certificate-authority "$PKI/ca.crt" --embed-certs >/dev/null
+  "${kc[@]}" set-credentials "$name" --client-certificate "$PKI/$name.crt" --client-key "$PKI/$name.key" --embed-certs >/dev/null
+  "${kc[@]}" set-context e2e --cluster e2e --user "$name" >/dev/null
+  "${kc[@]}" use-context e2e >/dev/null
+}
+
+mkdir -p "$PKI" && chmod 700 "$PKI"
+openssl ecparam -name prime256v1 -genkey -noout -out "$PKI/ca.key" 2>/dev/null
+openssl req -x509 -new -key "$PKI/ca.key" -subj "/CN=blog-platform-e2e-ca" -days 2 -out "$PKI/ca.crt" \
+  -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
+
+server_ext="keyUsage=critical,digitalSignature
+extendedKeyUsage=serverAuth"
+cert apiserver "/CN=kube-apiserver" "$server_ext
+subjectAltName=IP:$NODE_IP,IP:$KUBERNETES_SERVICE_IP,IP:127.0.0.1,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
+cert kubelet-serving "/CN=$NODE_NAME" "$server_ext
+subjectAltName=IP:$NODE_IP,DNS:$NODE_NAME"
+
+client admin "/O=system:masters/CN=e2e-admin"
+client apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client"
+client kube-controller-manager "/CN=system:kube-controller-manager"
+client kube-scheduler "/CN=system:kube-scheduler"
+client kube-proxy "/CN=system:kube-proxy"
+client kubelet "/O=system:nodes/CN=system:node:$NODE_NAME"
+for name in admin kube-controller-manager kube-scheduler kube-proxy kubelet; do kubeconfig "$name"; done
+
+openssl ecparam -name prime256v1 -genkey -noout -out "$PKI/service-account.key" 2>/dev/null
+openssl ec -in "$PKI/service-account.key" -pubout -out "$PKI/service-account.pub" 2>/dev/null
+chmod 600 "$PKI"/*.key

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Removes everything a run created: processes, containers, mounts, pod network namespaces, the
+# cgroup subtree, the node's network namespace (and with it every iptables rule of the cluster)
+# and the state folders. Safe to run when nothing, or only part, is up. The cache stays.
+source "$(dirname "$0")/common.sh"
+set +e
+
+stop_pid() {
+  local file=$E2E_RUN/$1.pid
+  [[ -f $file ]] || return 0
+  local pid; pid=$(cat "$file")
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid"
+    for _ in $(seq 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -KILL "$pid" 2>/dev/null
+  fi
+  rm -f "$file"
+}
+
+# Every process left in the pods' cgroups: the containers.
+kill_cgroup_processes() {
+  local pids
+  pids=$(find /sys/fs/cgroup/*/"$E2E_CGROUP" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u)
+  [[ -n $pids ]] && kill -KILL $pids 2>/dev/null
+}
+
+remove_cgroups() {
+  for root in /sys/fs/cgroup/*/"$E2E_CGROUP"; do
+    [[ -d $root ]] || continue
+    find "$root" -depth -type d -exec rmdir {} \; 2>/dev/null
+  done
+}
+
+# Anything of ours whose pid file is gone (a run killed half-way): matched by the paths only a
+# run uses.
+stop_strays() {
+  local pattern="^($KUBE_BIN/|$E2E_CACHE/etcd-|containerd --config $E2E_STATE/)"
+  pkill -TERM -f "$pattern" && sleep 3
+  pkill -KILL -f "$pattern"
+}
+
+# The kubelet stops first so that it restarts nothing; containerd's shims outlive containerd.
+for component in kubelet kube-proxy kube-scheduler kube-controller-manager kube-apiserver; do stop_pid "$component"; done
+kill_cgroup_processes
+pkill -KILL -f "containerd-shim-runc-v2 .*-address $CONTAINERD_SOCKET" 2>/dev/null
+stop_pid containerd
+stop_pid etcd
+stop_strays
+for _ in 1 2 3; do kill_cgroup_processes; sleep 0.5; done
+
+# Pod network namespaces are bind mounts under /run/netns named by containerd (cni-…); only
+# those that did not exist before the run are ours.
+if [[ -f $E2E_RUN/netns.before ]]; then
+  for netns in /run/netns/cni-*; do
+    [[ -e $netns ]] || continue
+    grep -qxF "$netns" "$E2E_RUN/netns.before" && continue
+    umount "$netns" 2>/dev/null; rm -f "$netns"
+  done
+fi
+# Overlay, tmpfs and bind mounts of containers and volumes, deepest first.
+findmnt -rn -o TARGET | grep -E "^($E2E_STATE|$E2E_RUN)(/|$)" | sort -r | while read -r target; do
+  umount "$target" 2>/dev/null || umount -l "$target"
+done
+remove_cgroups
+# The kubelet links each container's log into this fixed folder.
+find /var/log/containers -maxdepth 1 -type l -lname "$E2E_STATE/*" -delete 2>/dev/null
+
+"$(dirname "$0")/network.sh" down
+rm -rf "$E2E_STATE" "$E2E_RUN"
+leftovers=$(pgrep -f "$E2E_STATE|$E2E_RUN|$KUBE_BIN" | tr '\n' ' ')
+[[ -z $leftovers ]] || { log "processes still running after teardown: $leftovers"; exit 1; }
+log "teardown complete"
