@@ -2,7 +2,7 @@
 SEED ?= none
 LOCAL_STATE_DIR ?= .local
 
-.PHONY: up down clean test help cluster deploy dev undeploy
+.PHONY: up down clean test e2e help cluster deploy dev undeploy
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -18,6 +18,9 @@ clean: down ## Stop the local platform and wipe its state (LOCAL_STATE_DIR, defa
 
 test: ## Run every test suite (what CI runs)
 	npm test
+
+e2e: ## Build a one-node cluster from source on this machine (root, no Docker), helm install the chart, test it, tear down
+	k8s/e2e/e2e.sh run
 
 cluster: ## Create a kind cluster and install the prerequisites (ingress-nginx, cert-manager, Vault, CloudNativePG, metrics-server, Prometheus, Jaeger)
 	kind create cluster --config k8s/kind-config.yaml

@@ -17,16 +17,20 @@ const readyz = async () => {
 };
 
 describe('graceful shutdown', () => {
-  it('reports not ready while draining, and finishes the requests in flight', async () => {
+  it('reports not ready while draining, closes kept-alive connections, and finishes the requests in flight', async () => {
     expect(await readyz()).toEqual({ status: 200, body: { status: 'ready' } });
+    expect((await platform.api.get('/users/@ada')).headers.connection).not.toBe('close');
     // A sign-in spends a few hundred milliseconds in bcrypt: it is in flight when the stop begins.
     const inFlight = platform.api.post('/auth', { username: '@ada', password: 'correct horse battery' });
     await new Promise((resolve) => setTimeout(resolve, 30));
     const stopping = platform.restartUser({}, 1500);
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(await readyz()).toEqual({ status: 503, body: { status: 'draining' } });
-    // Still served while the load balancer catches up.
-    expect((await platform.api.get('/users/@ada')).status).toBe(200);
+    // Still served while the load balancer catches up, and each answer ends its connection so
+    // that the client's next request opens one to a replica that is still ready.
+    const during = await platform.api.get('/users/@ada');
+    expect(during.status).toBe(200);
+    expect(during.headers.connection).toBe('close');
     expect((await inFlight).status).toBe(200);
     await stopping;
     expect(await readyz()).toEqual({ status: 200, body: { status: 'ready' } });

@@ -9,14 +9,29 @@
 #   k8s/e2e/e2e.sh test    run the tests against a cluster that is up
 #   k8s/e2e/e2e.sh down    tear down whatever a run left
 #   k8s/e2e/e2e.sh cached  exit 0 when the built binaries are cached (a run then takes minutes)
+#   k8s/e2e/e2e.sh deps    install the Debian packages it needs (apt-get)
 #
-# Needs root (it makes a network namespace, mounts and cgroups) and these Debian packages:
-# containerd runc containernetworking-plugins buildah podman debootstrap iptables gettext-base.
+# Needs root (it makes a network namespace, mounts and cgroups), Go, Node.js, and the Debian
+# packages of `deps`.
+# shellcheck source=k8s/e2e/lib/common.sh
 source "$(dirname "$0")/lib/common.sh"
 LIB=$E2E_DIR/lib
 # The tag of the images the chart installs, and the one the upgrade test moves to.
 E2E_TAG=0.1.0
 E2E_UPGRADE_TAG=0.1.0-e2e.2
+
+PACKAGES=(containerd runc containernetworking-plugins buildah podman debootstrap iptables gettext-base curl openssl)
+
+deps() {
+  local missing=() package
+  for package in "${PACKAGES[@]}"; do
+    dpkg-query -W -f '${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
+  done
+  ((${#missing[@]})) || return 0
+  log "installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
 
 cached() {
   local c
@@ -47,12 +62,17 @@ E2E_DNS_SERVER=$DNS_SERVICE_IP
 E2E_TAG=$E2E_TAG
 E2E_UPGRADE_TAG=$E2E_UPGRADE_TAG
 ENV
-  log "cluster up: export \$(cat $E2E_STATE/cluster.env | xargs)"
+  log "cluster up; for kubectl and the tests: set -a; source $E2E_STATE/cluster.env; set +a"
 }
 
 run_tests() {
   [[ -f $E2E_STATE/cluster.env ]] || die "no cluster is up (k8s/e2e/e2e.sh up)"
-  (cd "$REPO_DIR" && env $(xargs <"$E2E_STATE/cluster.env") node scripts/test.mjs e2e)
+  (
+    set -a
+    # shellcheck source=/dev/null
+    source "$E2E_STATE/cluster.env"
+    cd "$REPO_DIR" && node scripts/test.mjs e2e
+  )
 }
 
 case ${1:-run} in
@@ -69,5 +89,6 @@ case ${1:-run} in
   test) run_tests ;;
   down) "$LIB/teardown.sh" ;;
   cached) cached ;;
+  deps) deps ;;
   *) die "usage: e2e.sh [run|up|test|down|cached]" ;;
 esac

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalPlatform, type LocalPlatform } from '@blog/test-support';
+import { type LocalPlatform, startLocalPlatform, startReadLoad } from '@blog/test-support';
 
 let stateDir: string;
 let local: LocalPlatform;
@@ -34,18 +34,7 @@ describe('local mode resilience', () => {
 
   it('loses no read when one replica of each service is killed under a steady stream of reads', async () => {
     const paths = ['/blogs', '/users/%40ada', '/users/blogs?user_name=lovelace', '/blogs/search?title=engine'];
-    let running = true;
-    let reads = 0;
-    const failures: string[] = [];
-    const reader = async (offset: number) => {
-      for (let i = offset; running; i++) {
-        const path = paths[i % paths.length]!;
-        const response = await local.api.get(path).catch((error: Error) => ({ status: 0, text: error.message }));
-        reads++;
-        if (response.status !== 200) failures.push(`${path}: ${response.status} ${response.text}`);
-      }
-    };
-    const readers = [0, 1, 2, 3].map(reader);
+    const load = startReadLoad(local.api, paths);
     await sleep(1000);
     const before = await local.status();
     const victims = ['user', 'blog'].map((service) => before.replicas.find((r) => r.service === service && r.healthy)!);
@@ -60,8 +49,7 @@ describe('local mode resilience', () => {
       await sleep(250);
     }
     await sleep(1000);
-    running = false;
-    await Promise.all(readers);
+    const { reads, failures } = await load.stop();
     console.log(
       `${reads} reads through the gateway while ${victims.map((v) => v.name).join(' and ')} were killed: ${failures.length} failed`,
     );

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds (or finds in the cache) every binary the cluster runs: the Kubernetes components from
 # their Go modules, etcd from Debian 13's package, CoreDNS from its module, and the pause program.
+# shellcheck source=k8s/e2e/lib/common.sh
 source "$(dirname "$0")/common.sh"
 
 build_kubernetes() {

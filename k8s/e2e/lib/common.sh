@@ -1,10 +1,12 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # the settings are for the scripts that source this file
 # Shared settings of the e2e harness: where things live, the node's addresses, and helpers.
 # Sourced by every script under k8s/e2e; nothing here changes the machine.
 set -euo pipefail
 
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 REPO_DIR=$(cd "$E2E_DIR/../.." && pwd)
-# shellcheck source=../versions.env
+# shellcheck source=k8s/e2e/versions.env
 source "$E2E_DIR/versions.env"
 
 # Built binaries and images survive between runs here, keyed by version.

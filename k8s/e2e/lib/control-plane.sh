@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # etcd and the control plane (API server, controller manager, scheduler), in the node's
 # network namespace, with the cluster's PKI.
+# shellcheck source=k8s/e2e/lib/common.sh
 source "$(dirname "$0")/common.sh"
 
 PKI=$E2E_STATE/pki

@@ -4,6 +4,7 @@
 # the bases are stand-ins built from Debian and the official Node.js binary (see images/); the
 # project's own images are built from the repository's Dockerfile exactly as a user builds them,
 # with only the base-image build arguments changed.
+# shellcheck source=k8s/e2e/lib/common.sh
 source "$(dirname "$0")/common.sh"
 
 STORAGE=(--root "$E2E_CACHE/containers/storage" --runroot "$E2E_RUN/containers" --storage-driver overlay)

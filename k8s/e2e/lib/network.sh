@@ -2,6 +2,7 @@
 # The node's network: a namespace of its own, joined to the machine by one veth pair. Every
 # iptables rule the cluster writes (kube-proxy, the CNI bridge) lives in that namespace, so
 # deleting it removes them all; the machine's own tables are never touched.
+# shellcheck source=k8s/e2e/lib/common.sh
 source "$(dirname "$0")/common.sh"
 
 network_up() {

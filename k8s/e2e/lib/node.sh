@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The node: containerd with runc, the CNI bridge, the kubelet and kube-proxy, all in the node's
 # network namespace, with state under $E2E_STATE and pods' cgroups under /$E2E_CGROUP.
+# shellcheck source=k8s/e2e/lib/common.sh
 source "$(dirname "$0")/common.sh"
 
 PKI=$E2E_STATE/pki

@@ -2,6 +2,7 @@
 # The cluster's certificates and kubeconfigs, made fresh for every run (nothing is kept or
 # committed): one CA, the API server's and kubelet's serving certificates, a client certificate
 # per component, and the service-account signing key.
+# shellcheck source=k8s/e2e/lib/common.sh
 source "$(dirname "$0")/common.sh"
 
 PKI=$E2E_STATE/pki

@@ -3,16 +3,21 @@
 # (restricted Pod Security, from k8s/namespace.yaml), the platform's certificates (the chart's
 # `certificates.issuer: existingSecrets`, signed here by a platform CA made for this run) and one
 # external PostgreSQL per service with its two roles.
+# shellcheck source=k8s/e2e/lib/common.sh
 source "$(dirname "$0")/common.sh"
 
 NAMESPACE=blog
 DB_NAMESPACE=blog-e2e-db
 RELEASE=blog-platform
-VALUES=$REPO_DIR/charts/blog-platform/ci/e2e-harness-values.yaml
 CA=$E2E_STATE/platform-ca
 mkdir -p "$CA" && chmod 700 "$CA"
 
-render() { COREDNS_VERSION=$COREDNS_VERSION DNS_SERVICE_IP=$DNS_SERVICE_IP COMPONENT=${2:-} envsubst '${COREDNS_VERSION} ${DNS_SERVICE_IP} ${COMPONENT}' <"$1"; }
+# render FILE [COMPONENT]: the manifest with its three placeholders filled in, and nothing else.
+render() {
+  # shellcheck disable=SC2016 # the names of the placeholders, not their values
+  COREDNS_VERSION=$COREDNS_VERSION DNS_SERVICE_IP=$DNS_SERVICE_IP COMPONENT=${2:-} \
+    envsubst '${COREDNS_VERSION} ${DNS_SERVICE_IP} ${COMPONENT}' <"$1"
+}
 
 # tls_secret NAMESPACE NAME CN SANS EKU: a kubernetes.io/tls Secret with ca.crt, signed by the platform CA.
 tls_secret() {

@@ -2,6 +2,7 @@
 # Removes everything a run created: processes, containers, mounts, pod network namespaces, the
 # cgroup subtree, the node's network namespace (and with it every iptables rule of the cluster)
 # and the state folders. Safe to run when nothing, or only part, is up. The cache stays.
+# shellcheck source=k8s/e2e/lib/common.sh
 source "$(dirname "$0")/common.sh"
 set +e
 
@@ -20,8 +21,8 @@ stop_pid() {
 # Every process left in the pods' cgroups: the containers.
 kill_cgroup_processes() {
   local pids
-  pids=$(find /sys/fs/cgroup/*/"$E2E_CGROUP" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u)
-  [[ -n $pids ]] && kill -KILL $pids 2>/dev/null
+  mapfile -t pids < <(find /sys/fs/cgroup/*/"$E2E_CGROUP" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u)
+  ((${#pids[@]})) && kill -KILL "${pids[@]}" 2>/dev/null
 }
 
 remove_cgroups() {

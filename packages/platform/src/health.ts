@@ -7,8 +7,15 @@ export interface Readiness {
 
 const Status = Type.Object({ status: Type.String() });
 
-/** `/healthz` says the process runs; `/readyz` says it should get traffic (dependencies up, not draining). */
+/**
+ * `/healthz` says the process runs; `/readyz` says it should get traffic (dependencies up, not draining).
+ * While draining, every answer also closes its connection: a client holding a kept-alive
+ * connection to this replica reconnects, and the Service sends the new one to a ready replica.
+ */
 export function registerHealthRoutes(app: App, readiness: Readiness, isReady: () => Promise<void>): void {
+  app.addHook('onSend', async (_request, reply) => {
+    if (readiness.draining) reply.header('connection', 'close');
+  });
   const schema = { hide: true, response: { 200: Status, 503: Status } };
   app.get('/healthz', { schema, logLevel: 'warn' }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema, logLevel: 'warn' }, async (request, reply) => {

@@ -22,7 +22,7 @@ export interface PeerClientOptions {
   baseUrl: string;
   tls: TlsMaterial;
   timeoutMs?: number;
-  /** Extra attempts for idempotent requests that fail before any response. */
+  /** Extra attempts for idempotent requests that fail before any response, or are answered 503. */
   retries?: number;
 }
 
@@ -72,7 +72,10 @@ export class PeerClient {
     });
   }
 
-  /** The request, repeated on a failure before any answer when the method is idempotent. */
+  /**
+   * The request, repeated when the method is idempotent and it failed before any answer or was
+   * answered 503 (a replica stopping): the next attempt may reach another replica.
+   */
   private async attempt<T>(
     method: string,
     path: string,
@@ -98,6 +101,10 @@ export class PeerClient {
           parsed = text ? JSON.parse(text) : undefined;
         } catch {
           throw new PeerError(`${method} ${path}: peer answered ${response.statusCode} with a body that is not JSON`, response.statusCode);
+        }
+        if (response.statusCode === 503 && attempt < attempts - 1) {
+          lastError = new PeerError(`${method} ${path}: peer answered 503`, 503);
+          continue;
         }
         return { status: response.statusCode, body: parsed as T };
       } catch (error) {

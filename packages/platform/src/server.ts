@@ -137,7 +137,9 @@ export function createServer(options: ServerOptions): App {
     requestTimeout: 30_000,
     // Longer than the ingress controller's upstream keep-alive, so the proxy closes first.
     keepAliveTimeout: 75_000,
-    return503OnClosing: true,
+    // Requests that still arrive once closing has begun (on connections opened before) are
+    // served, with `connection: close`, not refused: the database is closed only after them.
+    return503OnClosing: false,
     logController: new LogController({ requestIdLogLabel: 'request_id' }),
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];

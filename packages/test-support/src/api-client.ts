@@ -1,4 +1,4 @@
-import { Agent, request } from 'undici';
+import { Agent, type buildConnector, request } from 'undici';
 import { serviceForPath, type ServiceName } from '@blog/devstack';
 
 export interface ApiResponse {
@@ -25,15 +25,16 @@ export function routeByService(baseUrls: Record<ServiceName, string>): (path: st
   };
 }
 
-/** Calls the platform over real HTTPS, trusting only the given CA. */
+/** Calls the platform over real HTTPS, trusting only the given CA (`connect` adds socket options, such as a resolver). */
 export class ApiClient {
   readonly agent: Agent;
 
   constructor(
     private readonly baseUrlFor: (path: string) => string,
     ca: string | Buffer,
+    connect: buildConnector.BuildOptions = {},
   ) {
-    this.agent = new Agent({ connect: { ca } });
+    this.agent = new Agent({ connect: { ...connect, ca } });
   }
 
   async send(method: string, path: string, options: ApiRequest = {}): Promise<ApiResponse> {

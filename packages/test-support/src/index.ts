@@ -3,3 +3,5 @@ export * from './api-client.ts';
 export * from './local-platform.ts';
 export * from './platform.ts';
 export * from './in-process.ts';
+export * from './example-session.ts';
+export * from './read-load.ts';

@@ -1,0 +1,32 @@
+import type { ApiClient } from './api-client.ts';
+
+export interface ReadLoadResult {
+  reads: number;
+  /** One line per read that did not answer 200: path, status (0: no answer) and why. */
+  failures: string[];
+}
+
+/**
+ * A steady stream of reads from `workers` concurrent clients, cycling through `paths`, until
+ * `stop()`; every answer other than 200 counts as a failure. Nothing is retried.
+ */
+export function startReadLoad(api: ApiClient, paths: string[], workers = 4): { stop: () => Promise<ReadLoadResult> } {
+  let running = true;
+  const result: ReadLoadResult = { reads: 0, failures: [] };
+  const worker = async (offset: number) => {
+    for (let i = offset; running; i++) {
+      const path = paths[i % paths.length]!;
+      const response = await api.get(path).catch((error: Error) => ({ status: 0, text: `${error.message} ${String(error.cause ?? '')}` }));
+      result.reads++;
+      if (response.status !== 200) result.failures.push(`${path}: ${response.status} ${response.text}`);
+    }
+  };
+  const all = Promise.all(Array.from({ length: workers }, (_, i) => worker(i)));
+  return {
+    stop: async () => {
+      running = false;
+      await all;
+      return result;
+    },
+  };
+}
