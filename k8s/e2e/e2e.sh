@@ -46,6 +46,11 @@ up() {
   "$LIB/teardown.sh"
   mkdir -p "$E2E_STATE" "$E2E_RUN" "$LOG_DIR"
   find /run/netns -maxdepth 1 -name 'cni-*' >"$E2E_RUN/netns.before" 2>/dev/null || true
+  # Two things outside the run's folders that the tools make on first use; teardown undoes them
+  # only when this run made them: the kubelet's fixed device-plugin folder, and `ip netns`'s
+  # mount of /run/netns.
+  [[ -e /var/lib/kubelet ]] || touch "$E2E_RUN/made-var-lib-kubelet"
+  mountpoint -q /run/netns || touch "$E2E_RUN/made-run-netns-mount"
   timed "binaries" "$LIB/binaries.sh"
   "$LIB/network.sh" up
   "$LIB/pki.sh"

@@ -36,6 +36,26 @@ describe('helm lint and template', () => {
     }
   });
 
+  it('with certificates.issuer existingSecrets renders nothing of cert-manager, and mounts the Secrets the user provides', () => {
+    const harness = ciValuesFiles.find((file) => valuesName(file) === 'e2e-harness-values.yaml')!;
+    const objects = render(harness);
+    expect(objects.filter((o) => o.apiVersion.startsWith('cert-manager.io/'))).toEqual([]);
+    const rendered = new Set(objects.filter((o) => o.kind === 'Secret').map((o) => o.metadata.name));
+    const mounted = objects
+      .filter((o) => o.kind === 'Deployment')
+      .flatMap((o: any) => o.spec.template.spec.volumes.flatMap((v: any) => (v.secret ? [v.secret.secretName] : [])));
+    const provided = [...new Set(mounted.filter((name) => !rendered.has(name)))].sort();
+    expect(provided).toEqual([
+      'blog-blog-platform-blog-tls',
+      'blog-blog-platform-user-tls',
+      'blog-db-app',
+      'blog-db-migrator',
+      'database-ca',
+      'user-db-app',
+      'user-db-migrator',
+    ]);
+  });
+
   it('passes yamllint', () => {
     const probe = spawnSync('yamllint', ['--version']);
     if (probe.error && !process.env.CI) {

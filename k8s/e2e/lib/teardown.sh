@@ -67,6 +67,8 @@ remove_cgroups
 find /var/log/containers -maxdepth 1 -type l -lname "$E2E_STATE/*" -delete 2>/dev/null
 
 "$(dirname "$0")/network.sh" down
+[[ -f $E2E_RUN/made-var-lib-kubelet ]] && rm -rf /var/lib/kubelet
+if [[ -f $E2E_RUN/made-run-netns-mount ]] && [[ -z $(ls -A /run/netns 2>/dev/null) ]]; then umount /run/netns; fi
 rm -rf "$E2E_STATE" "$E2E_RUN"
 leftovers=$(pgrep -f "$E2E_STATE|$E2E_RUN|$KUBE_BIN" | tr '\n' ' ')
 [[ -z $leftovers ]] || { log "processes still running after teardown: $leftovers"; exit 1; }
