@@ -131,12 +131,13 @@ export async function blogInProcess(): Promise<InProcessService<BlogService> & {
   };
 }
 
-/** The user service in this process; its deletion relay has no blog service to reach. */
-export async function userInProcess(): Promise<InProcessService<UserService> & { adminPassword: string }> {
+/** The user service in this process (`env` overrides its configuration); its deletion relay has no blog service to reach. */
+export async function userInProcess(env: Record<string, string> = {}): Promise<InProcessService<UserService> & { adminPassword: string }> {
   const { dir, base } = await prepare('user');
   const { user, adminPassword } = await writeUserServiceSecrets(dir);
-  const env = serviceEnvironment({ ...base, user });
-  const service = await buildUserApp(loadUserConfig({ ...env, DELETION_RELAY_INTERVAL_MS: '60000' }));
+  const service = await buildUserApp(
+    loadUserConfig({ ...serviceEnvironment({ ...base, user }), DELETION_RELAY_INTERVAL_MS: '60000', ...env }),
+  );
   await service.publicApp.ready();
   return {
     service,

@@ -36,7 +36,7 @@ export async function buildApp(config: UserConfig, options: ServiceBuildOptions 
   const { logger, tls, pool, metrics } = base;
   await assertMigrated(pool, 'user', fileURLToPath(new URL('../prisma/migrations', import.meta.url)));
   const db = createDb(pool);
-  const passwords = new PasswordHasher(config.BCRYPT_COST, config.PASSWORD_WORKERS);
+  const passwords = new PasswordHasher(config.BCRYPT_COST, config.PASSWORD_WORKERS, config.PASSWORD_QUEUE_LIMIT);
   const keys = await loadSigningKeys({
     signingKeyFile: config.JWT_SIGNING_KEY_FILE,
     previousPublicKeyFiles: config.JWT_PREVIOUS_PUBLIC_KEY_FILES,

@@ -13,6 +13,9 @@ export const userConfigSpec = {
   FIELD_ENCRYPTION_KEYS_FILE: env.file(),
   BCRYPT_COST: env.int({ default: 12, min: 12, max: 15 }),
   PASSWORD_WORKERS: env.int({ default: 2, min: 1, max: 16 }),
+  // Password checks (sign-in, sign-up, password change) waiting or running at once per replica;
+  // past it they answer 503 with Retry-After. 16 is about two seconds of work for two workers at cost 12.
+  PASSWORD_QUEUE_LIMIT: env.int({ default: 16, min: 1, max: 10_000 }),
   ADMIN_HANDLE: env.string({ default: '@admin', pattern: /^@[A-Za-z0-9_]{1,31}$/ }),
   /** One of the two must be set: a plaintext password (from a Secret) or a hash made by `npm run hash-password`. */
   ADMIN_PASSWORD_FILE: env.file({ optional: true }),

@@ -37,6 +37,24 @@ describe('password hashing', () => {
     expect(ticks).toBeGreaterThan(10);
   });
 
+  it('refuses a check at once when its queue is full, and takes work again once it drains', async () => {
+    const bounded = new PasswordHasher(12, 1, 2);
+    const stored = await hasher.hash('three');
+    try {
+      const running = [bounded.hash('one'), bounded.hash('two')];
+      expect(bounded.queued).toBe(2);
+      await expect(bounded.verify('three', stored)).rejects.toMatchObject({
+        statusCode: 503,
+        headers: { 'retry-after': '1' },
+      });
+      await Promise.all(running);
+      expect(bounded.queued).toBe(0);
+      expect(await bounded.hash('four')).toMatch(/^\$2b\$12\$/);
+    } finally {
+      await bounded.close();
+    }
+  });
+
   it('asks for a re-hash when the configured cost rises', async () => {
     expect(hasher.needsRehash(bcrypt.hashSync(prehash('pw'), 10))).toBe(true);
     expect(hasher.needsRehash(await hasher.hash('pw'))).toBe(false);

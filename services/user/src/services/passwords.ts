@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
+import { HttpError } from '@blog/platform';
 import bcrypt from 'bcryptjs';
 
 /**
@@ -20,7 +21,14 @@ interface PooledWorker {
   pending: Map<number, Job>;
 }
 
-/** A few worker threads doing bcrypt; work goes to the least busy one. */
+/** Answered when the queue is full: the client should come back in a moment, not wait behind it. */
+export const passwordQueueFull = () => new HttpError(503, 'Too many sign-ins in progress; try again in a moment', { 'retry-after': '1' });
+
+/**
+ * A few worker threads doing bcrypt; work goes to the least busy one. At most `queueLimit`
+ * checks wait or run at once: past that a new one is refused at once (`passwordQueueFull`), so
+ * a flood of sign-ins costs the flood a 503 instead of everyone a long wait.
+ */
 export class PasswordHasher {
   private readonly workers: PooledWorker[] = [];
   private nextId = 0;
@@ -29,8 +37,14 @@ export class PasswordHasher {
   constructor(
     readonly cost: number,
     size: number,
+    private readonly queueLimit = Number.POSITIVE_INFINITY,
   ) {
     for (let i = 0; i < size; i++) this.workers.push(this.spawn());
+  }
+
+  /** Checks waiting or running now. */
+  get queued(): number {
+    return this.workers.reduce((sum, w) => sum + w.pending.size, 0);
   }
 
   private spawn(): PooledWorker {
@@ -51,6 +65,7 @@ export class PasswordHasher {
   }
 
   private run<T>(message: Record<string, unknown>): Promise<T> {
+    if (this.queued >= this.queueLimit) return Promise.reject(passwordQueueFull());
     const pooled = this.workers.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
