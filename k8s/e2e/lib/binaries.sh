@@ -15,8 +15,9 @@ build_kubernetes() {
   local ldflags="-s -w -X $pkg.gitVersion=$KUBERNETES_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
   ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
   mkdir -p "$KUBE_BIN.partial"
+  log "building ${missing[*]} $KUBERNETES_VERSION from the Go module proxy (about 9 minutes on 2 cores without a Go build cache)"
   for c in "${missing[@]}"; do
-    log "building $c $KUBERNETES_VERSION (the first build of kube-apiserver takes about 10 minutes on 2 cores)"
+    log "building $c"
     (cd "$E2E_DIR/kubernetes" && CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$KUBE_BIN.partial/$c" "k8s.io/kubernetes/cmd/$c")
   done
   mkdir -p "$KUBE_BIN"
