@@ -56,6 +56,25 @@ describe('helm lint and template', () => {
     ]);
   });
 
+  it("sets each service's V8 heap limit at 60% of its container's memory limit", () => {
+    const heapOf = (extra: string[]) =>
+      render(ciValuesFiles[0]!, 4, extra)
+        .filter((o) => o.kind === 'Deployment')
+        .map((o: any) => {
+          const env = o.spec.template.spec.containers[0].env as { name: string; value?: string }[];
+          return `${o.metadata.name}: ${env.find((e) => e.name === 'NODE_OPTIONS')?.value ?? 'none'}`;
+        })
+        .sort();
+    expect(heapOf(['--set', 'user.resources.limits.memory=512Mi', '--set', 'blog.resources.limits.memory=1Gi'])).toEqual([
+      'blog-blog-platform-blog: --max-old-space-size=614',
+      'blog-blog-platform-user: --max-old-space-size=307',
+    ]);
+    expect(heapOf(['--set', 'user.resources.limits.memory=null', '--set', 'blog.resources.limits.memory=1000M'])).toEqual([
+      'blog-blog-platform-blog: --max-old-space-size=571',
+      'blog-blog-platform-user: none',
+    ]);
+  });
+
   it('passes yamllint', () => {
     const probe = spawnSync('yamllint', ['--version']);
     if (probe.error && !process.env.CI) {

@@ -185,3 +185,18 @@ Certificates cert-manager issues, or the Secrets to provide with issuer existing
 {{- end }}
 {{ toYaml $certificates }}
 {{- end }}
+
+{{/*
+60% of a memory quantity in MiB (the V8 heap limit for that container limit), or nothing when
+the quantity is not whole Mi, Gi, M or G.
+*/}}
+{{- define "blog-platform.heapMiB" -}}
+{{- $q := toString . -}}
+{{- $mib := 0 -}}
+{{- if regexMatch "^[0-9]+Gi$" $q }}{{ $mib = mul (trimSuffix "Gi" $q | atoi) 1024 }}
+{{- else if regexMatch "^[0-9]+Mi$" $q }}{{ $mib = trimSuffix "Mi" $q | atoi }}
+{{- else if regexMatch "^[0-9]+G$" $q }}{{ $mib = div (mul (trimSuffix "G" $q | atoi) 1000000000) 1048576 }}
+{{- else if regexMatch "^[0-9]+M$" $q }}{{ $mib = div (mul (trimSuffix "M" $q | atoi) 1000000) 1048576 }}
+{{- end }}
+{{- if gt $mib 0 }}{{ div (mul $mib 6) 10 }}{{ end -}}
+{{- end }}
