@@ -70,6 +70,22 @@ ENV
   log "cluster up; for kubectl and the tests: set -a; source $E2E_STATE/cluster.env; set +a"
 }
 
+# After a failure, before teardown: what the cluster looked like (the component logs stay in $LOG_DIR).
+diagnose() {
+  [[ -f $KUBECONFIG_ADMIN ]] || return 0
+  log "cluster state at the failure (component logs: $LOG_DIR)"
+  "${KUBECTL[@]}" get nodes,pods -A -o wide 2>&1 || true
+  "${KUBECTL[@]}" get events -A --field-selector type=Warning 2>&1 | tail -20 || true
+}
+
+# The end of a run, however it ends: on a failure, show the cluster before it goes.
+on_exit() {
+  local status=$?
+  ((status == 0)) || diagnose
+  "$LIB/teardown.sh"
+  exit "$status"
+}
+
 run_tests() {
   [[ -f $E2E_STATE/cluster.env ]] || die "no cluster is up (k8s/e2e/e2e.sh up)"
   (
@@ -84,7 +100,7 @@ case ${1:-run} in
   run)
     start=$SECONDS
     if cached; then kind=cached; else kind=cold; fi
-    trap '"$LIB/teardown.sh"' EXIT
+    trap on_exit EXIT
     up
     log "cluster ready in $((SECONDS - start))s ($kind run)"
     run_tests
