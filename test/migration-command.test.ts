@@ -3,29 +3,21 @@
 // the next replica; a database that stays away ends it with a clear error.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer, connect, type Server } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createServiceDatabase, freePort } from '@blog/devstack';
-import { testDatabaseServer } from '@blog/test-support';
+import { TcpForwarder, testDatabaseServer } from '@blog/test-support';
 
 const { server, info } = testDatabaseServer();
-const servers: Server[] = [];
-afterAll(() => Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve)))));
+const forwarders: TcpForwarder[] = [];
+afterAll(() => Promise.all(forwarders.map((f) => f.close())));
 
 const migratorUrl = (port: number, database: string) =>
   `postgresql://user_migrator:${encodeURIComponent(info.passwords.user.migrator)}@127.0.0.1:${port}/${database}`;
 const command = ['--conditions=development', '--import', 'tsx', 'services/user/src/commands/migrate.ts'];
 
 /** A TCP forwarder to the real PostgreSQL, opened on `port` later: the database "comes up". */
-function openDatabaseAt(port: number): Promise<void> {
-  const forwarder = createServer((client) => {
-    const upstream = connect(info.port, '127.0.0.1');
-    client.pipe(upstream).pipe(client);
-    client.on('error', () => upstream.destroy());
-    upstream.on('error', () => client.destroy());
-  });
-  servers.push(forwarder);
-  return new Promise((resolve) => forwarder.listen(port, '127.0.0.1', () => resolve()));
+async function openDatabaseAt(port: number): Promise<void> {
+  forwarders.push(await TcpForwarder.open(info.port, port));
 }
 
 describe('the migration command', () => {

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isDatabaseUnavailable } from './database.ts';
 
 /** An error whose status and message are meant for the client. */
 export class HttpError extends Error {
@@ -44,6 +45,12 @@ export function installErrorHandlers(app: FastifyInstance): void {
       msg = validationMessage(error);
     } else if (status >= 400 && status < 500) {
       msg = error.message;
+    } else if (isDatabaseUnavailable(error)) {
+      // Down, failing over or out of connections: the client may try again in a moment.
+      status = 503;
+      msg = 'The database is unavailable; try again shortly';
+      reply.header('retry-after', '1');
+      request.log.warn({ err: error }, 'database unavailable');
     } else {
       status = 500;
       msg = 'Internal server error';

@@ -89,19 +89,26 @@ export interface InProcessService<S> {
   close(): Promise<void>;
 }
 
+export interface InProcessOptions {
+  /** Given the database's port, the port the service should reach it at (a TcpForwarder's, say). */
+  databaseVia?: (port: number) => Promise<number>;
+}
+
 /** What both services need to be built in this process: a database cloned from the template, TLS files, and the base environment. */
-async function prepare(service: 'user' | 'blog') {
+async function prepare(service: 'user' | 'blog', options: InProcessOptions = {}) {
   const { server, info } = testDatabaseServer();
   const dir = await mkdtemp(join(tmpdir(), `blog-${service}-inject-`));
   const ca = await createCertificateAuthority('inject');
   const tls = await writeTlsFiles(dir, 'tls', ca, await issueLeaf(ca, { commonName: service, dnsNames: ['localhost'] }));
   const database = `${service}_${randomBytes(6).toString('hex')}`;
   await createServiceDatabase(server, service, database, `${service}_template`);
+  const databaseUrl = new URL(roleUrl(server, `${service}_app`, info.passwords[service].app, database));
+  if (options.databaseVia) databaseUrl.port = String(await options.databaseVia(Number(databaseUrl.port)));
   const base = {
     service,
     host: '127.0.0.1',
     ports: { public: 0, internal: 0, metrics: 0 },
-    databaseUrl: roleUrl(server, `${service}_app`, info.passwords[service].app, database),
+    databaseUrl: databaseUrl.toString(),
     tls,
     // Nothing listens there: the routes under test do not reach the other service.
     peerUrl: 'https://127.0.0.1:9',
@@ -132,8 +139,11 @@ export async function blogInProcess(): Promise<InProcessService<BlogService> & {
 }
 
 /** The user service in this process (`env` overrides its configuration); its deletion relay has no blog service to reach. */
-export async function userInProcess(env: Record<string, string> = {}): Promise<InProcessService<UserService> & { adminPassword: string }> {
-  const { dir, base } = await prepare('user');
+export async function userInProcess(
+  env: Record<string, string> = {},
+  options: InProcessOptions = {},
+): Promise<InProcessService<UserService> & { adminPassword: string }> {
+  const { dir, base } = await prepare('user', options);
   const { user, adminPassword } = await writeUserServiceSecrets(dir);
   const service = await buildUserApp(
     loadUserConfig({ ...serviceEnvironment({ ...base, user }), DELETION_RELAY_INTERVAL_MS: '60000', ...env }),

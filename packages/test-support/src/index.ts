@@ -5,3 +5,4 @@ export * from './platform.ts';
 export * from './in-process.ts';
 export * from './example-session.ts';
 export * from './read-load.ts';
+export * from './tcp-forwarder.ts';
