@@ -35,7 +35,8 @@ install ingress-nginx ingress-nginx/ingress-nginx "${INGRESS_NGINX_CHART}" ingre
   --set-string controller.nodeSelector.ingress-ready=true \
   --set controller.config.hsts=true \
   --set controller.config.hsts-max-age=63072000
-install cert-manager jetstack/cert-manager "${CERT_MANAGER_CHART}" cert-manager --set crds.enabled=true
+# Each Certificate owns its Secret, so that uninstalling the platform leaves no key behind.
+install cert-manager jetstack/cert-manager "${CERT_MANAGER_CHART}" cert-manager --set crds.enabled=true --set enableCertificateOwnerRef=true
 install vault hashicorp/vault "${VAULT_CHART}" vault -f "${here}/values/vault-dev.yaml"
 install cnpg cnpg/cloudnative-pg "${CNPG_CHART}" cnpg-system
 install metrics-server metrics-server/metrics-server "${METRICS_SERVER_CHART}" kube-system --set 'args={--kubelet-insecure-tls}'

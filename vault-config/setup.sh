@@ -12,8 +12,15 @@ VAULT_TOKEN="${VAULT_TOKEN:-root}"
 PLATFORM_NAMESPACE="${PLATFORM_NAMESPACE:-blog}"
 RELEASE="${RELEASE:-blog}"
 PUBLIC_HOST="${PUBLIC_HOST:-blog.localtest.me}"
-ISSUER_SERVICE_ACCOUNT="${RELEASE}-blog-platform-vault-issuer"
-ISSUER_NAME="${RELEASE}-blog-platform-issuer"
+# The chart's fullname: the release name alone when it already contains the chart's name.
+if [[ ${RELEASE} == *blog-platform* ]]; then FULLNAME="${RELEASE}"; else FULLNAME="${RELEASE}-blog-platform"; fi
+ISSUER_SERVICE_ACCOUNT="${FULLNAME}-vault-issuer"
+ISSUER_NAME="${FULLNAME}-issuer"
+# The Services' short names, which the certificates carry besides their namespaced names.
+SHORT_NAMES="${FULLNAME}-user,${FULLNAME}-blog"
+for db in user blog; do
+  for suffix in rw r ro; do SHORT_NAMES+=",${FULLNAME}-${db}-db-${suffix}"; done
+done
 
 vault() {
   kubectl exec -i -n "${VAULT_NAMESPACE}" "${VAULT_POD}" -- env VAULT_TOKEN="${VAULT_TOKEN}" vault "$@"
@@ -45,7 +52,7 @@ fi
 # Short-lived ECDSA certificates for the services (CN user/blog: what peers are admitted by),
 # their cluster DNS names, the databases and the public host; nothing else.
 vault write pki_int/roles/blog-platform \
-  allowed_domains="user,blog,ingress,${PLATFORM_NAMESPACE}.svc,${PLATFORM_NAMESPACE}.svc.cluster.local,${PUBLIC_HOST}" \
+  allowed_domains="user,blog,ingress,${SHORT_NAMES},${PLATFORM_NAMESPACE},${PLATFORM_NAMESPACE}.svc,${PLATFORM_NAMESPACE}.svc.cluster.local,${PUBLIC_HOST}" \
   allowed_domains_template=false allow_bare_domains=true allow_subdomains=true allow_glob_domains=false \
   allow_localhost=false allow_ip_sans=false enforce_hostnames=false \
   key_type=ec key_bits=256 server_flag=true client_flag=true \

@@ -37,7 +37,7 @@ describe('helm lint and template', () => {
   });
 
   it('with certificates.issuer existingSecrets renders nothing of cert-manager, and mounts the Secrets the user provides', () => {
-    const harness = ciValuesFiles.find((file) => valuesName(file) === 'e2e-harness-values.yaml')!;
+    const harness = ciValuesFiles.find((file) => valuesName(file) === 'existing-secrets-values.yaml')!;
     const objects = render(harness);
     expect(objects.filter((o) => o.apiVersion.startsWith('cert-manager.io/'))).toEqual([]);
     const rendered = new Set(objects.filter((o) => o.kind === 'Secret').map((o) => o.metadata.name));
@@ -73,6 +73,22 @@ describe('helm lint and template', () => {
       'blog-blog-platform-blog: --max-old-space-size=571',
       'blog-blog-platform-user: none',
     ]);
+  });
+
+  it('keeps a stopping replica serving until its readiness failure has reached the endpoints, and lets it finish in-flight requests', () => {
+    for (const file of ciValuesFiles) {
+      for (const deployment of render(file).filter(
+        (o) => o.kind === 'Deployment' && o.metadata.labels?.['app.kubernetes.io/component'] !== 'audit',
+      )) {
+        const spec = (deployment as any).spec.template.spec;
+        const container = spec.containers[0];
+        const drainMs = Number(container.env.find((e: { name: string }) => e.name === 'SHUTDOWN_GRACE_MS').value);
+        const noticedMs = container.readinessProbe.periodSeconds * container.readinessProbe.failureThreshold * 1000;
+        // The readiness probe must notice, then the endpoint change reach the ingress (a reload of a few seconds).
+        expect(drainMs, `${valuesName(file)} ${deployment.metadata.name}`).toBeGreaterThanOrEqual(noticedMs + 4000);
+        expect(spec.terminationGracePeriodSeconds * 1000, deployment.metadata.name).toBeGreaterThanOrEqual(drainMs + 15_000);
+      }
+    }
   });
 
   it('passes yamllint', () => {

@@ -5,7 +5,11 @@ import type { K8sObject } from './model.ts';
 
 /** Objects from rendered manifests (`helm template ... | blogctl audit -f -`); List kinds are unpacked. */
 export function readManifests(path: string): K8sObject[] {
-  const text = readFileSync(path === '-' ? 0 : path, 'utf8');
+  return parseManifests(readFileSync(path === '-' ? 0 : path, 'utf8'));
+}
+
+/** Objects from the text of YAML manifests, List kinds unpacked. */
+export function parseManifests(text: string): K8sObject[] {
   return parseAllDocuments(text)
     .map((doc) => doc.toJS() as K8sObject | null)
     .filter((o): o is K8sObject => o !== null && typeof o === 'object' && typeof o.kind === 'string')
