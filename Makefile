@@ -19,7 +19,7 @@ clean: down ## Stop the local platform and wipe its state (LOCAL_STATE_DIR, defa
 test: ## Run every test suite (what CI runs)
 	npm test
 
-e2e: ## Build a one-node cluster from source on this machine (root, no Docker), helm install the chart, test it, tear down
+e2e: ## Build a one-node cluster and its operators from source (root, no Docker), helm install the chart, test it, tear down
 	k8s/e2e/e2e.sh run
 
 cluster: ## Create a kind cluster and install the prerequisites (ingress-nginx, cert-manager, Vault, CloudNativePG, metrics-server, Prometheus, Jaeger)

@@ -20,7 +20,7 @@ LIB=$E2E_DIR/lib
 E2E_TAG=0.1.0
 E2E_UPGRADE_TAG=0.1.0-e2e.2
 
-PACKAGES=(containerd runc containernetworking-plugins buildah podman debootstrap iptables gettext-base curl openssl)
+PACKAGES=(containerd runc containernetworking-plugins buildah podman debootstrap iptables ipset gettext-base curl openssl)
 
 deps() {
   local missing=() package
@@ -34,15 +34,20 @@ deps() {
 }
 
 cached() {
-  local c
-  for c in kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl; do
-    [[ -x $KUBE_BIN/$c ]] || return 1
+  local entry module name
+  for entry in "${GO_BINARIES[@]}"; do
+    read -r module name _ <<<"$entry"
+    [[ -x $(module_bin "$module")/$name ]] || return 1
   done
   [[ -x $E2E_CACHE/coredns-$COREDNS_VERSION/coredns && -x $E2E_CACHE/etcd-${ETCD_DEB##*/}/usr/bin/etcd ]]
 }
 
+# The tests, helm and the images' build context come from the repository's npm dependencies.
+node_modules() { [[ -d $REPO_DIR/node_modules ]] || (cd "$REPO_DIR" && npm ci --no-audit --no-fund); }
+
 up() {
   [[ $(id -u) == 0 ]] || die "the harness needs root: it creates a network namespace, mounts and cgroups"
+  node_modules
   "$LIB/teardown.sh"
   mkdir -p "$E2E_STATE" "$E2E_RUN" "$LOG_DIR"
   find /run/netns -maxdepth 1 -name 'cni-*' >"$E2E_RUN/netns.before" 2>/dev/null || true
@@ -58,12 +63,15 @@ up() {
   timed "node" "$LIB/node.sh"
   timed "images" "$LIB/images.sh" "$E2E_TAG" "$E2E_UPGRADE_TAG"
   wait_for "the node to be Ready" 120 "${KUBECTL[@]}" wait --for condition=Ready "node/$NODE_NAME" --timeout 1s
-  timed "prerequisites (DNS, namespace, certificates, databases)" "$LIB/prerequisites.sh"
+  timed "prerequisites" "$LIB/prerequisites.sh"
   cat >"$E2E_STATE/cluster.env" <<ENV
 KUBECONFIG=$KUBECONFIG_ADMIN
 E2E_KUBECTL=$KUBE_BIN/kubectl
 E2E_PLATFORM_CA=$E2E_STATE/platform-ca.crt
-E2E_DNS_SERVER=$DNS_SERVICE_IP
+E2E_NODE_IP=$NODE_IP
+E2E_HOST_IP=$HOST_IP
+E2E_PUBLIC_HOST=$PUBLIC_HOST
+E2E_PROBE_IMAGE=$PROBE_IMAGE
 E2E_TAG=$E2E_TAG
 E2E_UPGRADE_TAG=$E2E_UPGRADE_TAG
 ENV
@@ -88,6 +96,7 @@ on_exit() {
 
 run_tests() {
   [[ -f $E2E_STATE/cluster.env ]] || die "no cluster is up (k8s/e2e/e2e.sh up)"
+  node_modules
   (
     set -a
     # shellcheck source=/dev/null

@@ -1,28 +1,39 @@
 #!/usr/bin/env bash
-# Builds (or finds in the cache) every binary the cluster runs: the Kubernetes components from
-# their Go modules, etcd from Debian 13's package, CoreDNS from its module, and the pause program.
+# Builds (or finds in the cache) every binary the cluster runs: the Go programs of GO_BINARIES
+# from their modules under go/, etcd from Debian 13's package, CoreDNS from its module, and the
+# pause program.
 # shellcheck source=k8s/e2e/lib/common.sh
 source "$(dirname "$0")/common.sh"
 
-build_kubernetes() {
-  local components=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl)
-  local missing=()
-  for c in "${components[@]}"; do [[ -x $KUBE_BIN/$c ]] || missing+=("$c"); done
-  ((${#missing[@]})) || { log "kubernetes $KUBERNETES_VERSION: cached in $KUBE_BIN"; return; }
-  local minor=${KUBERNETES_VERSION#v1.}; minor=${minor%%.*}
-  # Without these the components report v0.0.0 and the chart's kubeVersion check refuses them.
-  local pkg=k8s.io/component-base/version
-  local ldflags="-s -w -X $pkg.gitVersion=$KUBERNETES_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
-  ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
-  mkdir -p "$KUBE_BIN.partial"
-  log "building ${missing[*]} $KUBERNETES_VERSION from the Go module proxy (about 9 minutes on 2 cores without a Go build cache)"
-  for c in "${missing[@]}"; do
-    log "building $c"
-    (cd "$E2E_DIR/kubernetes" && CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$KUBE_BIN.partial/$c" "k8s.io/kubernetes/cmd/$c")
+# ldflags MODULE: what each build stamps in. Without its version Kubernetes reports v0.0.0 and
+# the chart's kubeVersion check refuses it.
+ldflags() {
+  local flags="-s -w"
+  case $1 in
+    kubernetes)
+      local pkg=k8s.io/component-base/version minor=${KUBERNETES_VERSION#v1.}
+      flags+=" -X $pkg.gitVersion=$KUBERNETES_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=${minor%%.*}"
+      flags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
+      ;;
+    cert-manager) flags+=" -X github.com/cert-manager/cert-manager/pkg/util.AppVersion=$CERT_MANAGER_VERSION" ;;
+    traefik) flags+=" -X github.com/traefik/traefik/v3/pkg/version.Version=$(module_version traefik github.com/traefik/traefik/v3)" ;;
+  esac
+  echo "$flags"
+}
+
+build_go() {
+  local module name package dir built=0
+  for entry in "${GO_BINARIES[@]}"; do
+    read -r module name package <<<"$entry"
+    dir=$(module_bin "$module")
+    [[ -x $dir/$name ]] && continue
+    log "building $name from go/$module (a cold build of everything takes about 35 minutes on 2 cores)"
+    mkdir -p "$dir"
+    (cd "$E2E_DIR/go/$module" && CGO_ENABLED=0 go build -trimpath -ldflags "$(ldflags "$module")" -o "$dir/$name.partial" "$package")
+    mv "$dir/$name.partial" "$dir/$name"
+    built=$((built + 1))
   done
-  mkdir -p "$KUBE_BIN"
-  mv "$KUBE_BIN.partial"/* "$KUBE_BIN/"
-  rmdir "$KUBE_BIN.partial"
+  ((built)) || log "go binaries: all cached under $E2E_CACHE/go"
 }
 
 fetch_etcd() {
@@ -48,7 +59,7 @@ build_pause() {
   gcc -Os -static -o "$out" "$E2E_DIR/images/pause.c" && strip "$out"
 }
 
-timed "kubernetes binaries" build_kubernetes
+timed "go binaries" build_go
 timed "etcd" fetch_etcd
 timed "coredns" build_coredns
 build_pause

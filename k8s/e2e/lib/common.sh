@@ -9,9 +9,59 @@ REPO_DIR=$(cd "$E2E_DIR/../.." && pwd)
 # shellcheck source=k8s/e2e/versions.env
 source "$E2E_DIR/versions.env"
 
-# Built binaries and images survive between runs here, keyed by version.
+# Built binaries and images survive between runs here.
 E2E_CACHE=${E2E_CACHE:-$HOME/.cache/blog-platform-e2e}
-KUBE_BIN=$E2E_CACHE/kubernetes-$KUBERNETES_VERSION
+
+# Every Go program of the harness: the module under k8s/e2e/go that pins it, the binary's name
+# and its package. Kubernetes and the operators are other people's software built from their
+# published modules; cert-manager is a small launcher of ours around its library (see its
+# go.mod), probe is ours.
+GO_BINARIES=(
+  "kubernetes kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver"
+  "kubernetes kube-controller-manager k8s.io/kubernetes/cmd/kube-controller-manager"
+  "kubernetes kube-scheduler k8s.io/kubernetes/cmd/kube-scheduler"
+  "kubernetes kubelet k8s.io/kubernetes/cmd/kubelet"
+  "kubernetes kube-proxy k8s.io/kubernetes/cmd/kube-proxy"
+  "kubernetes kubectl k8s.io/kubernetes/cmd/kubectl"
+  "kube-router kube-router github.com/cloudnativelabs/kube-router/v2/cmd/kube-router"
+  "cloudnative-pg manager github.com/cloudnative-pg/cloudnative-pg/cmd/manager"
+  "cert-manager cert-manager ."
+  "vault vault github.com/hashicorp/vault"
+  "traefik traefik github.com/traefik/traefik/v3/cmd/traefik"
+  "probe probe ."
+)
+
+# module_bin MODULE: where the binaries of k8s/e2e/go/MODULE are cached, keyed by the module's
+# files, so that a changed pin (or a changed source) builds anew.
+module_bin() { echo "$E2E_CACHE/go/$1-$(cat "$E2E_DIR/go/$1"/* | sha256sum | cut -c1-16)"; }
+
+# module_version MODULE PATH: the version of PATH that k8s/e2e/go/MODULE requires.
+module_version() {
+  awk -v path="$2" '$1 == path { print $2; exit } $1 == "require" && $2 == path { print $3; exit }' "$E2E_DIR/go/$1/go.mod"
+}
+
+# module_source MODULE PATH: the folder of the module PATH's source (downloaded when missing),
+# for the manifests and charts it ships.
+module_source() { (cd "$E2E_DIR/go/$1" && go mod download -json "$2" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p'); }
+
+KUBE_BIN=$(module_bin kubernetes)
+KUBERNETES_VERSION=$(module_version kubernetes k8s.io/kubernetes)
+CNPG_VERSION=$(module_version cloudnative-pg github.com/cloudnative-pg/cloudnative-pg)
+CERT_MANAGER_VERSION=$(module_version cert-manager github.com/cert-manager/cert-manager)
+TRAEFIK_VERSION=$(module_version traefik github.com/traefik/traefik/v3)
+GATEWAY_API_VERSION=$(module_version traefik sigs.k8s.io/gateway-api)
+VAULT_VERSION=$(module_version vault github.com/hashicorp/vault)
+
+# The images of other people's software that the harness builds (lib/images.sh), under names
+# that say so.
+COREDNS_IMAGE=localhost/e2e/coredns:$COREDNS_VERSION
+POSTGRES_IMAGE=localhost/e2e/postgresql:17-$POSTGRES_SUITE
+VAULT_IMAGE=localhost/e2e/vault:$VAULT_VERSION
+CNPG_IMAGE=localhost/e2e/cloudnative-pg:${CNPG_VERSION#v}
+CERT_MANAGER_IMAGE=localhost/e2e/cert-manager
+CERT_MANAGER_TAG=$CERT_MANAGER_VERSION
+TRAEFIK_IMAGE=localhost/e2e/traefik:$TRAEFIK_VERSION
+PROBE_IMAGE=localhost/e2e/probe:e2e
 # Everything a run creates on the machine is under these two folders, one network namespace,
 # one veth pair and one cgroup subtree; teardown removes exactly those.
 E2E_STATE=${E2E_STATE:-/var/lib/blog-platform-e2e}
@@ -27,6 +77,10 @@ POD_CIDR=10.244.0.0/24
 SERVICE_CIDR=10.96.0.0/16
 KUBERNETES_SERVICE_IP=10.96.0.1
 DNS_SERVICE_IP=10.96.0.10
+# The release the tests install, its namespace, and the public host the entry point serves.
+RELEASE=blog-platform
+NAMESPACE=blog
+PUBLIC_HOST=blog.localtest.me
 CONTAINERD_SOCKET=$E2E_RUN/containerd/containerd.sock
 KUBECONFIG_ADMIN=$E2E_STATE/pki/admin.kubeconfig
 # Logs outlive the run (teardown removes the state), for a look after a failure.

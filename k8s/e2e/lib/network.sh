@@ -15,9 +15,13 @@ network_up() {
   in_node ip link set eth0 up
   # Components want a default route; this one drops, so nothing in the cluster reaches past it.
   in_node ip route add blackhole default
-  # The machine reaches pods and Services through the node, for the tests.
+  # The node's own connections to Service addresses (the API server calling webhooks) need a
+  # route to be looked up before kube-proxy rewrites them to a pod; what it does not rewrite ends
+  # in a blackhole on the machine's side.
+  in_node ip route add "$SERVICE_CIDR" via "$HOST_IP" dev eth0
+  ip route add blackhole "$SERVICE_CIDR"
+  # The machine reaches pods through the node (probes' answers from outside the cluster).
   ip route add "$POD_CIDR" via "$NODE_IP" dev "$HOST_VETH"
-  ip route add "$SERVICE_CIDR" via "$NODE_IP" dev "$HOST_VETH"
   in_node sysctl -qw net.ipv4.ip_forward=1
   in_node sysctl -qw net.bridge.bridge-nf-call-iptables=1
   in_node sysctl -qw net.ipv4.conf.all.route_localnet=1
@@ -33,6 +37,7 @@ network_down() {
   fi
   # Deleting one end of the pair deletes the other and the routes through it.
   ip link del "$HOST_VETH" 2>/dev/null || true
+  ip route del blackhole "$SERVICE_CIDR" 2>/dev/null || true
   ip netns del "$E2E_NETNS" 2>/dev/null || true
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The node: containerd with runc, the CNI bridge, the kubelet and kube-proxy, all in the node's
-# network namespace, with state under $E2E_STATE and pods' cgroups under /$E2E_CGROUP.
+# The node: containerd with runc, the CNI bridge (with host ports), the kubelet, kube-proxy and
+# kube-router's network policy controller, all in the node's network namespace, with state under
+# $E2E_STATE and pods' cgroups under /$E2E_CGROUP.
 # shellcheck source=k8s/e2e/lib/common.sh
 source "$(dirname "$0")/common.sh"
 
@@ -53,7 +54,8 @@ cat >"$E2E_STATE/cni/10-e2e.conflist" <<JSON
         "type": "host-local", "dataDir": "$E2E_STATE/cni-ipam",
         "ranges": [[{ "subnet": "$POD_CIDR" }]], "routes": [{ "dst": "0.0.0.0/0" }]
       }
-    }
+    },
+    { "type": "portmap", "capabilities": { "portMappings": true } }
   ]
 }
 JSON
@@ -121,3 +123,11 @@ start_component kubelet "$KUBE_BIN/kubelet" --config "$CONF/kubelet.yaml" \
   --root-dir "$E2E_STATE/kubelet" --cert-dir "$E2E_STATE/kubelet/pki" \
   --kubeconfig "$PKI/kubelet.kubeconfig" --hostname-override "$NODE_NAME" --node-ip "$NODE_IP"
 start_component kube-proxy "$KUBE_BIN/kube-proxy" --config "$CONF/kube-proxy.yaml"
+
+# NetworkPolicies are enforced by kube-router's firewall alone (iptables and ipsets in the node's
+# namespace): no routing, no service proxy, no CNI of its own. It needs the node registered.
+wait_for "the node to register" 60 "${KUBECTL[@]}" get node "$NODE_NAME"
+"${KUBECTL[@]}" apply -f "$E2E_DIR/manifests/kube-router-rbac.yaml" >/dev/null
+start_component kube-router "$(module_bin kube-router)/kube-router" --kubeconfig "$PKI/kube-router.kubeconfig" \
+  --hostname-override "$NODE_NAME" --run-firewall=true --run-router=false --run-service-proxy=false \
+  --enable-cni=false --service-cluster-ip-range "$SERVICE_CIDR" --metrics-port 0 --health-port 20244

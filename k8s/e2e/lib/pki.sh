@@ -46,8 +46,9 @@ client apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-cli
 client kube-controller-manager "/CN=system:kube-controller-manager"
 client kube-scheduler "/CN=system:kube-scheduler"
 client kube-proxy "/CN=system:kube-proxy"
+client kube-router "/CN=system:kube-router"
 client kubelet "/O=system:nodes/CN=system:node:$NODE_NAME"
-for name in admin kube-controller-manager kube-scheduler kube-proxy kubelet; do kubeconfig "$name"; done
+for name in admin kube-controller-manager kube-scheduler kube-proxy kube-router kubelet; do kubeconfig "$name"; done
 
 openssl ecparam -name prime256v1 -genkey -noout -out "$PKI/service-account.key" 2>/dev/null
 openssl ec -in "$PKI/service-account.key" -pubout -out "$PKI/service-account.pub" 2>/dev/null

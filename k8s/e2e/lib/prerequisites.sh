@@ -1,67 +1,111 @@
 #!/usr/bin/env bash
-# What a user sets up before `helm install` on this cluster: cluster DNS, the release namespace
-# (restricted Pod Security, from k8s/namespace.yaml), the platform's certificates (the chart's
-# `certificates.issuer: existingSecrets`, signed here by a platform CA made for this run) and one
-# external PostgreSQL per service with its two roles.
+# What the chart's default topology expects of a cluster, installed as a user installs it
+# (k8s/install-prerequisites.sh does the same on kind): cluster DNS, a default StorageClass, the
+# release namespace (restricted Pod Security, from k8s/namespace.yaml), CloudNativePG, cert-manager,
+# Vault configured by vault-config/setup.sh, and Traefik as the ingress controller and Gateway.
 # shellcheck source=k8s/e2e/lib/common.sh
 source "$(dirname "$0")/common.sh"
 
-NAMESPACE=blog
-DB_NAMESPACE=blog-e2e-db
-RELEASE=blog-platform
-CA=$E2E_STATE/platform-ca
-mkdir -p "$CA" && chmod 700 "$CA"
+VOLUMES=$E2E_STATE/volumes
+HELM=("$(node "$REPO_DIR/scripts/helm.mjs" 3)" --kubeconfig "$KUBECONFIG_ADMIN")
 
-# render FILE [COMPONENT]: the manifest with its three placeholders filled in, and nothing else.
+# render FILE [VARIABLE=VALUE...]: the manifest with its ${...} placeholders filled in, and nothing else.
 render() {
+  local file=$1; shift
+  local names=(COREDNS_IMAGE DNS_SERVICE_IP VAULT_IMAGE TRAEFIK_IMAGE PUBLIC_HOST RELEASE NAMESPACE NODE_NAME VOLUMES INDEX)
   # shellcheck disable=SC2016 # the names of the placeholders, not their values
-  COREDNS_VERSION=$COREDNS_VERSION DNS_SERVICE_IP=$DNS_SERVICE_IP COMPONENT=${2:-} \
-    envsubst '${COREDNS_VERSION} ${DNS_SERVICE_IP} ${COMPONENT}' <"$1"
+  env "$@" COREDNS_IMAGE="$COREDNS_IMAGE" DNS_SERVICE_IP="$DNS_SERVICE_IP" VAULT_IMAGE="$VAULT_IMAGE" \
+    TRAEFIK_IMAGE="$TRAEFIK_IMAGE" PUBLIC_HOST="$PUBLIC_HOST" RELEASE="$RELEASE" NAMESPACE="$NAMESPACE" \
+    NODE_NAME="$NODE_NAME" VOLUMES="$VOLUMES" envsubst "$(printf '${%s} ' "${names[@]}")" <"$file"
 }
 
-# tls_secret NAMESPACE NAME CN SANS EKU: a kubernetes.io/tls Secret with ca.crt, signed by the platform CA.
-tls_secret() {
-  local namespace=$1 name=$2 cn=$3 sans=$4 eku=$5 dir=$CA/$2
-  mkdir -p "$dir"
-  openssl ecparam -name prime256v1 -genkey -noout -out "$dir/tls.key" 2>/dev/null
-  openssl req -new -key "$dir/tls.key" -subj "/CN=$cn" -out "$dir/tls.csr"
-  openssl x509 -req -in "$dir/tls.csr" -CA "$CA/ca.crt" -CAkey "$CA/ca.key" -CAcreateserial -days 1 -out "$dir/tls.crt" \
-    -extfile <(printf 'keyUsage=critical,digitalSignature\nextendedKeyUsage=%s\nsubjectAltName=%s\n' "$eku" "$sans") 2>/dev/null
-  cp "$CA/ca.crt" "$dir/ca.crt"
-  "${KUBECTL[@]}" -n "$namespace" create secret generic "$name" --type kubernetes.io/tls \
-    --from-file="$dir/tls.crt" --from-file="$dir/tls.key" --from-file="$dir/ca.crt" >/dev/null
+apply() { "${KUBECTL[@]}" apply --server-side --force-conflicts -f - >/dev/null; }
+rollout() { "${KUBECTL[@]}" -n "$1" rollout status "$2" --timeout 300s >/dev/null; }
+
+dns() {
+  render "$E2E_DIR/manifests/coredns.yaml" | apply
+  rollout kube-system deployment/coredns
 }
 
-# role_secret NAME ROLE: the credentials of one database role, in both namespaces.
-role_secret() {
-  local password; password=$(openssl rand -hex 24)
-  for namespace in "$NAMESPACE" "$DB_NAMESPACE"; do
-    "${KUBECTL[@]}" -n "$namespace" create secret generic "$1" --from-literal=username="$2" --from-literal=password="$password" >/dev/null
+# Sixteen local volumes behind the default StorageClass: the bundled databases take six per
+# install, and a volume once released is not reused (a rerun of the tests on a cluster that is up
+# installs again).
+storage() {
+  "${KUBECTL[@]}" apply -f - >/dev/null <<YAML
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata:
+  name: e2e-local
+  annotations: { storageclass.kubernetes.io/is-default-class: "true" }
+provisioner: kubernetes.io/no-provisioner
+volumeBindingMode: WaitForFirstConsumer
+YAML
+  for index in $(seq 0 15); do
+    mkdir -p "$VOLUMES/$index"
+    render "$E2E_DIR/manifests/storage.yaml" INDEX="$index" | apply
   done
 }
 
-render "$E2E_DIR/manifests/coredns.yaml" | "${KUBECTL[@]}" apply -f - >/dev/null
-"${KUBECTL[@]}" apply -f "$REPO_DIR/k8s/namespace.yaml" >/dev/null
-"${KUBECTL[@]}" create namespace "$DB_NAMESPACE" >/dev/null
+cloudnative_pg() {
+  local source; source=$(module_source cloudnative-pg "github.com/cloudnative-pg/cloudnative-pg@$CNPG_VERSION")
+  # The release manifest as published, but for the image built here (and never pulled).
+  sed -e "s#ghcr.io/cloudnative-pg/cloudnative-pg:${CNPG_VERSION#v}#$CNPG_IMAGE#g" -e 's/imagePullPolicy: Always/imagePullPolicy: IfNotPresent/' \
+    "$source/releases/cnpg-${CNPG_VERSION#v}.yaml" | apply
+  rollout cnpg-system deployment/cnpg-controller-manager
+}
 
-openssl ecparam -name prime256v1 -genkey -noout -out "$CA/ca.key" 2>/dev/null
-openssl req -x509 -new -key "$CA/ca.key" -subj "/CN=blog-platform-e2e-platform-ca" -days 1 -out "$CA/ca.crt" \
-  -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
-# The Secrets the chart's NOTES.txt lists for this values file, as a user would make them.
-for component in user blog; do
-  name=$RELEASE-$component
-  sans="DNS:$name,DNS:$name.$NAMESPACE,DNS:$name.$NAMESPACE.svc,DNS:$name.$NAMESPACE.svc.cluster.local,DNS:$RELEASE-backend.$NAMESPACE.svc"
-  tls_secret "$NAMESPACE" "$name-tls" "$component" "$sans" serverAuth,clientAuth
-  tls_secret "$DB_NAMESPACE" "$component-db-tls" "$component-db.$DB_NAMESPACE.svc" "DNS:$component-db.$DB_NAMESPACE.svc" serverAuth
-  role_secret "$component-db-app" "${component}_app"
-  role_secret "$component-db-migrator" "${component}_migrator"
-  render "$E2E_DIR/manifests/database.yaml" "$component" | "${KUBECTL[@]}" apply -f - >/dev/null
-done
-tls_secret "$NAMESPACE" "$RELEASE-public-tls" blog.localtest.me DNS:blog.localtest.me serverAuth
-"${KUBECTL[@]}" -n "$NAMESPACE" create secret generic database-ca --from-file="$CA/ca.crt" >/dev/null
-cp "$CA/ca.crt" "$E2E_STATE/platform-ca.crt"
+# cert-manager's own chart, from its module, with the images built here.
+cert_manager() {
+  local source; source=$(module_source cert-manager "github.com/cert-manager/cert-manager@$CERT_MANAGER_VERSION")
+  # Secrets owned by their Certificates, so that `helm uninstall` leaves none behind.
+  local args=(--set crds.enabled=true --set enableCertificateOwnerRef=true --set startupapicheck.enabled=false)
+  for component in controller webhook cainjector; do
+    local prefix=${component/controller/}; prefix=${prefix:+$prefix.}
+    args+=(--set "${prefix}image.repository=$CERT_MANAGER_IMAGE-$component" --set "${prefix}image.tag=$CERT_MANAGER_TAG"
+      --set "${prefix}image.pullPolicy=Never")
+  done
+  "${HELM[@]}" install cert-manager "$source/deploy/charts/cert-manager" -n cert-manager --create-namespace \
+    "${args[@]}" --wait --timeout 5m >/dev/null
+  # Its webhook answers once cainjector has put the webhook's CA into the configuration.
+  wait_for "cert-manager's webhook CA" 180 webhook_ca_injected
+}
 
-for target in "kube-system deployment/coredns" "$DB_NAMESPACE deployment/user-db" "$DB_NAMESPACE deployment/blog-db"; do
-  read -r namespace resource <<<"$target"
-  "${KUBECTL[@]}" -n "$namespace" rollout status "$resource" --timeout 300s >/dev/null
-done
+webhook_ca_injected() {
+  [[ -n $("${KUBECTL[@]}" get validatingwebhookconfiguration cert-manager-webhook -o jsonpath='{.webhooks[0].clientConfig.caBundle}') ]]
+}
+
+# Vault, then the PKI, policy and Kubernetes auth role the platform needs, by the project's own
+# script, exactly as on kind.
+vault() {
+  render "$E2E_DIR/manifests/vault.yaml" | apply
+  rollout vault statefulset/vault
+  PATH="$KUBE_BIN:$PATH" KUBECONFIG=$KUBECONFIG_ADMIN VAULT_NAMESPACE=vault VAULT_POD=vault-0 VAULT_TOKEN=root \
+    PLATFORM_NAMESPACE=$NAMESPACE RELEASE=$RELEASE PUBLIC_HOST=$PUBLIC_HOST "$REPO_DIR/vault-config/setup.sh" >/dev/null
+}
+
+# The Gateway API's CRDs (the release Traefik is built with), Traefik, and the Gateway.
+ingress() {
+  local source; source=$(module_source traefik "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION")
+  "${KUBECTL[@]}" apply --server-side -f "$source/config/crd/standard/" >/dev/null
+  local crds
+  mapfile -t crds < <(sed -n 's/^  name: \(.*gateway.networking.k8s.io\)$/crd\/\1/p' "$source"/config/crd/standard/*.yaml)
+  "${KUBECTL[@]}" wait --for condition=Established --timeout 60s "${crds[@]}" >/dev/null
+  render "$E2E_DIR/manifests/traefik.yaml" | apply
+  render "$E2E_DIR/manifests/gateway.yaml" | apply
+  rollout traefik deployment/traefik
+}
+
+# The platform CA that the Gateway verifies the services with (the chart's BackendTLSPolicy names
+# the ConfigMap; trust-manager would keep it in sync on a real cluster): Vault's root.
+platform_ca() {
+  "${KUBECTL[@]}" -n vault exec vault-0 -- env VAULT_TOKEN=root vault read -field=certificate pki/cert/ca >"$E2E_STATE/platform-ca.crt"
+  "${KUBECTL[@]}" -n "$NAMESPACE" create configmap "$RELEASE-platform-ca" --from-file=ca.crt="$E2E_STATE/platform-ca.crt" >/dev/null
+}
+
+namespace() { "${KUBECTL[@]}" apply -f "$REPO_DIR/k8s/namespace.yaml" >/dev/null; }
+
+# Every step in order, or only the ones named (prerequisites.sh ingress platform_ca), to redo one
+# on a cluster that is up.
+steps=("$@")
+((${#steps[@]})) || steps=(dns storage namespace cloudnative_pg cert_manager vault ingress platform_ca)
+for step in "${steps[@]}"; do timed "$step" "$step"; done

@@ -35,13 +35,13 @@ remove_cgroups() {
 # Anything of ours whose pid file is gone (a run killed half-way): matched by the paths only a
 # run uses.
 stop_strays() {
-  local pattern="^($KUBE_BIN/|$E2E_CACHE/etcd-|containerd --config $E2E_STATE/)"
+  local pattern="^($E2E_CACHE/go/|$E2E_CACHE/etcd-|containerd --config $E2E_STATE/)"
   pkill -TERM -f "$pattern" && sleep 3
   pkill -KILL -f "$pattern"
 }
 
 # The kubelet stops first so that it restarts nothing; containerd's shims outlive containerd.
-for component in kubelet kube-proxy kube-scheduler kube-controller-manager kube-apiserver; do stop_pid "$component"; done
+for component in kubelet kube-router kube-proxy kube-scheduler kube-controller-manager kube-apiserver; do stop_pid "$component"; done
 kill_cgroup_processes
 pkill -KILL -f "containerd-shim-runc-v2 .*-address $CONTAINERD_SOCKET" 2>/dev/null
 stop_pid containerd
@@ -70,6 +70,6 @@ find /var/log/containers -maxdepth 1 -type l -lname "$E2E_STATE/*" -delete 2>/de
 [[ -f $E2E_RUN/made-var-lib-kubelet ]] && rm -rf /var/lib/kubelet
 if [[ -f $E2E_RUN/made-run-netns-mount ]] && [[ -z $(ls -A /run/netns 2>/dev/null) ]]; then umount /run/netns; fi
 rm -rf "$E2E_STATE" "$E2E_RUN"
-leftovers=$(pgrep -f "$E2E_STATE|$E2E_RUN|$KUBE_BIN" | tr '\n' ' ')
+leftovers=$(pgrep -f "$E2E_STATE/|$E2E_RUN/|^$E2E_CACHE/go/" | tr '\n' ' ')
 [[ -z $leftovers ]] || { log "processes still running after teardown: $leftovers"; exit 1; }
 log "teardown complete"

@@ -1,12 +1,11 @@
-// What the e2e tests use to reach the harness's cluster: kubectl and helm with its kubeconfig,
-// and HTTPS clients that resolve names through the cluster's own DNS (the machine routes to the
-// node's Service and pod networks).
-import { execFileSync, spawnSync } from 'node:child_process';
-import { Resolver } from 'node:dns';
+// What the e2e tests use to reach the harness's cluster: kubectl and helm with its kubeconfig, the
+// entry point (Traefik's host ports on the node, for the public host name), port-forwards to single
+// pods, and probes run inside pods.
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { LookupFunction } from 'node:net';
 import { resolve } from 'node:path';
-import { ApiClient, routeByService } from '@blog/test-support';
+import { ApiClient } from '@blog/test-support';
 // @ts-expect-error: a plain ESM script without types
 import { helmPath } from '../../../scripts/helm.mjs';
 
@@ -23,12 +22,19 @@ export const chartDir = resolve(repoDir, 'charts/blog-platform');
 export const valuesFile = resolve(chartDir, 'ci/e2e-harness-values.yaml');
 export const imageTag = required('E2E_TAG');
 export const upgradeTag = required('E2E_UPGRADE_TAG');
+export const nodeIp = required('E2E_NODE_IP');
+export const hostIp = required('E2E_HOST_IP');
+export const publicHost = required('E2E_PUBLIC_HOST');
+export const probeImage = required('E2E_PROBE_IMAGE');
+export const platformCa = readFileSync(required('E2E_PLATFORM_CA'));
 const kubectlBin = required('E2E_KUBECTL');
-const platformCa = readFileSync(required('E2E_PLATFORM_CA'));
-const dnsServer = required('E2E_DNS_SERVER');
+export const components = ['user', 'blog'] as const;
+export type Component = (typeof components)[number];
+export const deployment = (component: Component) => `${release}-${component}`;
+export const dbCluster = (component: Component) => `${release}-${component}-db`;
 
 export function kubectl(args: string[], input?: string): string {
-  return execFileSync(kubectlBin, args, { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'] });
+  return execFileSync(kubectlBin, args, { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
 }
 
 /** kubectl's exit status and both streams, for commands expected to fail. */
@@ -41,6 +47,10 @@ export function kubectlResult(args: string[], input?: string): { status: number;
   }
 }
 
+export function kubectlJson(args: string[]): any {
+  return JSON.parse(kubectl([...args, '-o', 'json']));
+}
+
 /** `kubectl auth can-i` as a service account of the namespace: "yes" or "no". */
 export function canI(account: string, ...args: string[]): string {
   const result = spawnSync(kubectlBin, ['auth', 'can-i', ...args, '--as', `system:serviceaccount:${namespace}:${account}`], {
@@ -49,57 +59,244 @@ export function canI(account: string, ...args: string[]): string {
   return result.stdout.trim();
 }
 
-export function kubectlJson(args: string[]): any {
-  return JSON.parse(kubectl([...args, '-o', 'json']));
-}
-
 export function helm(args: string[]): string {
   return execFileSync(helmPath(3) as string, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], cwd: repoDir });
 }
 
-const clusterDns = new Resolver();
-clusterDns.setServers([dnsServer]);
+/**
+ * `helm upgrade` of the release with the harness's values and `set` on top of what earlier
+ * upgrades set, waiting for it (the chart's own defaults come from the chart being installed).
+ */
+export function helmUpgrade(...set: string[]): string {
+  const sets = set.flatMap((s) => ['--set', s]);
+  return helm([
+    'upgrade',
+    release,
+    chartDir,
+    '-n',
+    namespace,
+    '-f',
+    valuesFile,
+    '--reset-then-reuse-values',
+    ...sets,
+    '--wait',
+    '--timeout',
+    '10m',
+  ]);
+}
 
-/** Resolves with the cluster's DNS; or sends every name to one address (a given pod). */
-function lookupWith(fixedAddress?: string): LookupFunction {
-  return (hostname, options, callback) => {
-    const answer = (error: Error | null, addresses: string[]) => {
-      if (error || !addresses[0]) return callback(error ?? new Error(`${hostname}: no address`), '', 4);
-      if (options.all)
-        return (callback as any)(
-          null,
-          addresses.map((address) => ({ address, family: 4 })),
-        );
-      callback(null, addresses[0], 4);
-    };
-    if (fixedAddress) return answer(null, [fixedAddress]);
-    clusterDns.resolve4(hostname, answer);
+/** Every name goes to one address: the entry point's host ports are on the node. */
+const fixedLookup =
+  (address: string): LookupFunction =>
+  (_hostname, options, callback) => {
+    if (options.all) return (callback as any)(null, [{ address, family: 4 }]);
+    callback(null, address, 4);
   };
+
+/** The public API at the cluster's entry point: Traefik at the public host, its certificate verified against the platform CA. */
+export function entryPointApi(port = 443): ApiClient {
+  const base = port === 443 ? `https://${publicHost}` : `https://${publicHost}:${port}`;
+  return new ApiClient(() => base, platformCa, { lookup: fixedLookup(nodeIp) });
 }
 
-export const serviceHost = (component: 'user' | 'blog') => `${release}-${component}.${namespace}.svc.cluster.local`;
-const serviceUrls = { user: `https://${serviceHost('user')}:8443`, blog: `https://${serviceHost('blog')}:8443` };
+export const serviceHost = (component: Component) => `${deployment(component)}.${namespace}.svc.cluster.local`;
 
-/** The public API through both Services, each certificate verified against the platform CA. */
-export function serviceApi(): ApiClient {
-  return new ApiClient(routeByService(serviceUrls), platformCa, { lookup: lookupWith() });
+export interface PortForward {
+  port: number;
+  close: () => void;
 }
 
-/** The public API of one pod: every request goes to its address, its certificate checked for its Service's name. */
-export function podApi(component: 'user' | 'blog', podIp: string): ApiClient {
-  return new ApiClient(() => serviceUrls[component], platformCa, { lookup: lookupWith(podIp) });
+/** `kubectl port-forward` to one pod's port, on a free local port. */
+export async function portForward(pod: string, remotePort: number): Promise<PortForward> {
+  const child: ChildProcess = spawn(kubectlBin, ['-n', namespace, 'port-forward', `pod/${pod}`, `:${remotePort}`], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const port = await new Promise<number>((done, fail) => {
+    let output = '';
+    const timer = setTimeout(() => fail(new Error(`port-forward to ${pod}: ${output}`)), 30_000);
+    child.stdout!.on('data', (chunk) => {
+      output += chunk;
+      const match = /Forwarding from 127\.0\.0\.1:(\d+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        done(Number(match[1]));
+      }
+    });
+    child.stderr!.on('data', (chunk) => {
+      output += chunk;
+    });
+    child.on('exit', (code) => fail(new Error(`port-forward to ${pod} exited ${code}: ${output}`)));
+  });
+  return { port, close: () => child.kill() };
+}
+
+/** The public API of one pod through a port-forward, its certificate checked for its Service's name. */
+export async function podApi(component: Component, pod: string): Promise<{ api: ApiClient; close: () => Promise<void> }> {
+  const forward = await portForward(pod, 8443);
+  const api = new ApiClient(() => `https://${serviceHost(component)}:${forward.port}`, platformCa, { lookup: fixedLookup('127.0.0.1') });
+  return {
+    api,
+    close: async () => {
+      await api.close();
+      forward.close();
+    },
+  };
 }
 
 export interface Pod {
   name: string;
   ip: string;
+  labels: Record<string, string>;
 }
 
-export function runningPods(component: 'user' | 'blog'): Pod[] {
-  const list = kubectlJson(['-n', namespace, 'get', 'pods', '-l', `app.kubernetes.io/component=${component}`]);
+export function runningPods(selector: string, ns = namespace): Pod[] {
+  const list = kubectlJson(['-n', ns, 'get', 'pods', '-l', selector]);
   return list.items
     .filter((pod: any) => pod.status.phase === 'Running' && !pod.metadata.deletionTimestamp)
-    .map((pod: any) => ({ name: pod.metadata.name, ip: pod.status.podIP }));
+    .map((pod: any) => ({ name: pod.metadata.name, ip: pod.status.podIP, labels: pod.metadata.labels ?? {} }));
+}
+
+export const servicePods = (component: Component) => runningPods(`app.kubernetes.io/component=${component}`);
+
+function deploymentSettled(component: Component, tag: string): boolean {
+  const d = kubectlJson(['-n', namespace, 'get', 'deployment', deployment(component)]);
+  const hpa = kubectlJson(['-n', namespace, 'get', 'hpa', deployment(component)]);
+  const image: string = d.spec.template.spec.containers[0].image;
+  const want = hpa.spec.minReplicas;
+  return (
+    image.endsWith(`:${tag}`) &&
+    d.status.observedGeneration === d.metadata.generation &&
+    d.status.readyReplicas === want &&
+    d.status.updatedReplicas === want &&
+    (d.status.replicas ?? 0) === want &&
+    servicePods(component).length === want
+  );
+}
+
+/** Both Deployments on `tag`, at their HPA's floor, every replica ready and no old one left. */
+export const deploymentsSettled = (tag: string) => components.every((c) => deploymentSettled(c, tag));
+
+/** A CloudNativePG cluster with every instance ready and its primary known. */
+export function databaseHealthy(component: Component): boolean {
+  const cluster = kubectlJson(['-n', namespace, 'get', 'clusters.postgresql.cnpg.io', dbCluster(component)]);
+  const status = cluster.status ?? {};
+  return (
+    status.readyInstances === cluster.spec.instances &&
+    Boolean(status.currentPrimary) &&
+    status.currentPrimary === status.targetPrimary &&
+    status.phase === 'Cluster in healthy state'
+  );
+}
+
+export interface ProbeResult {
+  target: string;
+  open: boolean;
+  error?: string;
+  refused_after_ms?: number;
+}
+
+export interface ProbeTarget {
+  name: string;
+  address: string;
+  port: number;
+  kind: 'tcp' | 'dns';
+}
+
+/** The probe's command line: its flags, then one `name=host:port/kind` per target. */
+const probeArgs = (targets: ProbeTarget[], flags: string[] = []) => [
+  '-timeout',
+  '3s',
+  ...flags,
+  ...targets.map((t) => `${t.name}=${t.address}:${t.port}/${t.kind}`),
+];
+
+let probeCount = 0;
+
+/**
+ * Runs the probe inside a running pod, as an ephemeral container (restricted profile), which
+ * shares the pod's network identity and so is held to its NetworkPolicies.
+ */
+export async function probeFromPod(ns: string, pod: string, targets: ProbeTarget[]): Promise<ProbeResult[]> {
+  const container = `probe-${Date.now().toString(36)}-${probeCount++}`;
+  kubectl([
+    '-n',
+    ns,
+    'debug',
+    `pod/${pod}`,
+    '--image',
+    probeImage,
+    '--image-pull-policy',
+    'Never',
+    '--profile',
+    'restricted',
+    '--container',
+    container,
+    '--attach=false',
+    '--quiet',
+    '--',
+    '/probe',
+    ...probeArgs(targets),
+  ]);
+  await eventually(`${container} in ${pod} to finish`, 60, () => {
+    const status = kubectlJson(['-n', ns, 'get', 'pod', pod]).status.ephemeralContainerStatuses ?? [];
+    return Boolean(status.find((s: any) => s.name === container)?.state?.terminated);
+  });
+  return parseProbe(kubectl(['-n', ns, 'logs', pod, '-c', container]));
+}
+
+/**
+ * Runs the probe as a pod of its own with the given labels in `ns`, and removes it. It waits
+ * first: the policy controller programs a new pod's rules, and adds it to the sets other pods'
+ * rules allow, a moment after the pod starts (4-network-policy.test.ts measures it).
+ */
+export async function probeFromNewPod(
+  ns: string,
+  name: string,
+  labels: Record<string, string>,
+  targets: ProbeTarget[],
+  options: { delay?: string; untilRefused?: string } = {},
+): Promise<ProbeResult[]> {
+  const pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: ns, labels },
+    spec: {
+      restartPolicy: 'Never',
+      automountServiceAccountToken: false,
+      securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } },
+      containers: [
+        {
+          name: 'probe',
+          image: probeImage,
+          imagePullPolicy: 'Never',
+          args: probeArgs(targets, [
+            '-delay',
+            options.delay ?? '10s',
+            ...(options.untilRefused ? ['-until-refused', options.untilRefused] : []),
+          ]),
+          securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+          resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { memory: '32Mi' } },
+        },
+      ],
+    },
+  };
+  kubectl(['apply', '-f', '-'], JSON.stringify(pod));
+  try {
+    await eventually(`probe pod ${ns}/${name} to finish`, 90, () =>
+      ['Succeeded', 'Failed'].includes(kubectlJson(['-n', ns, 'get', 'pod', name]).status.phase),
+    );
+    return parseProbe(kubectl(['-n', ns, 'logs', name]));
+  } finally {
+    kubectl(['-n', ns, 'delete', 'pod', name, '--wait']);
+  }
+}
+
+function parseProbe(output: string): ProbeResult[] {
+  return output
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as ProbeResult);
 }
 
 export function sleep(ms: number): Promise<void> {
@@ -109,8 +306,14 @@ export function sleep(ms: number): Promise<void> {
 /** Polls `check` until it returns true, for at most `seconds`. */
 export async function eventually(what: string, seconds: number, check: () => boolean | Promise<boolean>): Promise<void> {
   const deadline = Date.now() + seconds * 1000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${seconds}s waiting for ${what}`);
+  let last = '';
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch (error) {
+      last = `: ${(error as Error).message}`;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${seconds}s waiting for ${what}${last}`);
     await sleep(1000);
   }
 }

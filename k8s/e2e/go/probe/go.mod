@@ -1,0 +1,3 @@
+module blog-platform/e2e/probe
+
+go 1.26.0

@@ -1,0 +1,61 @@
+// The README's session at the cluster's entry point (Traefik serving the chart's Ingress for the
+// public host, its certificate verified against the platform CA), then read back from every pod
+// of both services behind their Services.
+import { get } from 'node:http';
+import { connect } from 'node:tls';
+import { exampleSession } from '@blog/test-support';
+import { describe, expect, it } from 'vitest';
+import { components, entryPointApi, nodeIp, platformCa, podApi, publicHost, servicePods } from './cluster.ts';
+
+const suffix = `e${Date.now() % 1_000_000}`;
+let slug = '';
+
+describe('the entry point', () => {
+  it('serves the public host over HTTPS with a certificate the platform CA verifies, and nothing over plain HTTP but a redirect', async () => {
+    const peer = await new Promise<{ subject: string; authorized: boolean }>((done, fail) => {
+      const socket = connect({ host: nodeIp, port: 443, servername: publicHost, ca: platformCa }, () => {
+        done({ subject: socket.getPeerCertificate().subject.CN as string, authorized: socket.authorized });
+        socket.end();
+      });
+      socket.on('error', fail);
+    });
+    expect(peer).toEqual({ subject: publicHost, authorized: true });
+    const plain = await new Promise<{ status?: number; location?: string }>((done, fail) =>
+      get({ host: nodeIp, port: 80, path: '/blogs', headers: { host: publicHost } }, (response) => {
+        response.resume();
+        done({ status: response.statusCode, location: response.headers.location });
+      }).on('error', fail),
+    );
+    expect(plain).toEqual({ status: 308, location: `https://${publicHost}/blogs` });
+  });
+
+  it('passes the example session: sign up, sign in, post, read, search, the cross-service read', async () => {
+    const api = entryPointApi();
+    try {
+      ({ slug } = await exampleSession(api, suffix));
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('reads the session back from every pod of both services, each through a port-forward', async () => {
+    const reads = { user: [`/users/%40ada${suffix}`], blog: [`/blogs/${slug}`, `/users/blogs?user_name=lovelace${suffix}`] };
+    for (const component of components) {
+      const pods = servicePods(component);
+      expect(pods.length).toBeGreaterThanOrEqual(2);
+      for (const pod of pods) {
+        // The blog service's pods answer the read by author name by asking the user service over mutual TLS.
+        const direct = await podApi(component, pod.name);
+        try {
+          for (const path of reads[component]) {
+            const read = await direct.api.get(path);
+            expect(read.status, `${path} from ${pod.name}`).toBe(200);
+            expect(read.text, pod.name).toMatch(component === 'blog' ? slug : `@ada${suffix}`);
+          }
+        } finally {
+          await direct.close();
+        }
+      }
+    }
+  });
+});
