@@ -75,6 +75,19 @@ describe('helm lint and template', () => {
     ]);
   });
 
+  it('verifies every database server it connects to (sslmode=verify-full), bundled or external', () => {
+    for (const file of ciValuesFiles) {
+      const urls = render(file)
+        .filter((o) => o.kind === 'Deployment')
+        .flatMap((o: any) => [...o.spec.template.spec.containers, ...(o.spec.template.spec.initContainers ?? [])])
+        .flatMap((c: any) => c.env ?? [])
+        .filter((e: { name: string }) => /DATABASE_URL$/.test(e.name))
+        .map((e: { value: string }) => e.value);
+      expect(urls.length, valuesName(file)).toBeGreaterThan(0);
+      for (const url of urls) expect(new URL(url).searchParams.get('sslmode'), `${valuesName(file)}: ${url}`).toBe('verify-full');
+    }
+  });
+
   it('keeps a stopping replica serving until its readiness failure has reached the endpoints, and lets it finish in-flight requests', () => {
     for (const file of ciValuesFiles) {
       for (const deployment of render(file).filter(

@@ -120,7 +120,7 @@ seccompProfile:
 {{- if eq .ctx.Values.database.mode "external" -}}{{ (index .ctx.Values.database.external .component).database }}{{- else -}}{{ printf "%sdb" .component }}{{- end -}}
 {{- end -}}
 {{- define "blog-platform.dbSslMode" -}}
-{{- if eq .ctx.Values.database.mode "external" -}}{{ .ctx.Values.database.sslMode }}{{- else -}}verify-full{{- end -}}
+{{- if eq .ctx.Values.database.mode "external" -}}{{ .ctx.Values.database.external.sslMode }}{{- else -}}verify-full{{- end -}}
 {{- end -}}
 
 {{/*
