@@ -15,7 +15,7 @@ describe('API8 security misconfiguration', () => {
       const { headers } = await platform.api.get(path);
       expect(headers['content-security-policy'], path).toBe("default-src 'none';frame-ancestors 'none'");
       expect(headers['x-content-type-options']).toBe('nosniff');
-      expect(headers['x-frame-options']).toBe('SAMEORIGIN');
+      expect(headers['x-frame-options']).toBe('DENY');
       expect(headers['cross-origin-resource-policy']).toBe('same-origin');
       expect(headers['cache-control']).toBe('no-store');
       expect(headers['x-powered-by']).toBeUndefined();

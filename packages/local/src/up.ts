@@ -34,7 +34,7 @@ try {
 }
 const paths = statePaths(resolve(repoRoot, config.LOCAL_STATE_DIR));
 // The gateway's spans start each trace; the replicas inherit the same OTEL_* settings.
-const stopTracing = startTracing({ serviceName: 'gateway', endpoint: process.env.OTEL_EXPORTER_OTLP_ENDPOINT, sampleRatio: 1 });
+const stopTracing = await startTracing({ serviceName: 'gateway', endpoint: process.env.OTEL_EXPORTER_OTLP_ENDPOINT, sampleRatio: 1 });
 await createStateDirs(paths);
 
 // PostgreSQL with one database and two least-privileged roles per service, as CloudNativePG gives them.

@@ -13,8 +13,9 @@ const Status = Type.Object({ status: Type.String() });
  * connection to this replica reconnects, and the Service sends the new one to a ready replica.
  */
 export function registerHealthRoutes(app: App, readiness: Readiness, isReady: () => Promise<void>): void {
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (readiness.draining) reply.header('connection', 'close');
+    done(null, payload);
   });
   const schema = { hide: true, response: { 200: Status, 503: Status } };
   app.get('/healthz', { schema, logLevel: 'warn' }, async () => ({ status: 'ok' }));

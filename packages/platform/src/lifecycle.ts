@@ -76,7 +76,7 @@ export async function runService<
     process.exit(2);
   }
   // Before anything else, so that every span of the process goes to the collector.
-  const stopTracing = startTracing({
+  const stopTracing = await startTracing({
     serviceName,
     endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
     sampleRatio: config.OTEL_TRACES_SAMPLER_ARG,

@@ -47,11 +47,24 @@ export class ServiceMetrics {
 
   /** Requests and latency per route pattern (never the raw URL, which would explode the label set). */
   instrument(app: App): void {
-    app.addHook('onResponse', async (request, reply) => {
+    // The label children of each method, route and status class, found once: a lookup, not a
+    // label set hashed on every request.
+    const children = new Map<string, { requests: Counter.Internal; duration: Histogram.Internal<'method' | 'route'> }>();
+    app.addHook('onResponse', (request, reply, done) => {
       const route = request.routeOptions.url ?? 'unmatched';
-      const labels = { method: request.method, route };
-      this.requests.inc({ ...labels, status_class: `${Math.floor(reply.statusCode / 100)}xx` });
-      this.duration.observe(labels, reply.elapsedTime / 1000);
+      const statusClass = `${Math.floor(reply.statusCode / 100)}xx`;
+      const key = `${request.method} ${route} ${statusClass}`;
+      let child = children.get(key);
+      if (!child) {
+        child = {
+          requests: this.requests.labels({ method: request.method, route, status_class: statusClass }),
+          duration: this.duration.labels({ method: request.method, route }),
+        };
+        children.set(key, child);
+      }
+      child.requests.inc();
+      child.duration.observe(reply.elapsedTime / 1000);
+      done();
     });
   }
 

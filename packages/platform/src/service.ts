@@ -90,7 +90,7 @@ export async function createServicePorts(options: ServicePortsOptions): Promise<
   await traceRequests(publicApp);
   base.metrics.instrument(publicApp);
   // Tallied, not written per request: anyone can send refused requests, and must not be able to turn them into database load.
-  publicApp.addHook('onResponse', async (request, reply) => {
+  publicApp.addHook('onResponse', (request, reply, done) => {
     const refused = reply.statusCode === 403 || (reply.statusCode === 401 && request.headers.authorization !== undefined);
     if (refused)
       options.audit.tally(
@@ -100,6 +100,7 @@ export async function createServicePorts(options: ServicePortsOptions): Promise<
         'denied',
         { status: reply.statusCode },
       );
+    done();
   });
   await registerOpenApi(publicApp, { ...options.openapi, version: '1.0.0' });
   registerHealthRoutes(publicApp, readiness, options.isReady);

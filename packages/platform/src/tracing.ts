@@ -1,13 +1,10 @@
 import { context, propagation, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { PrismaInstrumentation } from '@prisma/instrumentation';
-import { FastifyOtelInstrumentation } from '@fastify/otel';
 import type { App } from './server.ts';
 
 const tracer = () => trace.getTracer('blog-platform');
+
+/** Whether this process exports traces; without it the per-request instrumentation is not installed at all. */
+let tracingStarted = false;
 
 export interface TracingSettings {
   serviceName: string;
@@ -19,10 +16,25 @@ export interface TracingSettings {
 
 /**
  * Starts the process-wide tracer: W3C trace context, OTLP/HTTP export in batches, Prisma query
- * spans. Returns the shutdown that flushes what is buffered, or undefined when tracing is off.
+ * spans. Returns the shutdown that flushes what is buffered, or undefined when tracing is off;
+ * the SDK is loaded only then (it costs a process a few MiB of heap it would not use).
  */
-export function startTracing(settings: TracingSettings): (() => Promise<void>) | undefined {
+export async function startTracing(settings: TracingSettings): Promise<(() => Promise<void>) | undefined> {
   if (!settings.endpoint) return undefined;
+  const [
+    { OTLPTraceExporter },
+    { resourceFromAttributes },
+    { BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler },
+    { NodeTracerProvider },
+    { PrismaInstrumentation },
+  ] = await Promise.all([
+    import('@opentelemetry/exporter-trace-otlp-http'),
+    import('@opentelemetry/resources'),
+    import('@opentelemetry/sdk-trace-base'),
+    import('@opentelemetry/sdk-trace-node'),
+    import('@prisma/instrumentation'),
+  ]);
+  tracingStarted = true;
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ 'service.name': settings.serviceName }),
     sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(settings.sampleRatio) }),
@@ -39,8 +51,10 @@ export function startTracing(settings: TracingSettings): (() => Promise<void>) |
   return () => provider.shutdown();
 }
 
-/** A server span per request (continuing the caller's trace), the route pattern as its name. */
+/** A server span per request (continuing the caller's trace), the route pattern as its name; nothing when tracing is off. */
 export async function traceRequests(app: App): Promise<void> {
+  if (!tracingStarted) return;
+  const { FastifyOtelInstrumentation } = await import('@fastify/otel');
   const instrumentation = new FastifyOtelInstrumentation({
     registerOnInitialization: false,
     ignorePaths: (route: { url: string }) => route.url === '/healthz' || route.url === '/readyz',
