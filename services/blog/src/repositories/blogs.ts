@@ -11,17 +11,33 @@ export interface BlogRecord {
   updatedAt: Date;
 }
 
+/** A blog as the API sends it: snake_case, times in ISO 8601 (UTC, to the millisecond, as stored). */
+export interface BlogView {
+  slug: string;
+  title: string;
+  content: string;
+  author_handle: string;
+  created_at: string;
+  updated_at: string;
+}
+
 /** Lists without pagination (search, by author name) stop here. */
 export const maxResults = 100;
 
-/**
- * The reads are raw SQL through Prisma: on the hot path Prisma's query building was the largest
- * cost after TLS (see README, "Performance"), and each of these is one indexed statement.
- */
 const columns = Prisma.sql`slug, title, content, author_handle AS "authorHandle", created_at AS "createdAt", updated_at AS "updatedAt"`;
 
-export async function findBlog(db: Db, slug: string): Promise<BlogRecord | null> {
-  const rows = await db.$queryRaw<BlogRecord[]>`SELECT ${columns} FROM blogs WHERE slug = ${slug}`;
+/*
+ * The public reads are raw SQL through Prisma, one indexed statement each, and select each row in
+ * the API's own shape, its times already written as the API writes them: no Date is made and
+ * formatted again per row (see README, "Performance").
+ */
+const isoTime = (column: 'created_at' | 'updated_at') =>
+  Prisma.raw(`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ${column}`);
+// The output names shadow the columns in ORDER BY: the reads order by blogs.created_at.
+const viewColumns = Prisma.sql`slug, title, content, author_handle, ${isoTime('created_at')}, ${isoTime('updated_at')}`;
+
+export async function findBlog(db: Db, slug: string): Promise<BlogView | null> {
+  const rows = await db.$queryRaw<BlogView[]>`SELECT ${viewColumns} FROM blogs WHERE slug = ${slug}`;
   return rows[0] ?? null;
 }
 
@@ -35,24 +51,26 @@ export async function lockBlog(tx: Tx, slug: string): Promise<BlogRecord | null>
 }
 
 /** Newest first, after the (createdAt, slug) of the previous page's last blog; one extra row tells whether more exist. */
-export function listBlogs(db: Db, limit: number, after?: { createdAt: Date; slug: string }): Promise<BlogRecord[]> {
+export function listBlogs(db: Db, limit: number, after?: { createdAt: Date; slug: string }): Promise<BlogView[]> {
   // A row comparison, so the (created_at DESC, slug DESC) index serves both the order and the cursor.
   const cursor = after ? Prisma.sql`WHERE (created_at, slug) < (${after.createdAt}::timestamptz, ${after.slug})` : Prisma.empty;
-  return db.$queryRaw<BlogRecord[]>`SELECT ${columns} FROM blogs ${cursor} ORDER BY created_at DESC, slug DESC LIMIT ${limit + 1}`;
+  return db.$queryRaw<
+    BlogView[]
+  >`SELECT ${viewColumns} FROM blogs ${cursor} ORDER BY blogs.created_at DESC, blogs.slug DESC LIMIT ${limit + 1}`;
 }
 
 /** Case-insensitive substring search; `%` and `_` in the text match themselves. */
-export function searchBlogs(db: Db, field: 'title' | 'author', text: string): Promise<BlogRecord[]> {
+export function searchBlogs(db: Db, field: 'title' | 'author', text: string): Promise<BlogView[]> {
   const column = Prisma.raw(field === 'title' ? 'title' : 'author_handle');
-  return db.$queryRaw<BlogRecord[]>`
-    SELECT ${columns} FROM blogs WHERE ${column} ILIKE ${containsPattern(text)} ESCAPE '\\'
-    ORDER BY created_at DESC, slug DESC LIMIT ${maxResults}`;
+  return db.$queryRaw<BlogView[]>`
+    SELECT ${viewColumns} FROM blogs WHERE ${column} ILIKE ${containsPattern(text)} ESCAPE '\\'
+    ORDER BY blogs.created_at DESC, blogs.slug DESC LIMIT ${maxResults}`;
 }
 
-export function blogsByAuthors(db: Db, handles: string[]): Promise<BlogRecord[]> {
-  return db.$queryRaw<BlogRecord[]>`
-    SELECT ${columns} FROM blogs WHERE author_handle = ANY(${handles}::text[])
-    ORDER BY created_at DESC, slug DESC LIMIT ${maxResults}`;
+export function blogsByAuthors(db: Db, handles: string[]): Promise<BlogView[]> {
+  return db.$queryRaw<BlogView[]>`
+    SELECT ${viewColumns} FROM blogs WHERE author_handle = ANY(${handles}::text[])
+    ORDER BY blogs.created_at DESC, blogs.slug DESC LIMIT ${maxResults}`;
 }
 
 export function insertBlog(db: Tx, blog: Pick<BlogRecord, 'slug' | 'title' | 'content' | 'authorHandle'>): Promise<BlogRecord> {

@@ -47,8 +47,8 @@ export function registerBlogRoutes(app: App, ctx: BlogContext): void {
       const page = rows.slice(0, limit);
       const last = page.at(-1);
       return {
-        blog_list: page.map(presentBlog),
-        next_cursor: rows.length > limit && last ? encodeCursor({ t: last.createdAt.toISOString(), s: last.slug }) : null,
+        blog_list: page,
+        next_cursor: rows.length > limit && last ? encodeCursor({ t: last.created_at, s: last.slug }) : null,
       };
     },
   );
@@ -59,7 +59,7 @@ export function registerBlogRoutes(app: App, ctx: BlogContext): void {
     async (request) => {
       const blog = await findBlog(ctx.db, request.params.slug);
       if (!blog) throw notFound(`Blog ${request.params.slug} not found`);
-      return presentBlog(blog);
+      return blog;
     },
   );
 

@@ -1,7 +1,7 @@
-import type { BlogRecord } from '../repositories/blogs.ts';
+import type { BlogRecord, BlogView } from '../repositories/blogs.ts';
 
-/** The wire shape of a blog (snake_case, ISO 8601 times), as the original API had it. */
-export function presentBlog(blog: BlogRecord) {
+/** The wire shape of a blog just written (the reads select it in that shape already). */
+export function presentBlog(blog: BlogRecord): BlogView {
   return {
     slug: blog.slug,
     title: blog.title,

@@ -3,7 +3,6 @@ import type { App } from '@blog/platform';
 import type { BlogContext } from '../context.ts';
 import { blogsByAuthors, searchBlogs } from '../repositories/blogs.ts';
 import { BlogResults, ByAuthorNameQuery, SearchQuery } from '../schemas/blogs.ts';
-import { presentBlog } from './present.ts';
 
 export function registerSearchRoutes(app: App, ctx: BlogContext): void {
   app.get(
@@ -13,7 +12,7 @@ export function registerSearchRoutes(app: App, ctx: BlogContext): void {
       const { title, author } = request.query;
       if ((title === undefined) === (author === undefined)) throw badRequest('Give exactly one of the query parameters title and author');
       const rows = title !== undefined ? await searchBlogs(ctx.db, 'title', title) : await searchBlogs(ctx.db, 'author', author!);
-      return { results: rows.map(presentBlog) };
+      return { results: rows };
     },
   );
 
@@ -24,7 +23,7 @@ export function registerSearchRoutes(app: App, ctx: BlogContext): void {
     async (request) => {
       const handles = await ctx.users.handlesWithNameContaining(request.query.user_name);
       const rows = handles.length === 0 ? [] : await blogsByAuthors(ctx.db, handles);
-      return { results: rows.map(presentBlog) };
+      return { results: rows };
     },
   );
 }

@@ -3,10 +3,13 @@
 // services are in test/; these run in seconds.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blogInProcess, injector, type FakeUserDirectory } from '@blog/test-support';
-import type { App } from '@blog/platform';
+import { compileValidator, type App } from '@blog/platform';
+import type { BlogService } from '../../src/app.ts';
+import { Blog, BlogList, BlogResults } from '../../src/schemas/blogs.ts';
 
 let close: () => Promise<void>;
 let app: App;
+let service: BlogService;
 let users: FakeUserDirectory;
 let ada: string;
 let bob: string;
@@ -14,7 +17,7 @@ let admin: string;
 
 beforeAll(async () => {
   const started = await blogInProcess();
-  ({ app, users, close } = started);
+  ({ app, users, close, service } = started);
   ada = await users.signUp('@ada', 'user', 'Ada Lovelace');
   bob = await users.signUp('@bob', 'user', 'Bob Byron');
   admin = await users.signUp('@root', 'admin');
@@ -106,5 +109,49 @@ describe('revocation', () => {
     const sid = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).sid as string;
     users.revoked.push(sid);
     await expect.poll(async () => (await post(token, 'After')).status, { timeout: 5000 }).toBe(401);
+  });
+});
+
+describe("the reads' JSON, which PostgreSQL writes", () => {
+  const conforms = { blog: compileValidator(Blog), list: compileValidator(BlogList), results: compileValidator(BlogResults) };
+
+  it('is the blog as written, every character of it, and matches the schemas', async () => {
+    const content = 'He said "no" \\ then\n\ttabbed; </script> \u2028 emoji 🂡 café \u00e9\u0301 — ∑ and a \r return';
+    const created = await post(ada, 'Quotes " and \\ backslashes ☕', { content });
+    expect(created.status).toBe(201);
+    const slug = created.body.slug as string;
+    const one = await call('GET', `/blogs/${slug}`);
+    expect(one.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(one.body).toEqual(created.body);
+    expect(one.body.created_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    expect(conforms.blog(one.body)).toBe(true);
+    const list = await call('GET', '/blogs?limit=200');
+    expect(conforms.list(list.body)).toBe(true);
+    expect(list.body.blog_list.find((b: { slug: string }) => b.slug === slug)).toEqual(created.body);
+    const found = await call('GET', `/blogs/search?title=${encodeURIComponent('backslashes ☕')}`);
+    expect(conforms.results(found.body)).toBe(true);
+    expect(found.body.results).toEqual([created.body]);
+    const byName = await call('GET', '/users/blogs?user_name=lovelace');
+    expect(conforms.results(byName.body)).toBe(true);
+    expect(byName.body.results).toContainEqual(created.body);
+  });
+
+  it('pages through blogs of the same millisecond without skipping or repeating one, the slug breaking the tie', async () => {
+    // Five blogs within one millisecond (times are kept to the millisecond), long ago so that they are the last pages.
+    await service.context.db.$executeRaw`
+      INSERT INTO blogs (slug, title, content, author_handle, created_at, updated_at)
+      SELECT 'same-ms-' || i, 'Same ms ' || i, 'x', '@bob', '2001-02-03T04:05:06.123456Z'::timestamptz - i * interval '100 microseconds', now()
+      FROM generate_series(0, 4) i`;
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await call('GET', `/blogs?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(page.status).toBe(200);
+      seen.push(...page.body.blog_list.map((b: { slug: string }) => b.slug));
+      cursor = page.body.next_cursor;
+    } while (cursor);
+    expect(seen.filter((slug) => slug.startsWith('same-ms-'))).toEqual(['same-ms-4', 'same-ms-3', 'same-ms-2', 'same-ms-1', 'same-ms-0']);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect((await call('GET', '/blogs?cursor=eyJ0Ijoibm90IGEgdGltZSIsInMiOiJ4In0')).status).toBe(400);
   });
 });
