@@ -12,7 +12,7 @@ export const userConfigSpec = {
   /** JSON key ring for personal data at rest (see services/field-cipher.ts); a mounted Secret. */
   FIELD_ENCRYPTION_KEYS_FILE: env.file(),
   BCRYPT_COST: env.int({ default: 12, min: 12, max: 15 }),
-  PASSWORD_WORKERS: env.int({ default: 2, min: 1, max: 16 }),
+  PASSWORD_WORKERS: env.int({ default: 1, min: 1, max: 16 }),
   // Password checks (sign-in, sign-up, password change) waiting or running at once per replica;
   // past it they answer 503 with Retry-After. 16 is about two seconds of work for two workers at cost 12.
   PASSWORD_QUEUE_LIMIT: env.int({ default: 16, min: 1, max: 10_000 }),
