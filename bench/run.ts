@@ -5,10 +5,12 @@
 // original Flask system's figures for comparison, and saves the run as JSON next to the
 // previous one. A benchmark, not a test: nothing here asserts a time.
 //   BENCH_SECONDS (10), BENCH_BLOGS (100000), BENCH_AUTHORS (1000), BENCH_RESULTS_DIR (bench/results),
-//   BENCH_CPU_PROFILE_DIR (unset: when set, both services write a V8 CPU profile there at exit)
+//   BENCH_CPU_PROFILE_DIR (unset: when set, both services and the floor write a V8 CPU profile there at exit),
+//   BENCH_SCENARIOS (all: a comma-separated subset of the scenarios' keys; the floor always runs),
+//   BENCH_NODE_OPTIONS (the services' NODE_OPTIONS, e.g. the heap limit the chart sets)
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -59,12 +61,46 @@ async function waitFor(url: string, ca: Buffer, child: ChildProcess): Promise<vo
   throw new Error(`${url} did not become ready`);
 }
 
+/**
+ * CPU time a process has used, user and system, in milliseconds (Linux clock ticks are 10 ms);
+ * with `children`, that of its children that have ended too.
+ */
+function cpuMs(pid: number, children = false): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ').map(Number);
+  return (fields[11]! + fields[12]! + (children ? fields[13]! + fields[14]! : 0)) * 10;
+}
+
+/** CPU time of PostgreSQL: its postmaster and every backend it runs, in milliseconds. */
+function postgresCpuMs(dataDir: string): number {
+  const postmaster = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  let total = cpuMs(postmaster, true);
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const parent = Number(readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+      if (parent === postmaster) total += cpuMs(Number(entry));
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return total;
+}
+
+/** CPU time of this process (the load generator), in milliseconds. */
+const ownCpuMs = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+
 const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
-async function metric(url: string, name: string): Promise<number | undefined> {
-  const text = await (await fetch(url)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
-  return line ? Number(line.split(' ').at(-1)) : undefined;
+/** The values of a service's metrics, read once (a scrape resets the event-loop histogram). */
+async function scrape(url: string): Promise<(name: string) => number> {
+  const lines = (await (await fetch(url)).text()).split('\n');
+  return (name) => {
+    const line = lines.find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+    return line ? Number(line.split(' ').at(-1)) : Number.NaN;
+  };
 }
 
 interface Scenario {
@@ -103,7 +139,8 @@ try {
 
   log(`starting PostgreSQL, seeding ${blogCount} blogs by ${authorCount} authors`);
   const superuserPassword = randomBytes(18).toString('base64url');
-  postgres = await startPostgres({ dataDir: join(dir, 'pg'), port: await freePort(), superuserPassword, persistent: false });
+  const pgDataDir = join(dir, 'pg');
+  postgres = await startPostgres({ dataDir: pgDataDir, port: await freePort(), superuserPassword, persistent: false });
   const passwords = {
     user: { migrator: randomBytes(18).toString('base64url'), app: randomBytes(18).toString('base64url') },
     blog: { migrator: randomBytes(18).toString('base64url'), app: randomBytes(18).toString('base64url') },
@@ -151,11 +188,11 @@ try {
   };
   const caPem = Buffer.from(ca.trustPem);
 
-  const start = (service: 'user' | 'blog') => {
+  const start = (service: 'user' | 'blog', servicePorts = ports[service], name: string = service) => {
     const env = serviceEnvironment({
       service,
       host: '127.0.0.1',
-      ports: ports[service],
+      ports: servicePorts,
       databaseUrl: roleUrl(postgres!, `${service}_app`, passwords[service].app, service),
       tls: tls[service],
       peerUrl: `https://127.0.0.1:${ports[service === 'user' ? 'blog' : 'user'].internal}`,
@@ -165,10 +202,10 @@ try {
       user: userSecrets,
     });
     const profile = process.env.BENCH_CPU_PROFILE_DIR
-      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE_DIR}`, `--cpu-prof-name=${service}.cpuprofile`]
+      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE_DIR}`, `--cpu-prof-name=${name}.cpuprofile`]
       : [];
     const child = spawn(process.execPath, [...profile, join(repo, `services/${service}/dist/server.js`)], {
-      env: { PATH: process.env.PATH, NODE_ENV: 'production', ...env },
+      env: { PATH: process.env.PATH, NODE_ENV: 'production', NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? '', ...env },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     children.push(child);
@@ -179,8 +216,41 @@ try {
   await waitFor(`https://127.0.0.1:${ports.user.public}/readyz`, caPem, user);
   const blog = start('blog');
   await waitFor(`https://127.0.0.1:${ports.blog.public}/readyz`, caPem, blog);
+  // A second blog replica and the local gateway in front of both, for the scenario through it.
+  const blog2Ports = { public: await freePort(), internal: await freePort(), metrics: await freePort() };
+  const blog2 = start('blog', blog2Ports, 'blog-2');
+  await waitFor(`https://127.0.0.1:${blog2Ports.public}/readyz`, caPem, blog2);
+  const gatewayPort = await freePort();
+  const gatewayTls = await writeTlsFiles(join(dir, 'gateway'), 'tls', ca, await issueLeaf(ca, { commonName: 'gateway', ...names }));
+  const gatewayProfile = process.env.BENCH_CPU_PROFILE_DIR
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE_DIR}`, '--cpu-prof-name=gateway.cpuprofile']
+    : [];
+  const gateway = spawn(
+    process.execPath,
+    [...gatewayProfile, '--conditions=development', '--import', 'tsx', join(repo, 'bench/gateway-server.ts')],
+    {
+      env: {
+        PATH: process.env.PATH,
+        NODE_ENV: 'production',
+        GATEWAY_PORT: String(gatewayPort),
+        GATEWAY_UPSTREAMS: JSON.stringify({
+          user: [`https://127.0.0.1:${ports.user.public}`],
+          blog: [`https://127.0.0.1:${ports.blog.public}`, `https://127.0.0.1:${blog2Ports.public}`],
+        }),
+        GATEWAY_CERT_FILE: gatewayTls.certFile,
+        GATEWAY_KEY_FILE: gatewayTls.keyFile,
+        GATEWAY_CA_FILE: tls.blog.caFile,
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  children.push(gateway);
+  await new Promise((r) => gateway.stdout!.once('data', r));
   const floorPort = await freePort();
-  const floor = spawn(process.execPath, [join(repo, 'bench/floor-server.mjs')], {
+  const floorProfile = process.env.BENCH_CPU_PROFILE_DIR
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE_DIR}`, '--cpu-prof-name=floor.cpuprofile']
+    : [];
+  const floor = spawn(process.execPath, [...floorProfile, join(repo, 'bench/floor-server.mjs')], {
     env: {
       PATH: process.env.PATH,
       FLOOR_PORT: String(floorPort),
@@ -200,26 +270,45 @@ try {
 
   log(`measuring, ${seconds} s per scenario`);
   const results: Record<string, Result> = {};
-  results.floor = await load({ name: 'floor', url: `https://127.0.0.1:${floorPort}`, connections: 50, paths: slug }, caPem);
-  results.slug = await load({ name: 'slug', url: blogUrl, connections: 50, paths: slug }, caPem);
-  results.firstPage = await load({ name: 'first page', url: `${blogUrl}/blogs`, connections: 50 }, caPem);
-  results.search = await load({ name: 'search', url: `${blogUrl}/blogs/search?title=engines`, connections: 10 }, caPem);
-  const [underFlood, flood] = await Promise.all([
-    load({ name: 'slug under sign-in flood', url: blogUrl, connections: 50, paths: slug }, caPem),
-    load(
-      {
-        name: 'sign-in flood',
-        url: `https://127.0.0.1:${ports.user.public}/auth`,
-        connections: 20,
-        method: 'POST',
-        body: JSON.stringify({ username: '@bencher', password }),
-      },
-      caPem,
-    ),
-  ]);
-  results.slugUnderFlood = underFlood;
-  results.signInFlood = flood;
+  /** CPU time per answered request, in microseconds: of the serving process, of PostgreSQL, of the load generator. */
+  const cpuPerRequestUs: Record<string, { server: number; postgres: number; client: number }> = {};
+  const wanted = process.env.BENCH_SCENARIOS?.split(',');
+  const measure = async (key: string, scenario: Scenario, server: ChildProcess) => {
+    if (key !== 'floor' && wanted && !wanted.includes(key)) return;
+    const before = { server: cpuMs(server.pid!), postgres: postgresCpuMs(pgDataDir), client: ownCpuMs() };
+    results[key] = await load(scenario, caPem);
+    const perRequest = (ms: number) => Math.round((1000 * ms) / Math.max(1, results[key]!.requests.total));
+    cpuPerRequestUs[key] = {
+      server: perRequest(cpuMs(server.pid!) - before.server),
+      postgres: perRequest(postgresCpuMs(pgDataDir) - before.postgres),
+      client: perRequest(ownCpuMs() - before.client),
+    };
+  };
+  await measure('floor', { name: 'floor', url: `https://127.0.0.1:${floorPort}`, connections: 50, paths: slug }, floor);
+  await measure('slug', { name: 'slug', url: blogUrl, connections: 50, paths: slug }, blog);
+  await measure('firstPage', { name: 'first page', url: `${blogUrl}/blogs`, connections: 50 }, blog);
+  await measure('search', { name: 'search', url: `${blogUrl}/blogs/search?title=engines`, connections: 10 }, blog);
+  await measure('gateway', { name: 'gateway', url: `https://127.0.0.1:${gatewayPort}`, connections: 50, paths: slug }, gateway);
+  if (!wanted || wanted.includes('slugUnderFlood')) {
+    const [underFlood, flood] = await Promise.all([
+      load({ name: 'slug under sign-in flood', url: blogUrl, connections: 50, paths: slug }, caPem),
+      load(
+        {
+          name: 'sign-in flood',
+          url: `https://127.0.0.1:${ports.user.public}/auth`,
+          connections: 20,
+          method: 'POST',
+          body: JSON.stringify({ username: '@bencher', password }),
+        },
+        caPem,
+      ),
+    ]);
+    results.slugUnderFlood = underFlood;
+    results.signInFlood = flood;
+  }
 
+  const userMetrics = await scrape(`http://127.0.0.1:${ports.user.metrics}/metrics`);
+  const blogMetrics = await scrape(`http://127.0.0.1:${ports.blog.metrics}/metrics`);
   const report = {
     at: new Date().toISOString(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
@@ -227,16 +316,36 @@ try {
     scenarios: Object.fromEntries(
       Object.entries(results).map(([name, r]) => [
         name,
-        { rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors },
+        {
+          rps: Math.round(r.requests.average),
+          p50: r.latency.p50,
+          p99: r.latency.p99,
+          non2xx: r.non2xx,
+          errors: r.errors,
+          cpuPerRequestUs: cpuPerRequestUs[name],
+        },
       ]),
     ),
     rssMiB: { user: Math.round(rssMiB(user.pid!)), blog: Math.round(rssMiB(blog.pid!)) },
+    // What the RSS is made of: V8's heap in use, and memory outside it (buffers, WebAssembly, native modules).
+    heapUsedMiB: {
+      user: Math.round(userMetrics('nodejs_heap_size_used_bytes') / 2 ** 20),
+      blog: Math.round(blogMetrics('nodejs_heap_size_used_bytes') / 2 ** 20),
+    },
+    externalMiB: {
+      user: Math.round(userMetrics('nodejs_external_memory_bytes') / 2 ** 20),
+      blog: Math.round(blogMetrics('nodejs_external_memory_bytes') / 2 ** 20),
+    },
     eventLoopLagP99Ms: {
-      user: ((await metric(`http://127.0.0.1:${ports.user.metrics}/metrics`, 'nodejs_eventloop_lag_p99_seconds')) ?? Number.NaN) * 1000,
-      blog: ((await metric(`http://127.0.0.1:${ports.blog.metrics}/metrics`, 'nodejs_eventloop_lag_p99_seconds')) ?? Number.NaN) * 1000,
+      user: userMetrics('nodejs_eventloop_lag_p99_seconds') * 1000,
+      blog: blogMetrics('nodejs_eventloop_lag_p99_seconds') * 1000,
     },
   };
   printTable(report);
+  if (process.env.BENCH_HOLD) {
+    log(`holding: user pid ${user.pid}, blog pid ${blog.pid}; ${process.env.BENCH_HOLD} s`);
+    await new Promise((r) => setTimeout(r, Number(process.env.BENCH_HOLD) * 1000));
+  }
   const resultsDir = process.env.BENCH_RESULTS_DIR ?? join(repo, 'bench/results');
   mkdirSync(resultsDir, { recursive: true });
   const latest = join(resultsDir, 'latest.json');
@@ -267,33 +376,55 @@ async function fetchJson(url: string, body: unknown, ca: Buffer) {
 
 type Report = {
   machine: { cpus: number; model?: string; node: string };
-  scenarios: Record<string, { rps: number; p50: number; p99: number; non2xx: number; errors: number }>;
+  scenarios: Record<
+    string,
+    {
+      rps: number;
+      p50: number;
+      p99: number;
+      non2xx: number;
+      errors: number;
+      cpuPerRequestUs?: { server: number; postgres: number; client: number };
+    }
+  >;
   rssMiB: Record<string, number>;
+  heapUsedMiB: Record<string, number>;
+  externalMiB: Record<string, number>;
   eventLoopLagP99Ms: Record<string, number>;
 };
 
 function printTable(report: Report) {
   const s = report.scenarios;
   const floor = s.floor!.rps;
-  const row = (name: string, key: string, extra = '') => {
-    const r = s[key]!;
+  const row = (name: string, key: string) => {
+    const r = s[key];
+    if (!r) return undefined;
     const ratio = key === 'signInFlood' ? '' : `${Math.round((100 * r.rps) / floor)}%`;
-    return `| ${name} | ${r.rps} | ${ratio} | ${r.p50} | ${r.p99} | ${r.non2xx + r.errors} |${extra}`;
+    const cpu = r.cpuPerRequestUs ? `${r.cpuPerRequestUs.server} / ${r.cpuPerRequestUs.postgres} / ${r.cpuPerRequestUs.client}` : '';
+    return `| ${name} | ${r.rps} | ${ratio} | ${r.p50} | ${r.p99} | ${cpu} | ${r.non2xx + r.errors} |`;
   };
   console.log(`\nMachine: ${report.machine.cpus} cores (${report.machine.model}), Node.js ${report.machine.node}\n`);
-  console.log('| scenario | req/s | of floor | p50 ms | p99 ms | failed |');
-  console.log('| --- | --- | --- | --- | --- | --- |');
-  console.log(row('floor: node:https + pg, GET /blogs/:slug (50 conn.)', 'floor'));
-  console.log(row('GET /blogs/:slug, one blog replica (50 conn.)', 'slug'));
-  console.log(row('GET /blogs first page (50 conn.)', 'firstPage'));
-  console.log(row('GET /blogs/search?title=engines (10 conn.)', 'search'));
-  console.log(row('GET /blogs/:slug while 20 clients sign in', 'slugUnderFlood'));
-  console.log(row('POST /auth, 20 clients (bcrypt cost 12)', 'signInFlood'));
+  console.log('| scenario | req/s | of floor | p50 ms | p99 ms | CPU µs/req: server / PostgreSQL / client | failed |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- |');
+  const rows = [
+    row('floor: node:https + pg, GET /blogs/:slug (50 conn.)', 'floor'),
+    row('GET /blogs/:slug, one blog replica (50 conn.)', 'slug'),
+    row('GET /blogs first page (50 conn.)', 'firstPage'),
+    row('GET /blogs/search?title=engines (10 conn.)', 'search'),
+    row('GET /blogs/:slug through the local gateway, two blog replicas (50 conn.; CPU of the gateway)', 'gateway'),
+    row('GET /blogs/:slug while 20 clients sign in', 'slugUnderFlood'),
+    row('POST /auth, 20 clients (bcrypt cost 12)', 'signInFlood'),
+  ];
+  for (const line of rows) if (line) console.log(line);
   console.log(
-    `| original Flask system, GET /blogs/:slug | ${original.slug.rps} | ${Math.round((100 * original.slug.rps) / floor)}% | | ${original.slug.p99} | |`,
+    `| original Flask system, GET /blogs/:slug | ${original.slug.rps} | ${Math.round((100 * original.slug.rps) / floor)}% | | ${original.slug.p99} | | |`,
   );
-  console.log(`\nreads' p99 under the sign-in flood: ${(s.slugUnderFlood!.p99 / Math.max(1, s.slug!.p99)).toFixed(1)}x idle`);
-  console.log(`RSS after the run: user ${report.rssMiB.user} MiB, blog ${report.rssMiB.blog} MiB`);
+  if (s.slugUnderFlood && s.slug)
+    console.log(`\nreads' p99 under the sign-in flood: ${(s.slugUnderFlood.p99 / Math.max(1, s.slug.p99)).toFixed(1)}x idle`);
+  console.log(
+    `RSS after the run: user ${report.rssMiB.user} MiB, blog ${report.rssMiB.blog} MiB` +
+      ` (V8 heap in use ${report.heapUsedMiB.user} and ${report.heapUsedMiB.blog} MiB, outside it ${report.externalMiB.user} and ${report.externalMiB.blog} MiB)`,
+  );
   console.log(
     `event-loop lag p99: user ${report.eventLoopLagP99Ms.user?.toFixed(1)} ms, blog ${report.eventLoopLagP99Ms.blog?.toFixed(1)} ms`,
   );

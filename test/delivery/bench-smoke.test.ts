@@ -19,7 +19,8 @@ describe('npm run bench', () => {
       expect(run.status, run.stderr).toBe(0);
       expect(run.stdout).toMatch(/\| floor: node:https \+ pg, GET \/blogs\/:slug \(50 conn\.\) \| \d+ \| 100% \|/);
       const report = JSON.parse(readFileSync(join(results, 'latest.json'), 'utf8'));
-      expect(Object.keys(report.scenarios)).toEqual(['floor', 'slug', 'firstPage', 'search', 'slugUnderFlood', 'signInFlood']);
+      expect(Object.keys(report.scenarios)).toEqual(['floor', 'slug', 'firstPage', 'search', 'gateway', 'slugUnderFlood', 'signInFlood']);
+      expect(report.scenarios.slug.cpuPerRequestUs.server).toBeGreaterThan(0);
       for (const [name, scenario] of Object.entries(report.scenarios) as [string, { rps: number; errors: number }][]) {
         expect(scenario.errors, name).toBe(0);
         // A sign-in at bcrypt cost 12 can outlast a one-second scenario; reads cannot.
