@@ -25,22 +25,16 @@ FROM workspace AS service-build
 ARG SERVICE
 RUN test "${SERVICE}" = user || test "${SERVICE}" = blog || { echo "--build-arg SERVICE=user or SERVICE=blog is required" >&2; exit 1; }
 RUN npm ci --ignore-scripts --no-audit --no-fund -w "@blog/${SERVICE}-service" -w @blog/platform
+COPY scripts/bundle.mjs scripts/
 COPY packages/platform packages/platform
 COPY services/${SERVICE} services/${SERVICE}
+# The service and its production dependencies as a few ES modules (scripts/bundle.mjs): the
+# image carries no node_modules, so no build tooling, no other database's query compiler and no
+# package that only a test or the CLI uses can reach it.
 RUN npm run generate -w "@blog/${SERVICE}-service" \
  && npm run build -w @blog/platform \
  && npm run build -w "@blog/${SERVICE}-service" \
- && printf "import './services/%s/dist/server.js';\n" "${SERVICE}" > server.mjs
-
-# What runs: production dependencies only, no install scripts, no optional tooling (the Prisma
-# CLI, Studio and their engines are marked optional through prisma's peer dependency), and of
-# Prisma's query compilers only PostgreSQL's.
-FROM workspace AS service-deps
-ARG SERVICE
-RUN npm ci --omit=dev --omit=optional --omit=peer --ignore-scripts --no-audit --no-fund -w "@blog/${SERVICE}-service" \
- && find node_modules/@prisma/client/runtime -name 'query_compiler_*' ! -name '*postgresql*' -delete \
- && find node_modules -name '*.map' -delete \
- && find node_modules -name '*.d.ts' -delete
+ && npm run bundle -w "@blog/${SERVICE}-service"
 
 FROM workspace AS blogctl-build
 RUN npm ci --ignore-scripts --no-audit --no-fund -w @blog/blogctl
@@ -64,24 +58,16 @@ USER 65532:65532
 ENTRYPOINT ["/nodejs/bin/node", "packages/blogctl/bin/blogctl.mjs"]
 CMD ["audit", "--help"]
 
-# A service (the default target): no shell, no package manager, only Node.js and the app, as a
-# numeric non-root user.
+# A service (the default target): no shell, no package manager, only Node.js and the bundle
+# (dist/server.mjs, the commands beside it, the migrations), as a numeric non-root user.
 FROM ${RUNTIME_IMAGE} AS service
 ARG SERVICE
 WORKDIR /app
 ENV NODE_ENV=production
-COPY --from=service-deps /src/node_modules node_modules
-COPY --from=service-build /src/packages/platform/package.json packages/platform/package.json
-COPY --from=service-build /src/packages/platform/dist packages/platform/dist
-COPY --from=service-build /src/packages/platform/migrations packages/platform/migrations
-COPY --from=service-build /src/services/${SERVICE}/package.json services/${SERVICE}/package.json
-COPY --from=service-build /src/services/${SERVICE}/dist services/${SERVICE}/dist
-COPY --from=service-build /src/services/${SERVICE}/prisma/migrations services/${SERVICE}/prisma/migrations
-# The same entry point whichever the service.
-COPY --from=service-build /src/server.mjs server.mjs
+COPY --from=service-build /src/services/${SERVICE}/bundle ./
 USER 65532:65532
 # Public API, internal mutual-TLS API, Prometheus metrics.
 EXPOSE 8443 9443 9464
 # node is PID 1 and handles SIGTERM itself: readiness off, in-flight requests finish, then exit.
-ENTRYPOINT ["/nodejs/bin/node", "--enable-source-maps"]
-CMD ["server.mjs"]
+ENTRYPOINT ["/nodejs/bin/node"]
+CMD ["dist/server.mjs"]

@@ -1,4 +1,4 @@
-// `npm run bench`: the production build of both services (node dist/server.js) on an embedded
+// `npm run bench`: both services as their images run them (the bundle, node dist/server.mjs) on an embedded
 // PostgreSQL holding BENCH_BLOGS blogs by BENCH_AUTHORS authors, measured from outside with
 // autocannon side by side with a floor server (node:https + pg, no framework) started in the
 // same run. Prints ratios to the floor, latency percentiles, RSS and event-loop delay, with the
@@ -132,10 +132,11 @@ const dir = await mkdtemp(join(tmpdir(), 'blog-bench-'));
 const children: ChildProcess[] = [];
 let postgres: Awaited<ReturnType<typeof startPostgres>> | undefined;
 try {
-  log('building the production code (tsc)');
+  log('building the production code (tsc, then the bundles the images run)');
   run('npm', ['run', 'generate', '--silent']);
   for (const workspace of ['@blog/platform', '@blog/user-service', '@blog/blog-service'])
     run('npm', ['run', 'build', '--silent', '-w', workspace]);
+  for (const workspace of ['@blog/user-service', '@blog/blog-service']) run('npm', ['run', 'bundle', '--silent', '-w', workspace]);
 
   log(`starting PostgreSQL, seeding ${blogCount} blogs by ${authorCount} authors`);
   const superuserPassword = randomBytes(18).toString('base64url');
@@ -204,7 +205,7 @@ try {
     const profile = process.env.BENCH_CPU_PROFILE_DIR
       ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE_DIR}`, `--cpu-prof-name=${name}.cpuprofile`]
       : [];
-    const child = spawn(process.execPath, [...profile, join(repo, `services/${service}/dist/server.js`)], {
+    const child = spawn(process.execPath, [...profile, join(repo, `services/${service}/bundle/dist/server.mjs`)], {
       env: { PATH: process.env.PATH, NODE_ENV: 'production', NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? '', ...env },
       stdio: ['ignore', 'ignore', 'inherit'],
     });

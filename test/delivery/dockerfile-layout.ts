@@ -118,18 +118,22 @@ export function buildLayout(
       const paths = words.filter((w) => !w.startsWith('--'));
       const dest = paths.pop()!;
       for (const source of paths) {
+        const fromStage = from === undefined ? undefined : stages.get(from);
+        if (from !== undefined && !fromStage) throw new Error(`COPY --from=${from}: no such stage`);
+        const sourcePath = fromStage ? join(fromStage.root, source) : join(context, source);
+        const isDir = statSync(sourcePath).isDirectory();
+        // As Docker does: a folder's contents go into the destination, a file goes into it when
+        // it names a folder (a trailing slash, or several sources).
         const target =
-          dest.endsWith('/') || paths.length > 1 ? join(inStage(dest), source.split('/').filter(Boolean).at(-1)!) : inStage(dest);
+          !isDir && (dest.endsWith('/') || paths.length > 1)
+            ? join(inStage(dest), source.split('/').filter(Boolean).at(-1)!)
+            : inStage(dest);
         mkdirSync(dirname(target), { recursive: true });
-        if (from) {
-          const fromStage = stages.get(from);
-          if (!fromStage) throw new Error(`COPY --from=${from}: no such stage`);
-          cpSync(join(fromStage.root, source), target, { recursive: true, verbatimSymlinks: true });
-        } else {
-          const sourcePath = join(context, source);
-          const isDir = statSync(sourcePath).isDirectory();
-          cpSync(sourcePath, target, { recursive: true, filter: (path) => !isDir || !ignored(relative(context, path)) });
-        }
+        cpSync(sourcePath, target, {
+          recursive: true,
+          verbatimSymlinks: true,
+          filter: (path) => fromStage !== undefined || !isDir || !ignored(relative(context, path)),
+        });
       }
     } else if (op === 'RUN') {
       execFileSync('bash', ['-euo', 'pipefail', '-c', rest], {

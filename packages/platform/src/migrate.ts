@@ -142,7 +142,7 @@ export async function assertMigrated(pool: Pick<pg.Pool, 'query'>, service: stri
   if (pending.length > 0) {
     throw new SchemaNotMigratedError(
       `database schema is not migrated: ${pending.length} migration(s) pending, the first ${pending[0]}; ` +
-        `run them as the migration role (npm run migrate -w @blog/${service}-service, or node services/${service}/dist/commands/migrate.js in the image)`,
+        `run them as the migration role (npm run migrate -w @blog/${service}-service, or dist/migrate.mjs in the image)`,
     );
   }
 }

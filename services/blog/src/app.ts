@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import {
   AuditTrail,
   createAccessControl,
@@ -12,6 +11,7 @@ import {
 } from '@blog/platform';
 import { assertMigrated } from '@blog/platform/migrate';
 import type { BlogConfig } from './config.ts';
+import { migrationsDir } from './migrations-dir.ts';
 import type { BlogContext } from './context.ts';
 import { createDb } from './db.ts';
 import { registerBlogRoutes } from './routes/blogs.ts';
@@ -35,7 +35,7 @@ export interface BlogBuildOptions extends ServiceBuildOptions {
 export async function buildApp(config: BlogConfig, options: BlogBuildOptions = {}): Promise<BlogService> {
   const base = openServiceBase('blog-service', config, options);
   const { logger, tls, pool, metrics } = base;
-  await assertMigrated(pool, 'blog', fileURLToPath(new URL('../prisma/migrations', import.meta.url)));
+  await assertMigrated(pool, 'blog', migrationsDir);
   const db = createDb(pool);
   const userService = new PeerClient({ baseUrl: config.USER_SERVICE_URL, tls });
   const users = options.users ?? new UserDirectory(userService);

@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import {
   AuditTrail,
   createAccessControl,
@@ -12,6 +11,7 @@ import {
 import { assertMigrated } from '@blog/platform/migrate';
 import { createLocalJWKSet } from 'jose';
 import type { UserConfig } from './config.ts';
+import { migrationsDir } from './migrations-dir.ts';
 import type { UserContext } from './context.ts';
 import { createDb } from './db.ts';
 import { registerAuthRoutes, registerJwksRoute } from './routes/auth.ts';
@@ -34,7 +34,7 @@ export interface UserService extends ServiceHandle {
 export async function buildApp(config: UserConfig, options: ServiceBuildOptions = {}): Promise<UserService> {
   const base = openServiceBase('user-service', config, options);
   const { logger, tls, pool, metrics } = base;
-  await assertMigrated(pool, 'user', fileURLToPath(new URL('../prisma/migrations', import.meta.url)));
+  await assertMigrated(pool, 'user', migrationsDir);
   const db = createDb(pool);
   const passwords = new PasswordHasher(config.BCRYPT_COST, config.PASSWORD_WORKERS, config.PASSWORD_QUEUE_LIMIT);
   const keys = await loadSigningKeys({

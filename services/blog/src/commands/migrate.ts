@@ -1,4 +1,4 @@
-import { fileURLToPath } from 'node:url';
 import { migrateCli } from '@blog/platform/migrate';
+import { migrationsDir } from '../migrations-dir.ts';
 
-await migrateCli(fileURLToPath(new URL('../../prisma/migrations', import.meta.url)));
+await migrateCli(migrationsDir);
