@@ -1,5 +1,6 @@
 // The images: what their Dockerfiles put in them is built here without a container engine
 // (see dockerfile-layout.ts), then run: the service answers over TLS from its runtime layer alone,
+// exports its traces (the SDK is a chunk of the bundle loaded only then), signs in on its bcrypt worker,
 // its migration command migrates, blogctl's default command succeeds, and no build tooling ships.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -11,7 +12,7 @@ import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServiceDatabase, freePort, roleUrl } from '@blog/devstack';
 import { render } from '../chart/support.ts';
-import { startPlatform, type TestPlatform, testDatabaseServer } from '@blog/test-support';
+import { startOtlpReceiver, startPlatform, type TestPlatform, testDatabaseServer } from '@blog/test-support';
 import { buildLayout, folderSize, type BuiltImage } from './dockerfile-layout.ts';
 
 const repo = resolve(import.meta.dirname, '../..');
@@ -94,8 +95,11 @@ describe('the service image', () => {
     expect(JSON.parse(migrated.stdout).applied).toContain('20261124005000_audit_trail');
 
     const [port, internal, metrics] = await Promise.all([freePort(), freePort(), freePort()]);
+    // Traces exported too: the bundle loads the tracing SDK, a chunk of its own, only then.
+    const receiver = await startOtlpReceiver();
     const run = node(image.cmd, {
       ...platform.env.user,
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
       PORT: String(port),
       INTERNAL_PORT: String(internal),
       METRICS_PORT: String(metrics),
@@ -108,11 +112,19 @@ describe('the service image', () => {
     const agent = new Agent({ connect: { ca: platform.ca.trustPem } });
     try {
       await expect
-        .poll(async () => (await request(`https://127.0.0.1:${port}/readyz`, { dispatcher: agent }).catch(() => undefined))?.statusCode, {
-          timeout: 30_000,
-        })
+        .poll(
+          async () => {
+            if (child.exitCode !== null) throw new Error(`the service exited with ${child.exitCode}:\n${output.slice(-2000)}`);
+            return (await request(`https://127.0.0.1:${port}/readyz`, { dispatcher: agent }).catch(() => undefined))?.statusCode;
+          },
+          { timeout: 30_000 },
+        )
         .toBe(200);
-      const users = await request(`https://127.0.0.1:${port}/users`, { dispatcher: agent });
+      const traceId = randomBytes(16).toString('hex');
+      const users = await request(`https://127.0.0.1:${port}/users`, {
+        dispatcher: agent,
+        headers: { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
+      });
       expect(users.statusCode).toBe(200);
       expect(await users.body.json()).toMatchObject({ user_list: [{ handle: platform.admin.handle }] });
       // A sign-in runs bcrypt in the bundle's worker module, and the docs page serves Swagger
@@ -131,10 +143,25 @@ describe('the service image', () => {
       const script = await request(`https://127.0.0.1:${port}/docs/static/swagger-ui-bundle.js`, { dispatcher: agent });
       expect(script.statusCode).toBe(200);
       await script.body.dump();
+      await expect
+        .poll(
+          () =>
+            receiver.spans
+              .filter((span) => span.traceId === traceId)
+              .map((span) => `${span.service} ${span.kind} ${span.name.split(':')[0]}`),
+          {
+            timeout: 10_000,
+          },
+        )
+        .toEqual(expect.arrayContaining(['user-service 2 request', 'user-service 1 prisma']));
     } finally {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      }
       await agent.close();
+      await receiver.close();
     }
     expect(child.exitCode, output).toBe(0);
   });

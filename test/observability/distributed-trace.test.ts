@@ -1,65 +1,24 @@
 // One request through the local gateway that crosses both services and both databases yields one
 // trace, exported over OTLP/HTTP to a receiver run here, with the expected parent/child tree.
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '@blog/devstack';
-import { startLocalPlatform, type LocalPlatform } from '@blog/test-support';
+import { type ExportedSpan, type LocalPlatform, type OtlpReceiver, startLocalPlatform, startOtlpReceiver } from '@blog/test-support';
 
-interface ExportedSpan {
-  service: string;
-  traceId: string;
-  spanId: string;
-  parentSpanId: string;
-  name: string;
-  kind: number;
-}
-
-let receiver: Server;
-const spans: ExportedSpan[] = [];
+let receiver: OtlpReceiver;
 let stateDir: string;
 let local: LocalPlatform;
 
-/** A minimal OTLP/HTTP JSON receiver: POST /v1/traces. */
-async function startReceiver(port: number): Promise<Server> {
-  const server = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk) => (body += chunk));
-    request.on('end', () => {
-      const payload = JSON.parse(body || '{}');
-      for (const resourceSpans of payload.resourceSpans ?? []) {
-        const service = resourceSpans.resource.attributes.find((a: any) => a.key === 'service.name')?.value.stringValue;
-        for (const scope of resourceSpans.scopeSpans ?? []) {
-          for (const span of scope.spans ?? [])
-            spans.push({
-              service,
-              traceId: span.traceId,
-              spanId: span.spanId,
-              parentSpanId: span.parentSpanId ?? '',
-              name: span.name,
-              kind: span.kind,
-            });
-        }
-      }
-      response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return server;
-}
-
 beforeAll(async () => {
-  const port = await freePort();
-  receiver = await startReceiver(port);
+  receiver = await startOtlpReceiver();
   stateDir = await mkdtemp(join(tmpdir(), 'blog-trace-'));
-  local = await startLocalPlatform(stateDir, { SEED: 'demo', REPLICAS: '1', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}` });
+  local = await startLocalPlatform(stateDir, { SEED: 'demo', REPLICAS: '1', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint });
 });
 afterAll(async () => {
   await local?.stop();
-  receiver?.close();
+  await receiver?.close();
   await rm(stateDir, { recursive: true, force: true });
 });
 
@@ -77,7 +36,7 @@ describe('distributed tracing', () => {
     const deadline = Date.now() + 15_000;
     let tree: ExportedSpan[] = [];
     while (Date.now() < deadline) {
-      tree = spans.filter((s) => s.traceId === traceId);
+      tree = receiver.spans.filter((s) => s.traceId === traceId);
       // Each process exports in its own batches: wait until every part of the tree has arrived.
       const has = (service: string, match: (s: ExportedSpan) => boolean) => tree.some((s) => s.service === service && match(s));
       const complete =
@@ -99,7 +58,7 @@ describe('distributed tracing', () => {
     };
 
     const gateway = tree.find((s) => s.service === 'gateway' && s.parentSpanId === callerSpanId)!;
-    expect(gateway, JSON.stringify(spans.slice(0, 20))).toBeDefined();
+    expect(gateway, JSON.stringify(receiver.spans.slice(0, 20))).toBeDefined();
     const blogServer = tree.find((s) => s.service === 'blog-service' && s.kind === 2)!;
     expect(blogServer, 'blog service server span').toBeDefined();
     expect(ancestors(blogServer)).toContain(gateway);

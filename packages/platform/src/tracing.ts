@@ -21,19 +21,15 @@ export interface TracingSettings {
  */
 export async function startTracing(settings: TracingSettings): Promise<(() => Promise<void>) | undefined> {
   if (!settings.endpoint) return undefined;
-  const [
-    { OTLPTraceExporter },
-    { resourceFromAttributes },
-    { BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler },
-    { NodeTracerProvider },
-    { PrismaInstrumentation },
-  ] = await Promise.all([
-    import('@opentelemetry/exporter-trace-otlp-http'),
-    import('@opentelemetry/resources'),
-    import('@opentelemetry/sdk-trace-base'),
-    import('@opentelemetry/sdk-trace-node'),
-    import('@prisma/instrumentation'),
-  ]);
+  const {
+    BatchSpanProcessor,
+    NodeTracerProvider,
+    OTLPTraceExporter,
+    ParentBasedSampler,
+    PrismaInstrumentation,
+    resourceFromAttributes,
+    TraceIdRatioBasedSampler,
+  } = await import('./tracing-sdk.ts');
   tracingStarted = true;
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ 'service.name': settings.serviceName }),
@@ -54,7 +50,7 @@ export async function startTracing(settings: TracingSettings): Promise<(() => Pr
 /** A server span per request (continuing the caller's trace), the route pattern as its name; nothing when tracing is off. */
 export async function traceRequests(app: App): Promise<void> {
   if (!tracingStarted) return;
-  const { FastifyOtelInstrumentation } = await import('@fastify/otel');
+  const { FastifyOtelInstrumentation } = await import('./tracing-sdk.ts');
   const instrumentation = new FastifyOtelInstrumentation({
     registerOnInitialization: false,
     ignorePaths: (route: { url: string }) => route.url === '/healthz' || route.url === '/readyz',

@@ -6,3 +6,4 @@ export * from './in-process.ts';
 export * from './example-session.ts';
 export * from './read-load.ts';
 export * from './tcp-forwarder.ts';
+export * from './otlp-receiver.ts';
