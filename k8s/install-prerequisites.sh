@@ -1,53 +1,86 @@
 #!/usr/bin/env bash
-# shellcheck source-path=SCRIPTDIR
-# Installs what the blog platform needs in a cluster, at pinned versions (k8s/versions.env):
-#   ingress-nginx  - the ingress controller (TLS for the public host, routing, rate limits)
-#   cert-manager   - issues and rotates every certificate, from Vault
-#   Vault          - the PKI (dev mode on kind; see k8s/values/vault-ha.yaml for real clusters)
-#   CloudNativePG  - the operator running each service's PostgreSQL cluster
-#   metrics-server - CPU metrics for the HorizontalPodAutoscalers
-#   kube-prometheus-stack, Jaeger - metrics, alerts, dashboards and traces
-# Then configures Vault's PKI (vault-config/setup.sh). Safe to run again.
-set -euo pipefail
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-# shellcheck source=versions.env
-source "${here}/versions.env"
+# Installs what the blog platform needs in the kind or minikube cluster of `make cluster`, at the
+# versions of k8s/versions.env, into that cluster's context only:
+#   Gateway API CRDs - the standard channel, for the chart's HTTPRoute and BackendTLSPolicy
+#   Traefik          - the edge: the chart's Ingress (class nginx) and its Gateway API route
+#   cert-manager     - issues and rotates every certificate, from Vault
+#   Vault            - the PKI (dev mode here; k8s/values/vault-ha.yaml for real clusters)
+#   CloudNativePG    - the operator running each service's PostgreSQL cluster
+#   metrics-server   - CPU metrics for the HorizontalPodAutoscalers
+#   kube-prometheus-stack, Jaeger v2 - metrics, alerts, dashboards and traces
+# Then configures Vault's PKI (vault-config/setup.sh), publishes the platform CA for the Gateway,
+# and proves that the cluster enforces NetworkPolicies (policy-probe.sh). Safe to run again.
+# shellcheck source=k8s/lib.sh
+source "$(dirname "$0")/lib.sh"
 
-helm repo add ingress-nginx https://kubernetes.github.io/ingress-nginx --force-update >/dev/null
-helm repo add jetstack https://charts.jetstack.io --force-update >/dev/null
-helm repo add hashicorp https://helm.releases.hashicorp.com --force-update >/dev/null
-helm repo add cnpg https://cloudnative-pg.github.io/charts --force-update >/dev/null
-helm repo add metrics-server https://kubernetes-sigs.github.io/metrics-server --force-update >/dev/null
-helm repo add prometheus-community https://prometheus-community.github.io/helm-charts --force-update >/dev/null
-helm repo add jaegertracing https://jaegertracing.github.io/helm-charts --force-update >/dev/null
-helm repo update >/dev/null
+require_common_tools
+require_cluster
 
-install() {
-  local release="$1" chart="$2" version="$3" namespace="$4"
-  shift 4
-  echo "installing ${release} ${version} into ${namespace}"
-  helm upgrade --install "${release}" "${chart}" --version "${version}" --namespace "${namespace}" --create-namespace --wait --timeout 10m "$@"
+helm_repos() {
+  local repo
+  for repo in traefik=https://traefik.github.io/charts jetstack=https://charts.jetstack.io \
+    hashicorp=https://helm.releases.hashicorp.com cnpg=https://cloudnative-pg.github.io/charts \
+    metrics-server=https://kubernetes-sigs.github.io/metrics-server \
+    prometheus-community=https://prometheus-community.github.io/helm-charts \
+    jaegertracing=https://jaegertracing.github.io/helm-charts; do
+    helm repo add "${repo%%=*}" "${repo#*=}" --force-update >/dev/null
+  done
+  helm repo update >/dev/null
 }
 
-install ingress-nginx ingress-nginx/ingress-nginx "${INGRESS_NGINX_CHART}" ingress-nginx \
-  --set controller.hostPort.enabled=true \
-  --set controller.service.type=NodePort \
-  --set-string controller.nodeSelector.ingress-ready=true \
-  --set controller.config.hsts=true \
-  --set controller.config.hsts-max-age=63072000
+# install RELEASE CHART VERSION NAMESPACE [HELM ARGUMENTS...]
+install() {
+  local release=$1 chart=$2 version=$3 namespace=$4
+  shift 4
+  log "installing $release $version into $namespace"
+  cluster_helm upgrade --install "$release" "$chart" --version "$version" --namespace "$namespace" --create-namespace \
+    --wait --timeout 10m "$@" >/dev/null
+}
+
+gateway_api_crds() {
+  log "installing the Gateway API CRDs $GATEWAY_API_VERSION (standard channel)"
+  cluster_kubectl apply --server-side --force-conflicts \
+    -f "https://github.com/kubernetes-sigs/gateway-api/releases/download/$GATEWAY_API_VERSION/standard-install.yaml" >/dev/null
+  cluster_kubectl wait --for condition=Established --timeout 60s crd/gateways.gateway.networking.k8s.io \
+    crd/httproutes.gateway.networking.k8s.io crd/backendtlspolicies.gateway.networking.k8s.io >/dev/null
+}
+
+# The Gateway the chart's HTTPRoute attaches to, the same manifest as the harness's.
+gateway() {
+  # shellcheck disable=SC2016 # the names of the placeholders, not their values
+  PUBLIC_HOST=$PUBLIC_HOST RELEASE=$RELEASE NAMESPACE=$NAMESPACE \
+    envsubst '${PUBLIC_HOST} ${RELEASE} ${NAMESPACE}' <"$K8S_DIR/manifests/gateway.yaml" |
+    cluster_kubectl apply -f - >/dev/null
+}
+
+# The platform CA that the Gateway verifies the services with (the chart's BackendTLSPolicy names
+# this ConfigMap): Vault's root.
+platform_ca() {
+  local ca
+  ca=$(cluster_kubectl -n vault exec vault-0 -- env VAULT_TOKEN=root vault read -field=certificate pki/cert/ca)
+  cluster_kubectl -n "$NAMESPACE" create configmap "$RELEASE-platform-ca" --from-literal=ca.crt="$ca" \
+    --dry-run=client -o yaml | cluster_kubectl apply -f - >/dev/null
+}
+
+helm_repos
+gateway_api_crds
+install traefik traefik/traefik "$TRAEFIK_CHART" traefik -f "$K8S_DIR/values/traefik.yaml" --set image.tag="$TRAEFIK_VERSION"
 # Each Certificate owns its Secret, so that uninstalling the platform leaves no key behind.
-install cert-manager jetstack/cert-manager "${CERT_MANAGER_CHART}" cert-manager --set crds.enabled=true --set enableCertificateOwnerRef=true
-install vault hashicorp/vault "${VAULT_CHART}" vault -f "${here}/values/vault-dev.yaml"
-install cnpg cnpg/cloudnative-pg "${CNPG_CHART}" cnpg-system
-install metrics-server metrics-server/metrics-server "${METRICS_SERVER_CHART}" kube-system --set 'args={--kubelet-insecure-tls}'
-install monitoring prometheus-community/kube-prometheus-stack "${KUBE_PROMETHEUS_STACK_CHART}" monitoring \
+install cert-manager jetstack/cert-manager "$CERT_MANAGER_VERSION" cert-manager \
+  --set crds.enabled=true --set enableCertificateOwnerRef=true
+install vault hashicorp/vault "$VAULT_CHART" vault -f "$K8S_DIR/values/vault-dev.yaml" --set server.image.tag="$VAULT_VERSION"
+install cnpg cnpg/cloudnative-pg "$CNPG_CHART" cnpg-system --set image.tag="${CNPG_VERSION#v}"
+install metrics-server metrics-server/metrics-server "$METRICS_SERVER_CHART" kube-system --set 'args={--kubelet-insecure-tls}'
+install monitoring prometheus-community/kube-prometheus-stack "$KUBE_PROMETHEUS_STACK_CHART" monitoring \
   --set grafana.sidecar.dashboards.searchNamespace=ALL \
   --set prometheus.prometheusSpec.serviceMonitorSelectorNilUsesHelmValues=false \
   --set prometheus.prometheusSpec.ruleSelectorNilUsesHelmValues=false
-install jaeger jaegertracing/jaeger "${JAEGER_CHART}" observability \
-  --set allInOne.enabled=true --set provisionDataStore.cassandra=false --set storage.type=memory \
-  --set agent.enabled=false --set collector.enabled=false --set query.enabled=false
+install jaeger jaegertracing/jaeger "$JAEGER_CHART" observability
 
-kubectl apply -f "${here}/namespace.yaml"
-"${here}/../vault-config/setup.sh"
-echo "prerequisites ready"
+cluster_kubectl apply -f "$K8S_DIR/namespace.yaml" >/dev/null
+gateway
+KUBE_CONTEXT=$KUBE_CONTEXT PLATFORM_NAMESPACE=$NAMESPACE RELEASE=$RELEASE PUBLIC_HOST=$PUBLIC_HOST \
+  "$REPO_DIR/vault-config/setup.sh" >/dev/null
+platform_ca
+"$K8S_DIR/policy-probe.sh"
+log "prerequisites ready in $KUBE_CONTEXT"

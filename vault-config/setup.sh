@@ -12,6 +12,9 @@ VAULT_TOKEN="${VAULT_TOKEN:-root}"
 PLATFORM_NAMESPACE="${PLATFORM_NAMESPACE:-blog}"
 RELEASE="${RELEASE:-blog}"
 PUBLIC_HOST="${PUBLIC_HOST:-blog.localtest.me}"
+# The kube-context to reach Vault through (empty: kubectl's own choice, as the e2e harness's
+# kubeconfig has only one); make cluster always names it.
+KUBE_CONTEXT="${KUBE_CONTEXT:-}"
 # The chart's fullname: the release name alone when it already contains the chart's name.
 if [[ ${RELEASE} == *blog-platform* ]]; then FULLNAME="${RELEASE}"; else FULLNAME="${RELEASE}-blog-platform"; fi
 ISSUER_SERVICE_ACCOUNT="${FULLNAME}-vault-issuer"
@@ -23,7 +26,7 @@ for db in user blog; do
 done
 
 vault() {
-  kubectl exec -i -n "${VAULT_NAMESPACE}" "${VAULT_POD}" -- env VAULT_TOKEN="${VAULT_TOKEN}" vault "$@"
+  kubectl ${KUBE_CONTEXT:+--context "${KUBE_CONTEXT}"} exec -i -n "${VAULT_NAMESPACE}" "${VAULT_POD}" -- env VAULT_TOKEN="${VAULT_TOKEN}" vault "$@"
 }
 
 enabled() {

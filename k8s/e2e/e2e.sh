@@ -10,9 +10,10 @@
 #   k8s/e2e/e2e.sh down    tear down whatever a run left
 #   k8s/e2e/e2e.sh cached  exit 0 when the built binaries are cached (a run then takes minutes)
 #   k8s/e2e/e2e.sh deps    install the Debian packages it needs (apt-get)
+#   k8s/e2e/e2e.sh preflight  check root, network namespaces, packages, Go, Node.js and disk
 #
-# Needs root (it makes a network namespace, mounts and cgroups), Go, Node.js, and the Debian
-# packages of `deps`.
+# Needs root (it makes a network namespace, mounts and cgroups), Go, Node.js, the Debian packages
+# of `deps` (installed when missing) and free disk; `preflight` checks all of it first, in seconds.
 # shellcheck source=k8s/e2e/lib/common.sh
 source "$(dirname "$0")/lib/common.sh"
 LIB=$E2E_DIR/lib
@@ -39,14 +40,47 @@ cached() {
     read -r module name _ <<<"$entry"
     [[ -x $(module_bin "$module")/$name ]] || return 1
   done
-  [[ -x $E2E_CACHE/coredns-$COREDNS_VERSION/coredns && -x $E2E_CACHE/etcd-${ETCD_DEB##*/}/usr/bin/etcd ]]
+  [[ -x $E2E_CACHE/coredns-$COREDNS_VERSION/coredns ]]
+}
+
+# The Go release every module under go/ asks for (the toolchain cannot be downloaded here).
+go_wanted() { sed -n 's/^go \([0-9.]*\)$/\1/p' "$E2E_DIR"/go/*/go.mod | sort -V | tail -n 1; }
+
+# Free GiB on the filesystem of DIRECTORY (or its nearest existing parent).
+free_gib() {
+  local dir=$1
+  until [[ -d $dir ]]; do dir=${dir%/*}; dir=${dir:-/}; done
+  df -Pk "$dir" | awk 'NR == 2 { print int($4 / 1048576) }'
+}
+
+# Everything a run needs, checked before anything is built or changed; stops with what to do.
+preflight() {
+  [[ $(id -u) == 0 ]] || die "the harness needs root: it creates a network namespace, mounts and cgroups (run: sudo make e2e)"
+  command -v ip >/dev/null || die "ip (iproute2) is missing: apt-get install iproute2"
+  { ip netns add blog-e2e-preflight 2>/dev/null && ip netns delete blog-e2e-preflight; } ||
+    die "this machine does not let root create network namespaces (ip netns add); the harness needs them"
+  deps || die "could not install the Debian packages ${PACKAGES[*]}: install them with apt-get, then run again"
+  local wanted have
+  wanted=$(go_wanted)
+  command -v go >/dev/null || die "Go $wanted or later is needed (https://go.dev/dl/, or your distribution's golang package)"
+  have=$(go env GOVERSION); have=${have#go}
+  [[ $(printf '%s\n%s\n' "$wanted" "$have" | sort -V | head -n 1) == "$wanted" ]] ||
+    die "Go $have is too old: the modules under k8s/e2e/go need Go $wanted or later"
+  command -v node >/dev/null || die "Node.js 20.19 or later is needed"
+  node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' ||
+    die "Node.js $(node --version) is too old: 20.19 or later is needed"
+  local need=12 free
+  cached || need=40
+  free=$(free_gib "$E2E_CACHE")
+  ((free >= need)) || die "$E2E_CACHE has ${free} GiB free; a $(cached && echo cached || echo cold) run needs ${need} GiB"
+  log "preflight: root, network namespaces, packages, Go $have, Node.js $(node --version), ${free} GiB free"
 }
 
 # The tests, helm and the images' build context come from the repository's npm dependencies.
 node_modules() { [[ -d $REPO_DIR/node_modules ]] || (cd "$REPO_DIR" && npm ci --no-audit --no-fund); }
 
 up() {
-  [[ $(id -u) == 0 ]] || die "the harness needs root: it creates a network namespace, mounts and cgroups"
+  preflight
   node_modules
   "$LIB/teardown.sh"
   mkdir -p "$E2E_STATE" "$E2E_RUN" "$LOG_DIR"
@@ -120,5 +154,6 @@ case ${1:-run} in
   down) "$LIB/teardown.sh" ;;
   cached) cached ;;
   deps) deps ;;
-  *) die "usage: e2e.sh [run|up|test|down|cached]" ;;
+  preflight) preflight ;;
+  *) die "usage: e2e.sh [run|up|test|down|cached|deps|preflight]" ;;
 esac

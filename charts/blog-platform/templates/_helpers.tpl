@@ -45,14 +45,17 @@ app.kubernetes.io/component: {{ .component }}
 {{- printf "%s-%s" (include "blog-platform.fullname" .ctx) .component | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
 
-{{/* The image of a service, pinned by digest when one is given. */}}
+{{/* The image of a service: name:tag, and @digest after it when a digest is given (the digest pins it). */}}
 {{- define "blog-platform.image" -}}
-{{- $digest := ternary .ctx.Values.images.userDigest .ctx.Values.images.blogDigest (eq .component "user") -}}
-{{- if $digest -}}
-{{ printf "%s/%s-service@%s" .ctx.Values.images.repository .component $digest }}
-{{- else -}}
-{{ printf "%s/%s-service:%s" .ctx.Values.images.repository .component .ctx.Values.images.tag }}
+{{- $images := .ctx.Values.images -}}
+{{- $tag := ternary $images.userTag $images.blogTag (eq .component "user") | default $images.tag -}}
+{{- $digest := ternary $images.userDigest $images.blogDigest (eq .component "user") -}}
+{{- include "blog-platform.imageReference" (dict "name" (printf "%s/%s-service" $images.repository .component) "tag" $tag "digest" $digest) -}}
 {{- end -}}
+
+{{/* name:tag, or name:tag@digest. */}}
+{{- define "blog-platform.imageReference" -}}
+{{- printf "%s:%s" .name .tag -}}{{- with .digest -}}@{{ . }}{{- end -}}
 {{- end -}}
 
 {{/* The restricted Pod Security Standard, plus a read-only root filesystem. */}}

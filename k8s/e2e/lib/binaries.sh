@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Builds (or finds in the cache) every binary the cluster runs: the Go programs of GO_BINARIES
-# from their modules under go/, etcd from Debian 13's package, CoreDNS from its module, and the
-# pause program.
+# from their modules under go/, CoreDNS from its module, and the pause program.
 # shellcheck source=k8s/e2e/lib/common.sh
 source "$(dirname "$0")/common.sh"
+check_versions
 
 # ldflags MODULE: what each build stamps in. Without its version Kubernetes reports v0.0.0 and
 # the chart's kubeVersion check refuses it.
@@ -36,15 +36,6 @@ build_go() {
   ((built)) || log "go binaries: all cached under $E2E_CACHE/go"
 }
 
-fetch_etcd() {
-  local dir=$E2E_CACHE/etcd-${ETCD_DEB##*/}
-  [[ -x $dir/usr/bin/etcd ]] && { log "etcd: cached"; return; }
-  local deb=$E2E_CACHE/${ETCD_DEB##*/}
-  curl -fsSL -o "$deb" "$DEBIAN_MIRROR/$ETCD_DEB"
-  echo "$ETCD_DEB_SHA256  $deb" | sha256sum -c --quiet - || die "etcd package checksum mismatch"
-  rm -rf "$dir.partial" && dpkg-deb -x "$deb" "$dir.partial" && mv "$dir.partial" "$dir" && rm "$deb"
-}
-
 build_coredns() {
   local dir=$E2E_CACHE/coredns-$COREDNS_VERSION
   [[ -x $dir/coredns ]] && { log "coredns: cached"; return; }
@@ -60,6 +51,5 @@ build_pause() {
 }
 
 timed "go binaries" build_go
-timed "etcd" fetch_etcd
 timed "coredns" build_coredns
 build_pause

@@ -6,8 +6,9 @@ set -euo pipefail
 
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 REPO_DIR=$(cd "$E2E_DIR/../.." && pwd)
-# shellcheck source=k8s/e2e/versions.env
-source "$E2E_DIR/versions.env"
+# The one list of versions, shared with the kind and minikube installers.
+# shellcheck source=k8s/versions.env
+source "$REPO_DIR/k8s/versions.env"
 
 # Built binaries and images survive between runs here.
 E2E_CACHE=${E2E_CACHE:-$HOME/.cache/blog-platform-e2e}
@@ -27,6 +28,7 @@ GO_BINARIES=(
   "cloudnative-pg manager github.com/cloudnative-pg/cloudnative-pg/cmd/manager"
   "cert-manager cert-manager ."
   "vault vault github.com/hashicorp/vault"
+  "etcd etcd go.etcd.io/etcd/server/v3"
   "traefik traefik github.com/traefik/traefik/v3/cmd/traefik"
   "probe probe ."
 )
@@ -45,12 +47,26 @@ module_version() {
 module_source() { (cd "$E2E_DIR/go/$1" && go mod download -json "$2" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p'); }
 
 KUBE_BIN=$(module_bin kubernetes)
-KUBERNETES_VERSION=$(module_version kubernetes k8s.io/kubernetes)
-CNPG_VERSION=$(module_version cloudnative-pg github.com/cloudnative-pg/cloudnative-pg)
-CERT_MANAGER_VERSION=$(module_version cert-manager github.com/cert-manager/cert-manager)
-TRAEFIK_VERSION=$(module_version traefik github.com/traefik/traefik/v3)
-GATEWAY_API_VERSION=$(module_version traefik sigs.k8s.io/gateway-api)
-VAULT_VERSION=$(module_version vault github.com/hashicorp/vault)
+# What the harness runs: the list's version, or its *_HARNESS exception. The modules under go/ pin
+# the same (check_versions, and test/delivery/versions-drift.test.ts without a cluster).
+TRAEFIK_VERSION=$TRAEFIK_HARNESS
+GATEWAY_API_VERSION=$GATEWAY_API_HARNESS
+VAULT_VERSION=$VAULT_HARNESS
+KUBE_ROUTER_VERSION=$KUBE_ROUTER_HARNESS
+
+# check_versions: stops when a module under go/ pins another version than the list.
+check_versions() {
+  local pin module path expected actual
+  for pin in "kubernetes k8s.io/kubernetes $KUBERNETES_VERSION" "etcd go.etcd.io/etcd/server/v3 $ETCD_VERSION" \
+    "cloudnative-pg github.com/cloudnative-pg/cloudnative-pg $CNPG_VERSION" \
+    "cert-manager github.com/cert-manager/cert-manager $CERT_MANAGER_VERSION" \
+    "traefik github.com/traefik/traefik/v3 $TRAEFIK_VERSION" "traefik sigs.k8s.io/gateway-api $GATEWAY_API_VERSION" \
+    "vault github.com/hashicorp/vault $VAULT_VERSION" "kube-router github.com/cloudnativelabs/kube-router/v2 $KUBE_ROUTER_VERSION"; do
+    read -r module path expected <<<"$pin"
+    actual=$(module_version "$module" "$path")
+    [[ $actual == "$expected" ]] || die "k8s/e2e/go/$module pins $path $actual, but k8s/versions.env says $expected"
+  done
+}
 
 # The images of other people's software that the harness builds (lib/images.sh), under names
 # that say so.

@@ -7,7 +7,7 @@ source "$(dirname "$0")/common.sh"
 PKI=$E2E_STATE/pki
 mkdir -p "$E2E_STATE/etcd"
 
-start_component etcd "$E2E_CACHE/etcd-${ETCD_DEB##*/}/usr/bin/etcd" \
+start_component etcd "$(module_bin etcd)/etcd" \
   --name e2e --data-dir "$E2E_STATE/etcd" \
   --listen-client-urls http://127.0.0.1:2379 --advertise-client-urls http://127.0.0.1:2379 \
   --listen-peer-urls http://127.0.0.1:2380 --listen-metrics-urls http://127.0.0.1:2381 \

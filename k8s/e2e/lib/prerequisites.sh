@@ -91,7 +91,7 @@ ingress() {
   mapfile -t crds < <(sed -n 's/^  name: \(.*gateway.networking.k8s.io\)$/crd\/\1/p' "$source"/config/crd/standard/*.yaml)
   "${KUBECTL[@]}" wait --for condition=Established --timeout 60s "${crds[@]}" >/dev/null
   render "$E2E_DIR/manifests/traefik.yaml" | apply
-  render "$E2E_DIR/manifests/gateway.yaml" | apply
+  render "$REPO_DIR/k8s/manifests/gateway.yaml" | apply
   rollout traefik deployment/traefik
 }
 

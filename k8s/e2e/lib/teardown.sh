@@ -35,7 +35,7 @@ remove_cgroups() {
 # Anything of ours whose pid file is gone (a run killed half-way): matched by the paths only a
 # run uses.
 stop_strays() {
-  local pattern="^($E2E_CACHE/go/|$E2E_CACHE/etcd-|containerd --config $E2E_STATE/)"
+  local pattern="^($E2E_CACHE/go/|containerd --config $E2E_STATE/)"
   pkill -TERM -f "$pattern" && sleep 3
   pkill -KILL -f "$pattern"
 }
