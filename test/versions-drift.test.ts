@@ -14,7 +14,7 @@ function parseEnvFile(text: string): Map<string, string> {
   const entries = new Map<string, string>();
   for (const line of text.split('\n')) {
     const match = /^([A-Z][A-Z0-9_]*)=(?:"([^"]*)"|(\S*))\s*$/.exec(line);
-    if (match) entries.set(match[1], match[2] ?? match[3]);
+    if (match?.[1]) entries.set(match[1], match[2] ?? match[3] ?? '');
   }
   return entries;
 }

@@ -26,16 +26,24 @@ const built = {
 /** skaffold's template fields, filled from `env` as skaffold fills them. */
 function fill(template: string, env: Record<string, string>): string {
   return template.replace(/\{\{\s*\.([A-Za-z0-9_]+)\s*\}\}/g, (_, name: string) => {
-    if (!(name in env)) throw new Error(`skaffold.yaml uses {{.${name}}}, which nothing sets`);
-    return env[name];
+    const value = env[name];
+    if (value === undefined) throw new Error(`skaffold.yaml uses {{.${name}}}, which nothing sets`);
+    return value;
   });
 }
 
 /** The cluster values of k8s/deploy.sh for one cluster, plus the route's values. */
-function clusterValues(name: string, apiServer: { serviceIp: string; addresses: string[]; port: number }, route: 'ingress' | 'gateway-api') {
+function clusterValues(
+  name: string,
+  apiServer: { serviceIp: string; addresses: string[]; port: number },
+  route: 'ingress' | 'gateway-api',
+) {
   const file = join(work, `cluster-values-${name}-${route}.yaml`);
   const values = {
-    networkPolicy: { kubeApiServerPort: apiServer.port, kubeApiServerCidrs: [apiServer.serviceIp, ...apiServer.addresses].map((ip) => `${ip}/32`) },
+    networkPolicy: {
+      kubeApiServerPort: apiServer.port,
+      kubeApiServerCidrs: [apiServer.serviceIp, ...apiServer.addresses].map((ip) => `${ip}/32`),
+    },
   };
   const routeValues = route === 'gateway-api' ? readFileSync(join(chartDir, 'ci/kind-gateway-api-values.yaml'), 'utf8') : '';
   writeFileSync(file, `${stringify(values)}${routeValues}`);
@@ -112,7 +120,7 @@ describe('skaffold.yaml', () => {
 describe.each(paths)('make deploy on $name with the $route route', ({ name, apiServer, route }) => {
   const objects = renderAsSkaffold(clusterValues(name, apiServer, route));
 
-  it("runs each project image by its own tag, and by its digest when skaffold has one", () => {
+  it('runs each project image by its own tag, and by its digest when skaffold has one', () => {
     const project = images(objects).filter((image) => image.startsWith('ghcr.io/blog-platform/'));
     expect(new Set(project)).toEqual(
       new Set([

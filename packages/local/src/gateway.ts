@@ -9,6 +9,7 @@ import {
   registerMalformedUrlRoute,
   registerResponseHeaders,
   rewriteMalformedUrl,
+  serverSecureContext,
   traceRequests,
 } from '@blog/platform';
 import { serviceForPath, type ServiceName } from '@blog/devstack';
@@ -37,7 +38,7 @@ const idempotent = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 export async function startGateway(options: GatewayOptions): Promise<FastifyInstance> {
   const app = Fastify({
     http2: true,
-    https: { allowHTTP1: true, cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.2' },
+    https: { allowHTTP1: true, ...serverSecureContext(options.tls) },
     bodyLimit: options.bodyLimit,
     rewriteUrl: rewriteMalformedUrl,
     // At the edge every request gets a fresh id; a client-supplied one is not trusted.

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { migrate, platformMigrationsDir } from '@blog/platform/migrate';
-import { startTracing } from '@blog/platform';
+import { reloadServerTls, startTracing } from '@blog/platform';
 import {
   createServiceDatabase,
   freePort,
@@ -149,7 +149,7 @@ const gatewayPort = (gateway.server.address() as { port: number }).port;
 gatewayUrl = `https://localhost:${gatewayPort}`;
 certificates.startRenewal((name) => {
   if (name === 'gateway')
-    (gateway.server as unknown as import('node:tls').Server).setSecureContext({
+    reloadServerTls(gateway.server as unknown as import('node:tls').Server, {
       cert: readFileSync(tls.gateway.certFile),
       key: readFileSync(tls.gateway.keyFile),
     });

@@ -21,14 +21,41 @@ export function readTlsMaterial(files: TlsFiles): TlsMaterial {
   return { cert: readFileSync(files.certFile), key: readFileSync(files.keyFile), ca: readFileSync(files.caFile) };
 }
 
-/** TLS 1.2+ only; the public port does not ask for a client certificate. */
-export function publicServerTls(material: TlsMaterial): SecureContextOptions & { minVersion: 'TLSv1.2' } {
-  return { ...material, minVersion: 'TLSv1.2' };
+/**
+ * What every TLS server of the platform accepts (the services' public and internal ports, the
+ * local gateway; the edge's Traefik is configured to the same list): TLS 1.3, or TLS 1.2 with an
+ * ECDHE key exchange and an AEAD cipher, the server's order first: Mozilla's "intermediate"
+ * profile, within NIST SP 800-52r2. No CBC suite, no static RSA key exchange, no TLS 1.0 or 1.1.
+ */
+export const serverTlsPolicy = {
+  minVersion: 'TLSv1.2',
+  ciphers: [
+    'TLS_AES_128_GCM_SHA256',
+    'TLS_AES_256_GCM_SHA384',
+    'TLS_CHACHA20_POLY1305_SHA256',
+    'ECDHE-ECDSA-AES128-GCM-SHA256',
+    'ECDHE-RSA-AES128-GCM-SHA256',
+    'ECDHE-ECDSA-AES256-GCM-SHA384',
+    'ECDHE-RSA-AES256-GCM-SHA384',
+    'ECDHE-ECDSA-CHACHA20-POLY1305',
+    'ECDHE-RSA-CHACHA20-POLY1305',
+  ].join(':'),
+  honorCipherOrder: true,
+} as const satisfies SecureContextOptions;
+
+/** A server's secure context: its certificate material under the platform's TLS policy. */
+export function serverSecureContext(material: { cert: Buffer; key: Buffer; ca?: Buffer }): SecureContextOptions {
+  return { ...material, ...serverTlsPolicy };
+}
+
+/** The public port does not ask for a client certificate. */
+export function publicServerTls(material: TlsMaterial): SecureContextOptions {
+  return serverSecureContext(material);
 }
 
 /** The internal port refuses any peer without a certificate from the platform's CA. */
 export function internalServerTls(material: TlsMaterial) {
-  return { ...material, minVersion: 'TLSv1.2' as const, requestCert: true, rejectUnauthorized: true };
+  return { ...serverSecureContext(material), requestCert: true, rejectUnauthorized: true };
 }
 
 /**
@@ -51,8 +78,9 @@ export function watchTlsFiles(files: TlsFiles, onChange: (material: TlsMaterial)
   };
 }
 
-export function reloadServerTls(server: HttpsServer, options: SecureContextOptions): void {
-  server.setSecureContext(options);
+/** A new certificate for a running server; the context is made anew, so the policy goes with it. */
+export function reloadServerTls(server: Pick<HttpsServer, 'setSecureContext'>, material: { cert: Buffer; key: Buffer; ca?: Buffer }): void {
+  server.setSecureContext(serverSecureContext(material));
 }
 
 /** The service name a peer certificate carries: its common name. */

@@ -1,0 +1,96 @@
+// Every TLS server of the platform (the local gateway, both services' public and internal ports)
+// speaks TLS 1.3, or TLS 1.2 with an ECDHE key exchange and an AEAD cipher, and nothing else:
+// CBC suites, suites without forward secrecy and TLS 1.0/1.1 fail the handshake, also after a
+// certificate rotation has replaced the server's secure context.
+import { connect, type ConnectionOptions } from 'node:tls';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { issueLeaf } from '@blog/devstack';
+import { startGateway } from '../../packages/local/src/gateway.ts';
+import { reloadServerTls } from '@blog/platform';
+import { startPlatform, type TestPlatform } from '@blog/test-support';
+
+let platform: TestPlatform;
+let gateway: FastifyInstance;
+let gatewayTls: { cert: Buffer; key: Buffer };
+const ports: Record<string, { port: number; client?: { cert: Buffer; key: Buffer } }> = {};
+
+beforeAll(async () => {
+  platform = await startPlatform();
+  const leaf = await issueLeaf(platform.ca, { commonName: 'gateway', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
+  gatewayTls = { cert: Buffer.from(leaf.certPem), key: Buffer.from(leaf.keyPem) };
+  gateway = await startGateway({
+    port: 0,
+    host: '127.0.0.1',
+    tls: gatewayTls,
+    upstreamCa: Buffer.from(platform.ca.trustPem),
+    upstreams: () => [],
+    bodyLimit: 1024,
+    rateLimitPerMinute: 100,
+    log: () => {},
+  });
+  const portOf = (url: string) => Number(new URL(url).port);
+  const peer = await platform.clientTls('blog');
+  ports.gateway = { port: (gateway.server.address() as { port: number }).port };
+  ports['user public'] = { port: portOf(platform.urls.userPublic) };
+  ports['blog public'] = { port: portOf(platform.urls.blogPublic) };
+  ports['user internal'] = { port: portOf(platform.urls.userInternal), client: peer };
+  ports['blog internal'] = { port: portOf(platform.urls.blogInternal), client: await platform.clientTls('user') };
+});
+afterAll(async () => {
+  await gateway?.close();
+  await platform?.close();
+});
+
+/** The outcome of one handshake: the protocol and cipher agreed, or `refused`. */
+function handshake(name: string, options: ConnectionOptions): Promise<string> {
+  const target = ports[name]!;
+  return new Promise((resolve) => {
+    const socket = connect({
+      host: '127.0.0.1',
+      port: target.port,
+      ca: platform.ca.trustPem,
+      servername: 'localhost',
+      ...target.client,
+      ...options,
+    });
+    socket.setTimeout(5_000, () => {
+      socket.destroy();
+      resolve('timed out');
+    });
+    socket.on('secureConnect', () => {
+      resolve(`${socket.getProtocol()} ${socket.getCipher().standardName}`);
+      socket.end();
+    });
+    socket.on('error', () => resolve('refused'));
+  });
+}
+
+const names = ['gateway', 'user public', 'blog public', 'user internal', 'blog internal'];
+
+describe.each(names)('TLS on the %s port', (name) => {
+  it('prefers TLS 1.3', async () => {
+    expect(await handshake(name, {})).toMatch(/^TLSv1\.3 TLS_AES_/);
+  });
+
+  it('accepts TLS 1.2 with ECDHE and an AEAD cipher', async () => {
+    for (const cipher of ['ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-ECDSA-AES256-GCM-SHA384', 'ECDHE-ECDSA-CHACHA20-POLY1305']) {
+      expect(await handshake(name, { maxVersion: 'TLSv1.2', ciphers: cipher }), cipher).toMatch(/^TLSv1\.2 TLS_ECDHE_ECDSA_WITH_/);
+    }
+  });
+
+  it('refuses CBC suites, suites without forward secrecy, and TLS 1.0 and 1.1', async () => {
+    for (const ciphers of ['ECDHE-ECDSA-AES128-SHA', 'ECDHE-ECDSA-AES256-SHA384', 'ECDHE-ECDSA-AES128-SHA256', 'AES128-GCM-SHA256', 'AES256-SHA']) {
+      expect(await handshake(name, { maxVersion: 'TLSv1.2', ciphers }), ciphers).toBe('refused');
+    }
+    expect(await handshake(name, { minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT:@SECLEVEL=0' })).toBe('refused');
+  });
+});
+
+describe('a certificate rotation', () => {
+  it('keeps the policy: the new secure context refuses what the old one did', async () => {
+    reloadServerTls(gateway.server as never, gatewayTls);
+    expect(await handshake('gateway', { maxVersion: 'TLSv1.2', ciphers: 'ECDHE-ECDSA-AES128-SHA' })).toBe('refused');
+    expect(await handshake('gateway', {})).toMatch(/^TLSv1\.3 /);
+  });
+});
