@@ -29,6 +29,29 @@ describe('the entry point', () => {
     expect(plain).toEqual({ status: 308, location: `https://${publicHost}/blogs` });
   });
 
+  it('speaks TLS 1.3, or 1.2 with ECDHE and AEAD only: CBC, static-RSA and TLS 1.0/1.1 handshakes fail', async () => {
+    const handshake = (options: import('node:tls').ConnectionOptions) =>
+      new Promise<string>((done) => {
+        const socket = connect({ host: nodeIp, port: 443, servername: publicHost, ca: platformCa, ...options }, () => {
+          done(`${socket.getProtocol()} ${socket.getCipher().standardName}`);
+          socket.end();
+        });
+        socket.on('error', () => done('refused'));
+      });
+    expect(await handshake({})).toMatch(/^TLSv1\.3 /);
+    expect(await handshake({ maxVersion: 'TLSv1.2', ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256' })).toMatch(
+      /^TLSv1\.2 TLS_ECDHE_/,
+    );
+    for (const ciphers of [
+      'ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES128-SHA',
+      'ECDHE-ECDSA-AES256-SHA384:ECDHE-RSA-AES256-SHA384',
+      'AES128-GCM-SHA256',
+    ]) {
+      expect(await handshake({ maxVersion: 'TLSv1.2', ciphers }), ciphers).toBe('refused');
+    }
+    expect(await handshake({ minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT:@SECLEVEL=0' })).toBe('refused');
+  });
+
   it('passes the example session: sign up, sign in, post, read, search, the cross-service read', async () => {
     const api = entryPointApi();
     try {

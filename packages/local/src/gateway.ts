@@ -4,6 +4,7 @@ import replyFrom from '@fastify/reply-from';
 import rateLimit from '@fastify/rate-limit';
 import { context, propagation } from '@opentelemetry/api';
 import {
+  clientErrorHandler,
   installErrorHandlers,
   HttpError,
   registerMalformedUrlRoute,
@@ -41,6 +42,7 @@ export async function startGateway(options: GatewayOptions): Promise<FastifyInst
     https: { allowHTTP1: true, ...serverSecureContext(options.tls) },
     bodyLimit: options.bodyLimit,
     rewriteUrl: rewriteMalformedUrl,
+    clientErrorHandler: clientErrorHandler({ hsts: true }),
     // At the edge every request gets a fresh id; a client-supplied one is not trusted.
     genReqId: () => randomUUID(),
     // No idle-socket timeout: it would cut requests still waiting for work (a queued bcrypt); the request and header timeouts bound slow clients.

@@ -111,12 +111,11 @@ export function registerMalformedUrlRoute(app: FastifyInstance): void {
 }
 
 /** Headers for a JSON API on every answer, errors included: nothing may be framed, sniffed, cached or run as a page. */
-export function registerResponseHeaders(app: FastifyInstance, options: { hsts: boolean }): void {
+export function securityHeaders(options: { hsts: boolean }): Record<string, string> {
   // What OWASP's REST guidance asks of a JSON API: no framing, no sniffing, no referrer, no
   // caching; the headers that only concern HTML pages (X-XSS-Protection, X-Download-Options...)
-  // protect nothing here. One object, set at once on every reply: a route may still override
-  // cache-control.
-  const headers: Record<string, string> = {
+  // protect nothing here.
+  return {
     'content-security-policy': "default-src 'none';frame-ancestors 'none'",
     'cross-origin-opener-policy': 'same-origin',
     'cross-origin-resource-policy': 'same-origin',
@@ -127,11 +126,48 @@ export function registerResponseHeaders(app: FastifyInstance, options: { hsts: b
     // Set once, at the edge (the ingress or the gateway), not by the services behind it.
     ...(options.hsts ? { 'strict-transport-security': 'max-age=63072000; includeSubDomains' } : {}),
   };
+}
+
+/** The security headers on every reply, set at once as one object: a route may still override cache-control. */
+export function registerResponseHeaders(app: FastifyInstance, options: { hsts: boolean }): void {
+  const headers = securityHeaders(options);
   app.addHook('onRequest', (request, reply, done) => {
     reply.headers(headers);
     reply.header('x-request-id', request.id);
     done();
   });
+}
+
+/** What a request refused by Node's HTTP parser is told, by the parser's error code. */
+const parserRefusals: Record<string, { status: number; reason: string; msg: string }> = {
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, reason: 'Request Timeout', msg: 'The request did not arrive in time' },
+  HPE_HEADER_OVERFLOW: { status: 431, reason: 'Request Header Fields Too Large', msg: 'The request headers are too large' },
+};
+const malformedRequest = { status: 400, reason: 'Bad Request', msg: 'The request is not valid HTTP/1.1' };
+
+/**
+ * Fastify's `clientErrorHandler`: a request the HTTP parser refuses (both Content-Length and
+ * Transfer-Encoding, a broken header, headers too large or too slow) is answered in the API's
+ * error format, `{msg, request_id}` with the security headers, and the connection is closed,
+ * instead of Node's own body. The request never reached a route, so its id is made here.
+ */
+export function clientErrorHandler(options: { hsts: boolean }) {
+  const headers = Object.entries(securityHeaders(options))
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
+  return (error: NodeJS.ErrnoException, socket: import('node:stream').Duplex): void => {
+    if (error.code === 'ECONNRESET' || socket.destroyed) return;
+    if (socket.writable) {
+      const { status, reason, msg } = parserRefusals[error.code ?? ''] ?? malformedRequest;
+      const requestId = randomUUID();
+      const body = JSON.stringify({ msg, request_id: requestId });
+      socket.write(
+        `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+          `${headers}x-request-id: ${requestId}\r\nconnection: close\r\n\r\n${body}`,
+      );
+    }
+    socket.destroy();
+  };
 }
 
 /** The Fastify instance every service port starts from: TLS, timeouts, strict validation, JSON errors. */
@@ -155,6 +191,7 @@ export function createServer(options: ServerOptions): App {
     },
     routerOptions: { maxParamLength: maxPathSegmentLength },
     rewriteUrl: rewriteMalformedUrl,
+    clientErrorHandler: clientErrorHandler({ hsts: false }),
     // request.ip is the client's address only behind a proxy named here; otherwise the peer's.
     trustProxy: options.trustedProxies && options.trustedProxies.length > 0 ? options.trustedProxies : false,
     // The serializer compiles response schemas too, and must know the same formats.
