@@ -91,10 +91,15 @@ const refusals = [
   {
     name: 'Content-Length with Transfer-Encoding',
     status: 400,
-    bytes: 'POST /blogs HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+    bytes:
+      'POST /blogs HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
   },
   { name: 'a broken request line', status: 400, bytes: 'GET /blogs HTTP/9\x01\r\nHost: localhost\r\n\r\n' },
-  { name: 'headers past the limit', status: 431, bytes: `GET /blogs HTTP/1.1\r\nHost: localhost\r\nX-Filler: ${'a'.repeat(20_000)}\r\n\r\n` },
+  {
+    name: 'headers past the limit',
+    status: 431,
+    bytes: `GET /blogs HTTP/1.1\r\nHost: localhost\r\nX-Filler: ${'a'.repeat(20_000)}\r\n\r\n`,
+  },
 ];
 
 describe.each(['gateway', 'user public', 'blog public'])('the %s port', (name) => {
