@@ -5,6 +5,9 @@ import rateLimit from '@fastify/rate-limit';
 import { context, propagation } from '@opentelemetry/api';
 import {
   clientErrorHandler,
+  defaultSlowClientTimeouts,
+  slowClientServerOptions,
+  type SlowClientTimeouts,
   installErrorHandlers,
   HttpError,
   registerMalformedUrlRoute,
@@ -26,6 +29,8 @@ export interface GatewayOptions {
   bodyLimit: number;
   rateLimitPerMinute: number;
   log: (line: string) => void;
+  /** How long a client may take for a request's headers, and for the whole request. */
+  timeouts?: SlowClientTimeouts;
 }
 
 const idempotent = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
@@ -37,17 +42,17 @@ const idempotent = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
  * request id on every request.
  */
 export async function startGateway(options: GatewayOptions): Promise<FastifyInstance> {
+  const timeouts = options.timeouts ?? defaultSlowClientTimeouts;
   const app = Fastify({
     http2: true,
-    https: { allowHTTP1: true, ...serverSecureContext(options.tls) },
+    https: { allowHTTP1: true, ...serverSecureContext(options.tls), ...slowClientServerOptions(timeouts) },
     bodyLimit: options.bodyLimit,
     rewriteUrl: rewriteMalformedUrl,
     clientErrorHandler: clientErrorHandler({ hsts: true }),
     // At the edge every request gets a fresh id; a client-supplied one is not trusted.
     genReqId: () => randomUUID(),
-    // No idle-socket timeout: it would cut requests still waiting for work (a queued bcrypt); the request and header timeouts bound slow clients.
     connectionTimeout: 0,
-    requestTimeout: 60_000,
+    requestTimeout: timeouts.requestMs,
     return503OnClosing: true,
     // Typed as a plain HTTPS instance: the handlers use nothing HTTP/2-specific.
   }) as unknown as FastifyInstance;
@@ -114,6 +119,40 @@ export async function startGateway(options: GatewayOptions): Promise<FastifyInst
   };
   app.all('/', handler);
   app.all('/*', handler);
+  cutSlowHttp1Clients(app.server as unknown as import('node:tls').Server, timeouts);
   await app.listen({ port: options.port, host: options.host ?? '127.0.0.1' });
   return app;
+}
+
+/**
+ * Node's HTTP/2 server does not apply its header and request deadlines to the HTTP/1.1
+ * connections it accepts (allowHTTP1), so the gateway keeps them itself: a connection must
+ * finish each request's headers within `headersMs` of opening or of its previous answer, and
+ * each request's body within `requestMs` of its start; otherwise it is cut.
+ */
+function cutSlowHttp1Clients(server: import('node:tls').Server, timeouts: SlowClientTimeouts): void {
+  const deadlines = new WeakMap<object, NodeJS.Timeout>();
+  const arm = (socket: import('node:tls').TLSSocket, ms: number, stillSlow: () => boolean) => {
+    clearTimeout(deadlines.get(socket));
+    deadlines.set(
+      socket,
+      setTimeout(() => {
+        if (stillSlow()) socket.destroy();
+      }, ms),
+    );
+  };
+  server.on('secureConnection', (socket: import('node:tls').TLSSocket) => {
+    if (socket.alpnProtocol === 'h2') return;
+    arm(socket, timeouts.headersMs, () => true);
+    socket.once('close', () => clearTimeout(deadlines.get(socket)));
+  });
+  server.on('request', (request: import('node:http').IncomingMessage, response: import('node:http').ServerResponse) => {
+    if (request.httpVersionMajor >= 2) return;
+    const socket = request.socket as import('node:tls').TLSSocket;
+    // A request received whole may take its time to be answered (a queued sign-in); only its arrival is bounded.
+    arm(socket, timeouts.requestMs, () => !request.complete);
+    response.once('finish', () => {
+      if (!socket.destroyed) arm(socket, timeouts.headersMs, () => true);
+    });
+  });
 }

@@ -140,6 +140,10 @@ export const commonConfigSpec = {
   JWT_ISSUER: env.string({ default: 'https://blog-platform/user-service' }),
   JWT_AUDIENCE: env.string({ default: 'blog-platform' }),
   SHUTDOWN_GRACE_MS: env.int({ default: 5000, min: 0, max: 120000 }),
+  /** How long a client may take to send a request's headers before its connection is cut (a slow-header client holds a socket). */
+  HTTP_HEADERS_TIMEOUT_MS: env.int({ default: 10000, min: 1000, max: 120000 }),
+  /** How long a client may take to send a whole request, body included, before it is answered 408 and cut. */
+  HTTP_REQUEST_TIMEOUT_MS: env.int({ default: 30000, min: 1000, max: 300000 }),
   /** Proxies (IPs or CIDRs) whose X-Forwarded-For is believed: the ingress controller or the gateway. */
   TRUSTED_PROXIES: env.list({ default: [], item: /^[0-9a-fA-F:.]+(\/\d{1,3})?$/ }),
   /** Browser origins allowed to call the API; none by default, so browsers refuse cross-origin calls. */

@@ -24,6 +24,30 @@ export interface ServerOptions {
   bodyLimit?: number;
   trustedProxies?: string[];
   corsOrigins?: string[];
+  /** How long a client may take for a request's headers, and for the whole request. */
+  timeouts?: SlowClientTimeouts;
+}
+
+export interface SlowClientTimeouts {
+  headersMs: number;
+  requestMs: number;
+}
+
+/** The defaults of HTTP_HEADERS_TIMEOUT_MS and HTTP_REQUEST_TIMEOUT_MS. */
+export const defaultSlowClientTimeouts: SlowClientTimeouts = { headersMs: 10_000, requestMs: 30_000 };
+
+/**
+ * Node's options that cut slow clients: the header and request deadlines, checked every second
+ * (Node checks every 30 s by default, which let a slow-header client hold its socket for up to
+ * 30 s past its deadline). There is deliberately no idle-socket timeout: it would cut requests
+ * still waiting for work (a queued bcrypt).
+ */
+export function slowClientServerOptions(timeouts: SlowClientTimeouts) {
+  return {
+    headersTimeout: Math.min(timeouts.headersMs, timeouts.requestMs),
+    requestTimeout: timeouts.requestMs,
+    connectionsCheckingInterval: 1_000,
+  };
 }
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{8,128}$/;
@@ -172,13 +196,16 @@ export function clientErrorHandler(options: { hsts: boolean }) {
 
 /** The Fastify instance every service port starts from: TLS, timeouts, strict validation, JSON errors. */
 export function createServer(options: ServerOptions): App {
+  const timeouts = options.timeouts ?? defaultSlowClientTimeouts;
   const app = Fastify({
-    https: options.kind === 'public' ? publicServerTls(options.tls) : internalServerTls(options.tls),
+    https: {
+      ...(options.kind === 'public' ? publicServerTls(options.tls) : internalServerTls(options.tls)),
+      ...slowClientServerOptions(timeouts),
+    },
     loggerInstance: options.logger,
     bodyLimit: options.bodyLimit ?? 256 * 1024,
-    // No idle-socket timeout: it would cut requests still waiting for work (a queued bcrypt); the request and header timeouts bound slow clients.
     connectionTimeout: 0,
-    requestTimeout: 30_000,
+    requestTimeout: timeouts.requestMs,
     // Longer than the ingress controller's upstream keep-alive, so the proxy closes first.
     keepAliveTimeout: 75_000,
     // Requests that still arrive once closing has begun (on connections opened before) are

@@ -24,6 +24,8 @@ export interface ServiceBaseConfig {
   TLS_KEY_FILE: string;
   TLS_CA_FILE: string;
   INTERNAL_ALLOWED_PEERS: string[];
+  HTTP_HEADERS_TIMEOUT_MS: number;
+  HTTP_REQUEST_TIMEOUT_MS: number;
 }
 
 export interface ServiceBase {
@@ -79,6 +81,7 @@ export interface ServicePorts {
 export async function createServicePorts(options: ServicePortsOptions): Promise<ServicePorts> {
   const { base, config } = options;
   const readiness: Readiness = { draining: false };
+  const timeouts = { headersMs: config.HTTP_HEADERS_TIMEOUT_MS, requestMs: config.HTTP_REQUEST_TIMEOUT_MS };
 
   const publicApp = createServer({
     kind: 'public',
@@ -86,6 +89,7 @@ export async function createServicePorts(options: ServicePortsOptions): Promise<
     logger: base.logger,
     trustedProxies: config.TRUSTED_PROXIES,
     corsOrigins: config.CORS_ALLOWED_ORIGINS,
+    timeouts,
   });
   await traceRequests(publicApp);
   base.metrics.instrument(publicApp);
@@ -106,7 +110,7 @@ export async function createServicePorts(options: ServicePortsOptions): Promise<
   registerHealthRoutes(publicApp, readiness, options.isReady);
   options.registerPublic(publicApp);
 
-  const internalApp = createServer({ kind: 'internal', tls: base.tls, logger: base.logger });
+  const internalApp = createServer({ kind: 'internal', tls: base.tls, logger: base.logger, timeouts });
   await traceRequests(internalApp);
   base.metrics.instrument(internalApp);
   internalApp.addHook('onRequest', requirePeer(config.INTERNAL_ALLOWED_PEERS));

@@ -1,0 +1,115 @@
+// Slow clients cannot hold a server's sockets: a client that sends its headers a byte at a time,
+// or its body a byte at a time, is cut within the configured deadline (HTTP_HEADERS_TIMEOUT_MS,
+// HTTP_REQUEST_TIMEOUT_MS; short ones here) on the gateway and both services' public ports,
+// while a normal client is served meanwhile. Real TLS sockets, bounded in count and time.
+import { connect, type TLSSocket } from 'node:tls';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { issueLeaf } from '@blog/devstack';
+import { ApiClient, startPlatform, type TestPlatform } from '@blog/test-support';
+import { startGateway } from '../../packages/local/src/gateway.ts';
+
+const headersMs = 2_000;
+const requestMs = 4_000;
+/** Node checks deadlines every second; a cut may come up to that much later, plus scheduling. */
+const slack = 1_500;
+
+let platform: TestPlatform;
+let gateway: FastifyInstance;
+const ports: Record<string, number> = {};
+
+beforeAll(async () => {
+  const timeouts = { HTTP_HEADERS_TIMEOUT_MS: String(headersMs), HTTP_REQUEST_TIMEOUT_MS: String(requestMs) };
+  platform = await startPlatform({ envOverrides: { user: timeouts, blog: timeouts } });
+  const leaf = await issueLeaf(platform.ca, { commonName: 'gateway', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
+  gateway = await startGateway({
+    port: 0,
+    host: '127.0.0.1',
+    tls: { cert: Buffer.from(leaf.certPem), key: Buffer.from(leaf.keyPem) },
+    upstreamCa: Buffer.from(platform.ca.trustPem),
+    upstreams: (service) => [service === 'user' ? platform.urls.userPublic : platform.urls.blogPublic],
+    bodyLimit: 256 * 1024,
+    rateLimitPerMinute: 1000,
+    log: () => {},
+    timeouts: { headersMs, requestMs },
+  });
+  ports.gateway = (gateway.server.address() as { port: number }).port;
+  ports['user public'] = Number(new URL(platform.urls.userPublic).port);
+  ports['blog public'] = Number(new URL(platform.urls.blogPublic).port);
+});
+afterAll(async () => {
+  await gateway?.close();
+  await platform?.close();
+});
+
+/**
+ * Opens a TLS connection, sends `head` at once, then `trickle` one byte every 250 ms, and returns
+ * how many milliseconds after the connection the server closed it (and what it answered), or
+ * `undefined` if it was still open after 12 s.
+ */
+function trickle(port: number, head: string, trickleBytes: string): Promise<{ closedAfterMs?: number; answer: string }> {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    let answer = '';
+    let timer: NodeJS.Timeout | undefined;
+    const socket: TLSSocket = connect({
+      host: '127.0.0.1',
+      port,
+      ca: platform.ca.trustPem,
+      servername: 'localhost',
+      ALPNProtocols: ['http/1.1'],
+    });
+    const giveUp = setTimeout(() => {
+      clearInterval(timer);
+      socket.destroy();
+      resolve({ answer });
+    }, 12_000);
+    socket.on('secureConnect', () => {
+      socket.write(head);
+      let next = 0;
+      timer = setInterval(() => {
+        if (!socket.writable) return;
+        socket.write(trickleBytes[next % trickleBytes.length]!);
+        next++;
+      }, 250);
+    });
+    socket.on('data', (chunk) => {
+      answer += chunk.toString('latin1');
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      clearInterval(timer);
+      clearTimeout(giveUp);
+      resolve({ closedAfterMs: Date.now() - started, answer });
+    });
+  });
+}
+
+describe.each(['gateway', 'user public', 'blog public'])('the %s port', (name) => {
+  it('cuts slow-header clients within the header deadline, and serves a normal client meanwhile', async () => {
+    const port = ports[name]!;
+    const slow = Array.from({ length: 10 }, () => trickle(port, 'GET /blogs HTTP/1.1\r\nHost: localhost\r\n', 'X-Slow: 1\r\n'));
+    const api = new ApiClient(() => `https://localhost:${port}`, platform.ca.trustPem);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const served = await api.get(name === 'user public' ? '/.well-known/jwks.json' : '/blogs');
+      expect(served.status).toBe(200);
+    } finally {
+      await api.close();
+    }
+    for (const outcome of await Promise.all(slow)) {
+      expect(outcome.closedAfterMs, 'still open after 12 s').toBeDefined();
+      expect(outcome.closedAfterMs!).toBeGreaterThanOrEqual(headersMs - 100);
+      expect(outcome.closedAfterMs!).toBeLessThanOrEqual(headersMs + slack);
+    }
+  });
+
+  it('cuts slow-body clients within the request deadline', async () => {
+    // A sign-up reads its body before anything else (the blog service refuses it earlier, unauthenticated).
+    const head = 'POST /users HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n';
+    const outcome = await trickle(ports[name]!, head, '{"handle":"');
+    expect(outcome.closedAfterMs, 'still open after 12 s').toBeDefined();
+    expect(outcome.closedAfterMs!).toBeLessThanOrEqual(requestMs + slack);
+    expect(outcome.answer).toMatch(/^(HTTP\/1\.1 4\d\d |$)/);
+  });
+});
