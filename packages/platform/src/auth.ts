@@ -43,6 +43,12 @@ export interface AccessControlOptions {
   fetchRevocations: () => Promise<RevocationSnapshot>;
   revocationPollMs: number;
   log: FastifyBaseLogger;
+  /**
+   * The issuer's own check of a token's session against what it knows now (its database), after
+   * the signature, the claims and the revocation list: a session that ended on another replica a
+   * moment ago is refused at once, not when the list next refreshes.
+   */
+  sessionIsActive?: (sessionId: string) => Promise<boolean>;
 }
 
 /** Token verification as both services do it: signature and claims, then the local revocation list. */
@@ -53,6 +59,14 @@ export function createAccessControl(options: AccessControlOptions) {
     maxStalenessMs: 5000,
     onError: (error) => options.log.warn({ err: error }, 'revocation list refresh failed'),
   });
-  const verifyToken = createTokenVerifier({ issuer: options.issuer, audience: options.audience, keys: options.keys, revocations });
+  const verifySignedToken = createTokenVerifier({ issuer: options.issuer, audience: options.audience, keys: options.keys, revocations });
+  const { sessionIsActive } = options;
+  const verifyToken: TokenVerifier = sessionIsActive
+    ? async (token) => {
+        const principal = await verifySignedToken(token);
+        if (!(await sessionIsActive(principal.sessionId))) throw unauthorized('The session has ended; sign in again');
+        return principal;
+      }
+    : verifySignedToken;
   return { revocations, authenticate: authenticate(verifyToken), identify: authenticateOptionally(verifyToken) };
 }

@@ -17,7 +17,7 @@ import { createDb } from './db.ts';
 import { registerAuthRoutes, registerJwksRoute } from './routes/auth.ts';
 import { registerInternalRoutes, revocationWindowSeconds } from './routes/internal.ts';
 import { registerUserRoutes } from './routes/users.ts';
-import { recentlyRevokedSessionIds } from './repositories/sessions.ts';
+import { recentlyRevokedSessionIds, sessionIsActive } from './repositories/sessions.ts';
 import { ensureAdmin } from './services/admin-bootstrap.ts';
 import { DeletionRelay } from './services/deletion-relay.ts';
 import { FieldCipher } from './services/field-cipher.ts';
@@ -52,6 +52,8 @@ export async function buildApp(config: UserConfig, options: ServiceBuildOptions 
     fetchRevocations: async () => ({ revoked_sessions: await recentlyRevokedSessionIds(db, revocationWindowSeconds) }),
     revocationPollMs: 1000,
     log: logger,
+    // The service that ends sessions refuses their tokens at once, on every replica.
+    sessionIsActive: (sessionId) => sessionIsActive(db, sessionId),
   });
   const blogService = new PeerClient({ baseUrl: config.BLOG_SERVICE_URL, tls });
   const deletionRelay = new DeletionRelay(db, blogService, config.DELETION_RELAY_INTERVAL_MS, logger);

@@ -72,3 +72,11 @@ export async function recentlyRevokedSessionIds(db: Db, windowSeconds: number): 
   });
   return rows.map((row) => row.id);
 }
+
+/** Whether a session is open now: not revoked (by a sign-out, a refresh replay, a password or role change) and not expired. */
+export async function sessionIsActive(db: Db, id: string): Promise<boolean> {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return false;
+  const rows = await db.$queryRaw<{ active: boolean }[]>`
+    SELECT EXISTS (SELECT 1 FROM sessions WHERE id = ${id}::uuid AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())) AS active`;
+  return rows[0]?.active === true;
+}
