@@ -90,6 +90,7 @@ up() {
   # mount of /run/netns.
   [[ -e /var/lib/kubelet ]] || touch "$E2E_RUN/made-var-lib-kubelet"
   mountpoint -q /run/netns || touch "$E2E_RUN/made-run-netns-mount"
+  log "versions (k8s/versions.env): Kubernetes $KUBERNETES_VERSION, etcd $ETCD_VERSION, CoreDNS $COREDNS_VERSION, CloudNativePG $CNPG_VERSION, cert-manager $CERT_MANAGER_VERSION, Vault $VAULT_VERSION, Traefik $TRAEFIK_VERSION, Gateway API $GATEWAY_API_VERSION, kube-router $KUBE_ROUTER_VERSION"
   timed "binaries" "$LIB/binaries.sh"
   "$LIB/network.sh" up
   "$LIB/pki.sh"
@@ -108,6 +109,7 @@ E2E_PUBLIC_HOST=$PUBLIC_HOST
 E2E_PROBE_IMAGE=$PROBE_IMAGE
 E2E_TAG=$E2E_TAG
 E2E_UPGRADE_TAG=$E2E_UPGRADE_TAG
+E2E_VAULT_BINARY=$(module_bin vault)/vault
 ENV
   log "cluster up; for kubectl and the tests: set -a; source $E2E_STATE/cluster.env; set +a"
 }
