@@ -3,35 +3,21 @@
 // answered in the API's error format on every server we run: JSON with `msg` and `request_id`,
 // the security headers, and the connection closed. Raw bytes over real TLS sockets.
 import { connect } from 'node:tls';
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueLeaf } from '@blog/devstack';
 import { startPlatform, type TestPlatform } from '@blog/test-support';
-import { startGateway } from '../../packages/local/src/gateway.ts';
+import { publicPorts, startTestGateway, type TestGateway } from './test-gateway.ts';
 
 let platform: TestPlatform;
-let gateway: FastifyInstance;
-const ports: Record<string, number> = {};
+let gateway: TestGateway;
+let ports: Record<string, number> = {};
 
 beforeAll(async () => {
   platform = await startPlatform();
-  const leaf = await issueLeaf(platform.ca, { commonName: 'gateway', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
-  gateway = await startGateway({
-    port: 0,
-    host: '127.0.0.1',
-    tls: { cert: Buffer.from(leaf.certPem), key: Buffer.from(leaf.keyPem) },
-    upstreamCa: Buffer.from(platform.ca.trustPem),
-    upstreams: (service) => [service === 'user' ? platform.urls.userPublic : platform.urls.blogPublic],
-    bodyLimit: 256 * 1024,
-    rateLimitPerMinute: 1000,
-    log: () => {},
-  });
-  ports.gateway = (gateway.server.address() as { port: number }).port;
-  ports['user public'] = Number(new URL(platform.urls.userPublic).port);
-  ports['blog public'] = Number(new URL(platform.urls.blogPublic).port);
+  gateway = await startTestGateway(platform);
+  ports = publicPorts(platform, gateway);
 });
 afterAll(async () => {
-  await gateway?.close();
+  await gateway?.app.close();
   await platform?.close();
 });
 

@@ -3,11 +3,9 @@
 // HTTP_REQUEST_TIMEOUT_MS; short ones here) on the gateway and both services' public ports,
 // while a normal client is served meanwhile. Real TLS sockets, bounded in count and time.
 import { connect, type TLSSocket } from 'node:tls';
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueLeaf } from '@blog/devstack';
 import { ApiClient, startPlatform, type TestPlatform } from '@blog/test-support';
-import { startGateway } from '../../packages/local/src/gateway.ts';
+import { publicPorts, startTestGateway, type TestGateway } from './test-gateway.ts';
 
 const headersMs = 2_000;
 const requestMs = 4_000;
@@ -15,30 +13,17 @@ const requestMs = 4_000;
 const slack = 1_500;
 
 let platform: TestPlatform;
-let gateway: FastifyInstance;
-const ports: Record<string, number> = {};
+let gateway: TestGateway;
+let ports: Record<string, number> = {};
 
 beforeAll(async () => {
   const timeouts = { HTTP_HEADERS_TIMEOUT_MS: String(headersMs), HTTP_REQUEST_TIMEOUT_MS: String(requestMs) };
   platform = await startPlatform({ envOverrides: { user: timeouts, blog: timeouts } });
-  const leaf = await issueLeaf(platform.ca, { commonName: 'gateway', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
-  gateway = await startGateway({
-    port: 0,
-    host: '127.0.0.1',
-    tls: { cert: Buffer.from(leaf.certPem), key: Buffer.from(leaf.keyPem) },
-    upstreamCa: Buffer.from(platform.ca.trustPem),
-    upstreams: (service) => [service === 'user' ? platform.urls.userPublic : platform.urls.blogPublic],
-    bodyLimit: 256 * 1024,
-    rateLimitPerMinute: 1000,
-    log: () => {},
-    timeouts: { headersMs, requestMs },
-  });
-  ports.gateway = (gateway.server.address() as { port: number }).port;
-  ports['user public'] = Number(new URL(platform.urls.userPublic).port);
-  ports['blog public'] = Number(new URL(platform.urls.blogPublic).port);
+  gateway = await startTestGateway(platform, { timeouts: { headersMs, requestMs } });
+  ports = publicPorts(platform, gateway);
 });
 afterAll(async () => {
-  await gateway?.close();
+  await gateway?.app.close();
   await platform?.close();
 });
 

@@ -3,42 +3,28 @@
 // CBC suites, suites without forward secrecy and TLS 1.0/1.1 fail the handshake, also after a
 // certificate rotation has replaced the server's secure context.
 import { connect, type ConnectionOptions } from 'node:tls';
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueLeaf } from '@blog/devstack';
-import { startGateway } from '../../packages/local/src/gateway.ts';
+import { startTestGateway, type TestGateway } from './test-gateway.ts';
 import { reloadServerTls } from '@blog/platform';
 import { startPlatform, type TestPlatform } from '@blog/test-support';
 
 let platform: TestPlatform;
-let gateway: FastifyInstance;
-let gatewayTls: { cert: Buffer; key: Buffer };
+let gateway: TestGateway;
 const ports: Record<string, { port: number; client?: { cert: Buffer; key: Buffer } }> = {};
 
 beforeAll(async () => {
   platform = await startPlatform();
-  const leaf = await issueLeaf(platform.ca, { commonName: 'gateway', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
-  gatewayTls = { cert: Buffer.from(leaf.certPem), key: Buffer.from(leaf.keyPem) };
-  gateway = await startGateway({
-    port: 0,
-    host: '127.0.0.1',
-    tls: gatewayTls,
-    upstreamCa: Buffer.from(platform.ca.trustPem),
-    upstreams: () => [],
-    bodyLimit: 1024,
-    rateLimitPerMinute: 100,
-    log: () => {},
-  });
+  gateway = await startTestGateway(platform);
   const portOf = (url: string) => Number(new URL(url).port);
   const peer = await platform.clientTls('blog');
-  ports.gateway = { port: (gateway.server.address() as { port: number }).port };
+  ports.gateway = { port: gateway.port };
   ports['user public'] = { port: portOf(platform.urls.userPublic) };
   ports['blog public'] = { port: portOf(platform.urls.blogPublic) };
   ports['user internal'] = { port: portOf(platform.urls.userInternal), client: peer };
   ports['blog internal'] = { port: portOf(platform.urls.blogInternal), client: await platform.clientTls('user') };
 });
 afterAll(async () => {
-  await gateway?.close();
+  await gateway?.app.close();
   await platform?.close();
 });
 
@@ -95,7 +81,7 @@ describe.each(names)('TLS on the %s port', (name) => {
 
 describe('a certificate rotation', () => {
   it('keeps the policy: the new secure context refuses what the old one did', async () => {
-    reloadServerTls(gateway.server as never, gatewayTls);
+    reloadServerTls(gateway.app.server as never, gateway.tls);
     expect(await handshake('gateway', { maxVersion: 'TLSv1.2', ciphers: 'ECDHE-ECDSA-AES128-SHA' })).toBe('refused');
     expect(await handshake('gateway', {})).toMatch(/^TLSv1\.3 /);
   });
