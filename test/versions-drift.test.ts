@@ -112,4 +112,14 @@ describe('k8s/versions.env', () => {
     }
     expect(read('k8s/deploy.sh')).toContain('$SKAFFOLD_MIN_VERSION');
   });
+
+  it('docs/deploying.md states the minimum client versions this file pins', () => {
+    const deploying = read('docs/deploying.md').replace(/\s+/g, ' ');
+    const minor = (key: string) => version(key).replace(/^v/, '').replace(/\.0$/, '');
+    expect(deploying).toContain(`kind v${version('KIND_MIN_VERSION')}+`);
+    expect(deploying).toContain(`minikube v${version('MINIKUBE_MIN_VERSION')}+`);
+    expect(deploying).toContain(`kubectl ${minor('KUBECTL_MIN_VERSION')}+`);
+    expect(deploying).toContain(`Helm ${minor('HELM_MIN_VERSION')}+`);
+    expect(deploying).toContain(`skaffold ${minor('SKAFFOLD_MIN_VERSION')}+`);
+  });
 });

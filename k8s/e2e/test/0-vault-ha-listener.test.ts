@@ -3,7 +3,7 @@
 // file paths and ports moved to this run's, and certificates like vault-tls's. Over HTTPS with
 // the CA it answers; plain HTTP, TLS 1.0/1.1 and CBC suites fail.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { connect, type ConnectionOptions } from 'node:tls';
 import { tmpdir } from 'node:os';
@@ -40,8 +40,19 @@ beforeAll(async () => {
     // Outside a pod there is no Kubernetes to register with; everything else stays as written.
     .replace('service_registration "kubernetes" {}', '');
   writeFileSync(join(work, 'vault.hcl'), config);
-  rmSync(join(work, 'data'), { recursive: true, force: true });
-  vault = spawn(vaultBinary, ['server', `-config=${join(work, 'vault.hcl')}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // The chart's data volume, empty as after install.
+  mkdirSync(join(work, 'data'));
+  // The Vault chart's StatefulSet gives each pod its API and cluster addresses by environment
+  // (raft storage refuses to start without the cluster one); these are that pod's, moved here.
+  vault = spawn(vaultBinary, ['server', `-config=${join(work, 'vault.hcl')}`], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      PATH: process.env.PATH,
+      VAULT_API_ADDR: `https://127.0.0.1:${port}`,
+      VAULT_CLUSTER_ADDR: `https://127.0.0.1:${clusterPort}`,
+      VAULT_RAFT_NODE_ID: 'vault-0',
+    },
+  });
   vault.stdout?.on('data', (chunk) => output.push(String(chunk)));
   vault.stderr?.on('data', (chunk) => output.push(String(chunk)));
   const deadline = Date.now() + 60_000;
