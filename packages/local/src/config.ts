@@ -17,6 +17,10 @@ export const localConfigSpec = {
   /** The Node.js binary the replicas run on (default: this one); e.g. a Node 24 to match the images. */
   LOCAL_NODE: env.optionalString(),
   GATEWAY_RATE_LIMIT_PER_MINUTE: env.int({ default: 3000, min: 1, max: 1_000_000 }),
+  /** HTTP/2 streams a client may have open at once on one connection to the gateway. */
+  GATEWAY_HTTP2_MAX_CONCURRENT_STREAMS: env.int({ default: 100, min: 1, max: 1000 }),
+  /** HTTP/2 streams a connection may reset in any 10 s before the gateway ends it (rapid reset). */
+  GATEWAY_HTTP2_RESETS_PER_10_SECONDS: env.int({ default: 200, min: 1, max: 10_000 }),
 };
 
 export type LocalConfig = ConfigOf<typeof localConfigSpec>;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { constants as http2Constants, type Http2SecureServer, type ServerHttp2Session } from 'node:http2';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import replyFrom from '@fastify/reply-from';
 import rateLimit from '@fastify/rate-limit';
@@ -31,7 +32,19 @@ export interface GatewayOptions {
   log: (line: string) => void;
   /** How long a client may take for a request's headers, and for the whole request. */
   timeouts?: SlowClientTimeouts;
+  /** HTTP/2 limits per connection against stream floods and rapid reset (CVE-2023-44487). */
+  http2?: Http2StreamLimits;
 }
+
+export interface Http2StreamLimits {
+  /** Streams a client may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS). */
+  maxConcurrentStreams: number;
+  /** Streams a client may reset in any 10 s; past that its connection ends with ENHANCE_YOUR_CALM. */
+  resetsPer10Seconds: number;
+}
+
+/** What a gateway started without `http2` keeps (the tests' gateways); `make up` takes the same from its configuration. */
+export const defaultHttp2StreamLimits: Http2StreamLimits = { maxConcurrentStreams: 100, resetsPer10Seconds: 200 };
 
 const idempotent = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 
@@ -43,9 +56,15 @@ const idempotent = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
  */
 export async function startGateway(options: GatewayOptions): Promise<FastifyInstance> {
   const timeouts = options.timeouts ?? defaultSlowClientTimeouts;
+  const http2 = options.http2 ?? defaultHttp2StreamLimits;
   const app = Fastify({
     http2: true,
-    https: { allowHTTP1: true, ...serverSecureContext(options.tls), ...slowClientServerOptions(timeouts) },
+    https: {
+      allowHTTP1: true,
+      ...serverSecureContext(options.tls),
+      ...slowClientServerOptions(timeouts),
+      settings: { maxConcurrentStreams: http2.maxConcurrentStreams },
+    },
     bodyLimit: options.bodyLimit,
     rewriteUrl: rewriteMalformedUrl,
     clientErrorHandler: clientErrorHandler({ hsts: true }),
@@ -120,8 +139,34 @@ export async function startGateway(options: GatewayOptions): Promise<FastifyInst
   app.all('/', handler);
   app.all('/*', handler);
   cutSlowHttp1Clients(app.server as unknown as import('node:tls').Server, timeouts);
+  endRapidResetSessions(app.server as unknown as Http2SecureServer, http2.resetsPer10Seconds);
   await app.listen({ port: options.port, host: options.host ?? '127.0.0.1' });
   return app;
+}
+
+/**
+ * Rapid reset: a client that opens streams and cancels them at once makes the gateway start
+ * (and forward) work it never delivers, at no cost to itself. Each connection may reset
+ * `resetsPer10Seconds` streams in any 10 s window; the next one ends its connection with GOAWAY
+ * ENHANCE_YOUR_CALM and its socket is closed. A browser that navigates away resets a handful.
+ */
+function endRapidResetSessions(server: Http2SecureServer, resetsPer10Seconds: number): void {
+  server.on('session', (session: ServerHttp2Session) => {
+    const resets: number[] = [];
+    session.on('stream', (stream) => {
+      stream.on('close', () => {
+        if (stream.rstCode === http2Constants.NGHTTP2_NO_ERROR || session.destroyed) return;
+        const now = Date.now();
+        resets.push(now);
+        while (resets.length > 0 && resets[0]! <= now - 10_000) resets.shift();
+        if (resets.length > resetsPer10Seconds && !session.closed) {
+          // GOAWAY first, so the client may learn why; the socket goes on the next turn whatever it does.
+          session.goaway(http2Constants.NGHTTP2_ENHANCE_YOUR_CALM);
+          setImmediate(() => session.destroy());
+        }
+      });
+    });
+  });
 }
 
 /**

@@ -143,6 +143,10 @@ const gateway = await startGateway({
   upstreams: (service) => supervisor.healthy(service).map((r) => `https://127.0.0.1:${r.publicPort}`),
   bodyLimit: 256 * 1024,
   rateLimitPerMinute: config.GATEWAY_RATE_LIMIT_PER_MINUTE,
+  http2: {
+    maxConcurrentStreams: config.GATEWAY_HTTP2_MAX_CONCURRENT_STREAMS,
+    resetsPer10Seconds: config.GATEWAY_HTTP2_RESETS_PER_10_SECONDS,
+  },
   log,
 });
 const gatewayPort = (gateway.server.address() as { port: number }).port;
