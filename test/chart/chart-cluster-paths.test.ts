@@ -164,3 +164,19 @@ describe.each(paths)('make deploy on $name with the $route route', ({ name, apiS
     expect(findings.filter((f) => f.status === 'FAIL').map((f) => `${f.rule} ${f.object}: ${f.message}`)).toEqual([]);
   });
 });
+
+describe("the edge's connection limits", () => {
+  const harness = readFileSync(join(repo, 'k8s/e2e/manifests/traefik.yaml'), 'utf8');
+  const userPath = parse(readFileSync(join(repo, 'k8s/values/traefik.yaml'), 'utf8')) as { additionalArguments: string[] };
+  const limits = (flags: string[]) => flags.filter((flag) => /^--entryPoints\.\w+\.(transport|http2)\./.test(flag)).sort();
+
+  it('are the same flags on kind and minikube as in the harness, on both public entry points', () => {
+    const harnessFlags = limits(harness.match(/--entryPoints\.[^\s]+/g) ?? []);
+    expect(harnessFlags.length).toBeGreaterThan(0);
+    expect(limits(userPath.additionalArguments)).toEqual(harnessFlags);
+    for (const entryPoint of ['websecure', 'gateway']) {
+      expect(harnessFlags).toContain(`--entryPoints.${entryPoint}.transport.respondingTimeouts.readTimeout=30s`);
+      expect(harnessFlags).toContain(`--entryPoints.${entryPoint}.http2.maxConcurrentStreams=100`);
+    }
+  });
+});

@@ -52,6 +52,35 @@ describe('the entry point', () => {
     expect(await handshake({ minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT:@SECLEVEL=0' })).toBe('refused');
   });
 
+  it('cuts a client that sends its headers a byte a second within the edge read timeout (30 s), serving others meanwhile', async () => {
+    const started = Date.now();
+    // Meanwhile an ordinary client is served.
+    const served = new Promise((done) => setTimeout(done, 5_000)).then(() => entryPointApi().get('/blogs'));
+    const closedAfterMs = await new Promise<number | undefined>((done) => {
+      let timer: NodeJS.Timeout | undefined;
+      const socket = connect({ host: nodeIp, port: 443, servername: publicHost, ca: platformCa, ALPNProtocols: ['http/1.1'] }, () => {
+        socket.write(`GET /blogs HTTP/1.1\r\nHost: ${publicHost}\r\n`);
+        timer = setInterval(() => socket.writable && socket.write('x'), 1_000);
+      });
+      const giveUp = setTimeout(() => {
+        clearInterval(timer);
+        socket.destroy();
+        done(undefined);
+      }, 50_000);
+      socket.on('error', () => {});
+      socket.on('close', () => {
+        clearInterval(timer);
+        clearTimeout(giveUp);
+        done(Date.now() - started);
+      });
+      socket.resume();
+    });
+    console.log(`entry point: a slow-header client was cut after ${closedAfterMs} ms`);
+    expect(closedAfterMs).toBeDefined();
+    expect(closedAfterMs).toBeGreaterThan(25_000);
+    expect((await served).status).toBe(200);
+  }, 60_000);
+
   it('passes the example session: sign up, sign in, post, read, search, the cross-service read', async () => {
     const api = entryPointApi();
     try {
