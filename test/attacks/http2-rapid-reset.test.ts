@@ -2,7 +2,8 @@
 // speaks HTTP/2: an attacker opens streams on one connection and resets each at once, a few
 // thousand in all, while a well-behaved client reads GET /blogs. The gateway refuses streams past
 // its concurrency limit and ends the attacker's connection (GOAWAY ENHANCE_YOUR_CALM, then the
-// socket) once its resets pass the budget; the well-behaved client is served throughout. Its latencies, idle and under attack, are printed (docs/performance.md);
+// socket) once its resets pass the budget; the well-behaved client is served throughout. Its
+// latencies, idle and under attack, are printed (the README and docs/security.md quote them);
 // timings are reported, not asserted. Real TLS sockets on 127.0.0.1, bounded in count and time.
 import { connect, constants, type ClientHttp2Session } from 'node:http2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,5 +1,15 @@
 import { env, loadConfig, type ConfigOf } from '@blog/platform';
 
+export interface Http2StreamLimits {
+  /** Streams a client may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS). */
+  maxConcurrentStreams: number;
+  /** Streams a client may reset in any 10 s; past that its connection ends with ENHANCE_YOUR_CALM. */
+  resetsPer10Seconds: number;
+}
+
+/** The defaults of GATEWAY_HTTP2_*, and of a gateway started without `http2` (the tests' gateways). */
+export const defaultHttp2StreamLimits: Http2StreamLimits = { maxConcurrentStreams: 100, resetsPer10Seconds: 200 };
+
 export const localConfigSpec = {
   /** Where the gateway answers: https://localhost:GATEWAY_PORT (0 picks a free port). */
   GATEWAY_PORT: env.int({ default: 8443, min: 0, max: 65535 }),
@@ -18,9 +28,9 @@ export const localConfigSpec = {
   LOCAL_NODE: env.optionalString(),
   GATEWAY_RATE_LIMIT_PER_MINUTE: env.int({ default: 3000, min: 1, max: 1_000_000 }),
   /** HTTP/2 streams a client may have open at once on one connection to the gateway. */
-  GATEWAY_HTTP2_MAX_CONCURRENT_STREAMS: env.int({ default: 100, min: 1, max: 1000 }),
+  GATEWAY_HTTP2_MAX_CONCURRENT_STREAMS: env.int({ default: defaultHttp2StreamLimits.maxConcurrentStreams, min: 1, max: 1000 }),
   /** HTTP/2 streams a connection may reset in any 10 s before the gateway ends it (rapid reset). */
-  GATEWAY_HTTP2_RESETS_PER_10_SECONDS: env.int({ default: 200, min: 1, max: 10_000 }),
+  GATEWAY_HTTP2_RESETS_PER_10_SECONDS: env.int({ default: defaultHttp2StreamLimits.resetsPer10Seconds, min: 1, max: 10_000 }),
 };
 
 export type LocalConfig = ConfigOf<typeof localConfigSpec>;

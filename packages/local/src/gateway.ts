@@ -18,6 +18,7 @@ import {
   traceRequests,
 } from '@blog/platform';
 import { serviceForPath, type ServiceName } from '@blog/devstack';
+import { defaultHttp2StreamLimits, type Http2StreamLimits } from './config.ts';
 
 export interface GatewayOptions {
   port: number;
@@ -35,16 +36,6 @@ export interface GatewayOptions {
   /** HTTP/2 limits per connection against stream floods and rapid reset (CVE-2023-44487). */
   http2?: Http2StreamLimits;
 }
-
-export interface Http2StreamLimits {
-  /** Streams a client may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS). */
-  maxConcurrentStreams: number;
-  /** Streams a client may reset in any 10 s; past that its connection ends with ENHANCE_YOUR_CALM. */
-  resetsPer10Seconds: number;
-}
-
-/** What a gateway started without `http2` keeps (the tests' gateways); `make up` takes the same from its configuration. */
-export const defaultHttp2StreamLimits: Http2StreamLimits = { maxConcurrentStreams: 100, resetsPer10Seconds: 200 };
 
 const idempotent = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 

@@ -116,6 +116,15 @@ export function loadConfig<S extends ConfigSpec>(spec: S, source: NodeJS.Process
 }
 
 /** The variables every service reads the same way. */
+/** How long a client may take for a request's headers, and for the whole request. */
+export interface SlowClientTimeouts {
+  headersMs: number;
+  requestMs: number;
+}
+
+/** The defaults of HTTP_HEADERS_TIMEOUT_MS and HTTP_REQUEST_TIMEOUT_MS, and of a server started without `timeouts`. */
+export const defaultSlowClientTimeouts: SlowClientTimeouts = { headersMs: 10_000, requestMs: 30_000 };
+
 export const commonConfigSpec = {
   HOST: env.string({ default: '0.0.0.0' }),
   PORT: env.int({ default: 8443, min: 0, max: 65535 }),
@@ -141,9 +150,9 @@ export const commonConfigSpec = {
   JWT_AUDIENCE: env.string({ default: 'blog-platform' }),
   SHUTDOWN_GRACE_MS: env.int({ default: 5000, min: 0, max: 120000 }),
   /** How long a client may take to send a request's headers before its connection is cut (a slow-header client holds a socket). */
-  HTTP_HEADERS_TIMEOUT_MS: env.int({ default: 10000, min: 1000, max: 120000 }),
+  HTTP_HEADERS_TIMEOUT_MS: env.int({ default: defaultSlowClientTimeouts.headersMs, min: 1000, max: 120000 }),
   /** How long a client may take to send a whole request, body included, before it is answered 408 and cut. */
-  HTTP_REQUEST_TIMEOUT_MS: env.int({ default: 30000, min: 1000, max: 300000 }),
+  HTTP_REQUEST_TIMEOUT_MS: env.int({ default: defaultSlowClientTimeouts.requestMs, min: 1000, max: 300000 }),
   /** Proxies (IPs or CIDRs) whose X-Forwarded-For is believed: the ingress controller or the gateway. */
   TRUSTED_PROXIES: env.list({ default: [], item: /^[0-9a-fA-F:.]+(\/\d{1,3})?$/ }),
   /** Browser origins allowed to call the API; none by default, so browsers refuse cross-origin calls. */

@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import cors from '@fastify/cors';
 import { Ajv, type Options as AjvOptions } from 'ajv';
 import addFormats from 'ajv-formats';
+import { defaultSlowClientTimeouts, type SlowClientTimeouts } from './config.ts';
 import { badRequest, HttpError, installErrorHandlers } from './errors.ts';
 import { internalServerTls, publicServerTls, type TlsMaterial } from './tls.ts';
 
@@ -27,14 +28,6 @@ export interface ServerOptions {
   /** How long a client may take for a request's headers, and for the whole request. */
   timeouts?: SlowClientTimeouts;
 }
-
-export interface SlowClientTimeouts {
-  headersMs: number;
-  requestMs: number;
-}
-
-/** The defaults of HTTP_HEADERS_TIMEOUT_MS and HTTP_REQUEST_TIMEOUT_MS. */
-export const defaultSlowClientTimeouts: SlowClientTimeouts = { headersMs: 10_000, requestMs: 30_000 };
 
 /**
  * Node's options that cut slow clients: the header and request deadlines, checked every second
