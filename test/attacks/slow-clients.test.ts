@@ -2,9 +2,8 @@
 // or its body a byte at a time, is cut within the configured deadline (HTTP_HEADERS_TIMEOUT_MS,
 // HTTP_REQUEST_TIMEOUT_MS; short ones here) on the gateway and both services' public ports,
 // while a normal client is served meanwhile. Real TLS sockets, bounded in count and time.
-import { connect, type TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiClient, startPlatform, type TestPlatform } from '@blog/test-support';
+import { ApiClient, startPlatform, trickleRequest, type TestPlatform } from '@blog/test-support';
 import { publicPorts, startTestGateway, type TestGateway } from './test-gateway.ts';
 
 const headersMs = 2_000;
@@ -27,48 +26,12 @@ afterAll(async () => {
   await platform?.close();
 });
 
-/**
- * Opens a TLS connection, sends `head` at once, then `trickle` one byte every 250 ms, and returns
- * how many milliseconds after the connection the server closed it (and what it answered), or
- * `undefined` if it was still open after 12 s.
- */
-function trickle(port: number, head: string, trickleBytes: string): Promise<{ closedAfterMs?: number; answer: string }> {
-  return new Promise((resolve) => {
-    const started = Date.now();
-    let answer = '';
-    let timer: NodeJS.Timeout | undefined;
-    const socket: TLSSocket = connect({
-      host: '127.0.0.1',
-      port,
-      ca: platform.ca.trustPem,
-      servername: 'localhost',
-      ALPNProtocols: ['http/1.1'],
-    });
-    const giveUp = setTimeout(() => {
-      clearInterval(timer);
-      socket.destroy();
-      resolve({ answer });
-    }, 12_000);
-    socket.on('secureConnect', () => {
-      socket.write(head);
-      let next = 0;
-      timer = setInterval(() => {
-        if (!socket.writable) return;
-        socket.write(trickleBytes[next % trickleBytes.length]!);
-        next++;
-      }, 250);
-    });
-    socket.on('data', (chunk) => {
-      answer += chunk.toString('latin1');
-    });
-    socket.on('error', () => {});
-    socket.on('close', () => {
-      clearInterval(timer);
-      clearTimeout(giveUp);
-      resolve({ closedAfterMs: Date.now() - started, answer });
-    });
-  });
-}
+/** Sends `head`, then `bytes` one every 250 ms, to the port; gives up after 12 s. */
+const trickle = (port: number, head: string, bytes: string) =>
+  trickleRequest(
+    { host: '127.0.0.1', port, servername: 'localhost', ca: platform.ca.trustPem },
+    { head, trickle: bytes, everyMs: 250, giveUpMs: 12_000 },
+  );
 
 describe.each(['gateway', 'user public', 'blog public'])('the %s port', (name) => {
   it('cuts slow-header clients within the header deadline, and serves a normal client meanwhile', async () => {

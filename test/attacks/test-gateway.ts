@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { issueLeaf } from '@blog/devstack';
 import type { SlowClientTimeouts } from '@blog/platform';
 import type { TestPlatform } from '@blog/test-support';
+import type { PerAddressLimits } from '../../packages/local/src/config.ts';
 import { startGateway } from '../../packages/local/src/gateway.ts';
 
 export interface TestGateway {
@@ -12,7 +13,10 @@ export interface TestGateway {
   tls: { cert: Buffer; key: Buffer };
 }
 
-export async function startTestGateway(platform: TestPlatform, options: { timeouts?: SlowClientTimeouts } = {}): Promise<TestGateway> {
+export async function startTestGateway(
+  platform: TestPlatform,
+  options: { timeouts?: SlowClientTimeouts; perAddress?: PerAddressLimits; rateLimitPerMinute?: number } = {},
+): Promise<TestGateway> {
   const leaf = await issueLeaf(platform.ca, { commonName: 'gateway', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
   const tls = { cert: Buffer.from(leaf.certPem), key: Buffer.from(leaf.keyPem) };
   const app = await startGateway({
@@ -22,9 +26,10 @@ export async function startTestGateway(platform: TestPlatform, options: { timeou
     upstreamCa: Buffer.from(platform.ca.trustPem),
     upstreams: (service) => [service === 'user' ? platform.urls.userPublic : platform.urls.blogPublic],
     bodyLimit: 256 * 1024,
-    rateLimitPerMinute: 1000,
+    rateLimitPerMinute: options.rateLimitPerMinute ?? 1000,
     log: () => {},
     ...(options.timeouts ? { timeouts: options.timeouts } : {}),
+    ...(options.perAddress ? { perAddress: options.perAddress } : {}),
   });
   return { app, port: (app.server.address() as { port: number }).port, tls };
 }

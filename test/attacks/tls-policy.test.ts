@@ -4,12 +4,12 @@
 // certificate rotation has replaced the server's secure context.
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { connect, type ConnectionOptions } from 'node:tls';
+import type { ConnectionOptions } from 'node:tls';
 import { parse, parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from './test-gateway.ts';
 import { reloadServerTls, serverTlsPolicy } from '@blog/platform';
-import { startPlatform, type TestPlatform } from '@blog/test-support';
+import { startPlatform, tlsHandshake, type TestPlatform } from '@blog/test-support';
 
 const repo = resolve(import.meta.dirname, '../..');
 let platform: TestPlatform;
@@ -32,28 +32,13 @@ afterAll(async () => {
   await platform?.close();
 });
 
-/** The outcome of one handshake: the protocol and cipher agreed, or `refused`. */
+/** The outcome of one handshake with the port called `name`: the protocol and cipher agreed, or `refused`. */
 function handshake(name: string, options: ConnectionOptions): Promise<string> {
   const target = ports[name]!;
-  return new Promise((resolve) => {
-    const socket = connect({
-      host: '127.0.0.1',
-      port: target.port,
-      ca: platform.ca.trustPem,
-      servername: 'localhost',
-      ...target.client,
-      ...options,
-    });
-    socket.setTimeout(5_000, () => {
-      socket.destroy();
-      resolve('timed out');
-    });
-    socket.on('secureConnect', () => {
-      resolve(`${socket.getProtocol()} ${socket.getCipher().standardName}`);
-      socket.end();
-    });
-    socket.on('error', () => resolve('refused'));
-  });
+  return tlsHandshake(
+    { host: '127.0.0.1', port: target.port, servername: 'localhost', ca: platform.ca.trustPem },
+    { ...target.client, ...options },
+  );
 }
 
 const names = ['gateway', 'user public', 'blog public', 'user internal', 'blog internal'];

@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { auditNetwork, auditWorkloads, podTemplates, type K8sObject } from '@blog/blogctl';
 import { chartDir, helm, namespace } from './support.ts';
+import { defaultPerAddressLimits } from '../../packages/local/src/config.ts';
 
 const repo = resolve(import.meta.dirname, '../..');
 const skaffold = parse(readFileSync(join(repo, 'skaffold.yaml'), 'utf8'));
@@ -167,7 +168,10 @@ describe.each(paths)('make deploy on $name with the $route route', ({ name, apiS
 
 describe("the edge's connection limits", () => {
   const harness = readFileSync(join(repo, 'k8s/e2e/manifests/traefik.yaml'), 'utf8');
-  const userPath = parse(readFileSync(join(repo, 'k8s/values/traefik.yaml'), 'utf8')) as { additionalArguments: string[] };
+  const userPath = parse(readFileSync(join(repo, 'k8s/values/traefik.yaml'), 'utf8')) as {
+    additionalArguments: string[];
+    extraObjects: { kind: string; metadata: { name: string }; spec: Record<string, unknown> }[];
+  };
   const limits = (flags: string[]) => flags.filter((flag) => /^--entryPoints\.\w+\.(transport|http2)\./.test(flag)).sort();
 
   it('are the same flags on kind and minikube as in the harness, on both public entry points', () => {
@@ -177,6 +181,22 @@ describe("the edge's connection limits", () => {
     for (const entryPoint of ['websecure', 'gateway']) {
       expect(harnessFlags).toContain(`--entryPoints.${entryPoint}.transport.respondingTimeouts.readTimeout=30s`);
       expect(harnessFlags).toContain(`--entryPoints.${entryPoint}.http2.maxConcurrentStreams=100`);
+    }
+  });
+
+  it("cap a client address's requests in flight at the local gateway's default, on both public entry points", () => {
+    const harnessObjects = parseAllDocuments(harness).map((document) => document.toJS());
+    const dynamic = harnessObjects.find((o) => o?.kind === 'ConfigMap' && o.metadata.name === 'traefik-dynamic');
+    const harnessCap = parse(dynamic.data['middlewares.yaml']).http.middlewares['in-flight'].inFlightReq;
+    const userCap = userPath.extraObjects.find((o) => o.kind === 'Middleware' && o.metadata.name === 'in-flight')!.spec.inFlightReq;
+    expect(harnessCap).toEqual({ amount: defaultPerAddressLimits.requestsInFlight });
+    expect(userCap).toEqual(harnessCap);
+    const flags = harness.match(/--entryPoints\.[^\s]+/g) ?? [];
+    for (const entryPoint of ['websecure', 'gateway']) {
+      expect(flags.find((flag) => flag.startsWith(`--entryPoints.${entryPoint}.http.middlewares=`))).toMatch(/[=,]in-flight@file$/);
+      expect(userPath.additionalArguments.find((flag) => flag.startsWith(`--entryPoints.${entryPoint}.http.middlewares=`))).toMatch(
+        /[=,]traefik-in-flight@kubernetescrd(,|$)/,
+      );
     }
   });
 });

@@ -5,13 +5,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { connect, type ConnectionOptions } from 'node:tls';
+import type { ConnectionOptions } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent, request } from 'undici';
 import { parse } from 'yaml';
 import { createCertificateAuthority, freePort, issueLeaf } from '@blog/devstack';
+import { tlsHandshake } from '@blog/test-support';
 import { repoDir } from './cluster.ts';
 
 const vaultBinary = process.env.E2E_VAULT_BINARY;
@@ -66,15 +67,8 @@ afterAll(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-function handshake(options: ConnectionOptions): Promise<string> {
-  return new Promise((done) => {
-    const socket = connect({ host: '127.0.0.1', port, ca: caPem, servername: 'vault.vault.svc', ...options }, () => {
-      done(`${socket.getProtocol()} ${socket.getCipher().standardName}`);
-      socket.end();
-    });
-    socket.on('error', () => done('refused'));
-  });
-}
+const handshake = (options: ConnectionOptions) =>
+  tlsHandshake({ host: '127.0.0.1', port, servername: 'vault.vault.svc', ca: caPem }, options);
 
 describe("k8s/values/vault-ha.yaml's listener", () => {
   it('serves its API over TLS that the CA verifies (sealed and uninitialised, as after install)', async () => {

@@ -2,13 +2,23 @@
 // public host, its certificate verified against the platform CA), then read back from every pod
 // of both services behind their Services.
 import { get } from 'node:http';
-import { connect } from 'node:tls';
-import { exampleSession } from '@blog/test-support';
+import { connect, type ConnectionOptions } from 'node:tls';
+import {
+  exampleSession,
+  http2Latencies,
+  http2Session,
+  p99,
+  rapidReset,
+  tlsHandshake,
+  trickleRequest,
+  type TlsTarget,
+} from '@blog/test-support';
 import { describe, expect, it } from 'vitest';
 import { components, entryPointApi, nodeIp, platformCa, podApi, publicHost, servicePods } from './cluster.ts';
 
 const suffix = `e${Date.now() % 1_000_000}`;
 let slug = '';
+const entryPoint: TlsTarget = { host: nodeIp, port: 443, servername: publicHost, ca: platformCa };
 
 describe('the entry point', () => {
   it('serves the public host over HTTPS with a certificate the platform CA verifies, and nothing over plain HTTP but a redirect', async () => {
@@ -30,14 +40,7 @@ describe('the entry point', () => {
   });
 
   it('speaks TLS 1.3, or 1.2 with ECDHE and AEAD only: CBC, static-RSA and TLS 1.0/1.1 handshakes fail', async () => {
-    const handshake = (options: import('node:tls').ConnectionOptions) =>
-      new Promise<string>((done) => {
-        const socket = connect({ host: nodeIp, port: 443, servername: publicHost, ca: platformCa, ...options }, () => {
-          done(`${socket.getProtocol()} ${socket.getCipher().standardName}`);
-          socket.end();
-        });
-        socket.on('error', () => done('refused'));
-      });
+    const handshake = (options: ConnectionOptions) => tlsHandshake(entryPoint, options);
     expect(await handshake({})).toMatch(/^TLSv1\.3 /);
     expect(await handshake({ maxVersion: 'TLSv1.2', ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256' })).toMatch(
       /^TLSv1\.2 TLS_ECDHE_/,
@@ -53,33 +56,37 @@ describe('the entry point', () => {
   });
 
   it('cuts a client that sends its headers a byte a second within the edge read timeout (30 s), serving others meanwhile', async () => {
-    const started = Date.now();
     // Meanwhile an ordinary client is served.
     const served = new Promise((done) => setTimeout(done, 5_000)).then(() => entryPointApi().get('/blogs'));
-    const closedAfterMs = await new Promise<number | undefined>((done) => {
-      let timer: NodeJS.Timeout | undefined;
-      const socket = connect({ host: nodeIp, port: 443, servername: publicHost, ca: platformCa, ALPNProtocols: ['http/1.1'] }, () => {
-        socket.write(`GET /blogs HTTP/1.1\r\nHost: ${publicHost}\r\n`);
-        timer = setInterval(() => socket.writable && socket.write('x'), 1_000);
-      });
-      const giveUp = setTimeout(() => {
-        clearInterval(timer);
-        socket.destroy();
-        done(undefined);
-      }, 50_000);
-      socket.on('error', () => {});
-      socket.on('close', () => {
-        clearInterval(timer);
-        clearTimeout(giveUp);
-        done(Date.now() - started);
-      });
-      socket.resume();
+    const { closedAfterMs } = await trickleRequest(entryPoint, {
+      head: `GET /blogs HTTP/1.1\r\nHost: ${publicHost}\r\n`,
+      trickle: 'x',
+      everyMs: 1_000,
+      giveUpMs: 50_000,
     });
     console.log(`entry point: a slow-header client was cut after ${closedAfterMs} ms`);
     expect(closedAfterMs).toBeDefined();
     expect(closedAfterMs).toBeGreaterThan(25_000);
     expect((await served).status).toBe(200);
   }, 60_000);
+
+  it('keeps serving a second client while a rapid-reset client opens and cancels thousands of HTTP/2 streams', async () => {
+    const reader = http2Session(entryPoint);
+    const read = (count: number) => http2Latencies(reader, '/blogs?limit=10', count);
+    try {
+      await read(20);
+      const idle = await read(100);
+      const [attack, underAttack] = await Promise.all([rapidReset(entryPoint, { path: '/blogs?limit=100', streams: 20_000 }), read(100)]);
+      console.log(
+        `entry point: rapid reset ended by the ${attack.endedBy} after ${attack.sent} streams opened (GOAWAY ${attack.goawayCode ?? 'not read'}); ` +
+          `GET /blogs p99 idle ${p99(idle).toFixed(1)} ms, under attack ${p99(underAttack).toFixed(1)} ms (${(p99(underAttack) / p99(idle)).toFixed(1)}x)`,
+      );
+      // Every read above was a 200 (http2Latencies throws otherwise), on a connection never cut.
+      expect(reader.destroyed).toBe(false);
+    } finally {
+      reader.close();
+    }
+  }, 90_000);
 
   it('passes the example session: sign up, sign in, post, read, search, the cross-service read', async () => {
     const api = entryPointApi();

@@ -10,6 +10,21 @@ export interface Http2StreamLimits {
 /** The defaults of GATEWAY_HTTP2_*, and of a gateway started without `http2` (the tests' gateways). */
 export const defaultHttp2StreamLimits: Http2StreamLimits = { maxConcurrentStreams: 100, resetsPer10Seconds: 200 };
 
+export interface PerAddressLimits {
+  /** Connections one client address may hold open to the gateway at once; more are closed on arrival. */
+  connections: number;
+  /** Requests one client address may have waiting on a replica at once; more are answered 429. */
+  requestsInFlight: number;
+}
+
+/**
+ * The defaults of GATEWAY_CONNECTIONS_PER_ADDRESS and GATEWAY_REQUESTS_IN_FLIGHT_PER_ADDRESS, and
+ * of a gateway started without `perAddress`: a browser opens 6 connections per host, an HTTP/2
+ * client one; the edge in the cluster keeps the same request cap (Traefik's inFlightReq,
+ * k8s/values/traefik.yaml).
+ */
+export const defaultPerAddressLimits: PerAddressLimits = { connections: 128, requestsInFlight: 64 };
+
 export const localConfigSpec = {
   /** Where the gateway answers: https://localhost:GATEWAY_PORT (0 picks a free port). */
   GATEWAY_PORT: env.int({ default: 8443, min: 0, max: 65535 }),
@@ -31,6 +46,10 @@ export const localConfigSpec = {
   GATEWAY_HTTP2_MAX_CONCURRENT_STREAMS: env.int({ default: defaultHttp2StreamLimits.maxConcurrentStreams, min: 1, max: 1000 }),
   /** HTTP/2 streams a connection may reset in any 10 s before the gateway ends it (rapid reset). */
   GATEWAY_HTTP2_RESETS_PER_10_SECONDS: env.int({ default: defaultHttp2StreamLimits.resetsPer10Seconds, min: 1, max: 10_000 }),
+  /** Connections one client address may hold open to the gateway at once. */
+  GATEWAY_CONNECTIONS_PER_ADDRESS: env.int({ default: defaultPerAddressLimits.connections, min: 1, max: 100_000 }),
+  /** Requests one client address may have waiting on a replica at once; more are answered 429. */
+  GATEWAY_REQUESTS_IN_FLIGHT_PER_ADDRESS: env.int({ default: defaultPerAddressLimits.requestsInFlight, min: 1, max: 100_000 }),
 };
 
 export type LocalConfig = ConfigOf<typeof localConfigSpec>;

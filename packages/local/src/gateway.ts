@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { constants as http2Constants, type Http2SecureServer, type ServerHttp2Session } from 'node:http2';
+import type { TLSSocket } from 'node:tls';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import replyFrom from '@fastify/reply-from';
 import rateLimit from '@fastify/rate-limit';
 import { context, propagation } from '@opentelemetry/api';
 import {
+  capConnectionsPerAddress,
   clientErrorHandler,
   defaultSlowClientTimeouts,
   slowClientServerOptions,
@@ -18,7 +20,7 @@ import {
   traceRequests,
 } from '@blog/platform';
 import { serviceForPath, type ServiceName } from '@blog/devstack';
-import { defaultHttp2StreamLimits, type Http2StreamLimits } from './config.ts';
+import { defaultHttp2StreamLimits, defaultPerAddressLimits, type Http2StreamLimits, type PerAddressLimits } from './config.ts';
 
 export interface GatewayOptions {
   port: number;
@@ -35,6 +37,8 @@ export interface GatewayOptions {
   timeouts?: SlowClientTimeouts;
   /** HTTP/2 limits per connection against stream floods and rapid reset (CVE-2023-44487). */
   http2?: Http2StreamLimits;
+  /** What one client address may hold at once: connections, and requests waiting on a replica. */
+  perAddress?: PerAddressLimits;
 }
 
 const idempotent = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
@@ -48,6 +52,7 @@ const idempotent = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 export async function startGateway(options: GatewayOptions): Promise<FastifyInstance> {
   const timeouts = options.timeouts ?? defaultSlowClientTimeouts;
   const http2 = options.http2 ?? defaultHttp2StreamLimits;
+  const perAddress = options.perAddress ?? defaultPerAddressLimits;
   const app = Fastify({
     http2: true,
     https: {
@@ -86,13 +91,21 @@ export async function startGateway(options: GatewayOptions): Promise<FastifyInst
 
   const cursor: Record<ServiceName, number> = { user: 0, blog: 0 };
 
-  function forward(request: FastifyRequest, reply: FastifyReply, service: ServiceName, tried: Set<string>): FastifyReply {
+  const inFlight = requestsInFlightPerAddress(perAddress.requestsInFlight);
+
+  /** Forwards to a ready replica not yet tried; `done` is called once, when a replica has answered or none can. */
+  function forward(request: FastifyRequest, reply: FastifyReply, service: ServiceName, tried: Set<string>, done: () => void): FastifyReply {
     const ready = options.upstreams(service).filter((url) => !tried.has(url));
     if (ready.length === 0) throw new HttpError(503, `The ${service} service is unavailable; try again shortly`, { 'retry-after': '1' });
     const upstream = ready[cursor[service]++ % ready.length]!;
     const body = request.body as Buffer | undefined;
     return reply.from(`${upstream}${request.url}`, {
       ...(body && body.length > 0 ? { body, contentType: request.headers['content-type'] ?? 'application/octet-stream' } : {}),
+      // A replica's answer has begun: its work for this request is over, whether or not the client is still there to read it.
+      rewriteHeaders: (headers) => {
+        done();
+        return headers;
+      },
       rewriteRequestHeaders: (_req, headers) => {
         const forwarded: Record<string, string> = {
           ...(headers as Record<string, string>),
@@ -110,13 +123,15 @@ export async function startGateway(options: GatewayOptions): Promise<FastifyInst
           tried.add(upstream);
           options.log(`gateway: ${service} replica ${upstream} failed (${error.message}); retrying ${request.method} elsewhere`);
           try {
-            forward(request, failed as FastifyReply, service, tried);
+            forward(request, failed as FastifyReply, service, tried, done);
             return;
           } catch (unavailable) {
+            done();
             failed.send(unavailable);
             return;
           }
         }
+        done();
         failed.status(502).send({ msg: `The ${service} service did not answer`, request_id: request.id });
       },
     });
@@ -125,10 +140,17 @@ export async function startGateway(options: GatewayOptions): Promise<FastifyInst
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const service = serviceForPath(request.url);
     if (!service) throw new HttpError(404, `No route for ${request.method} ${request.url.split('?')[0]}`);
-    return forward(request, reply, service, new Set());
+    const done = inFlight.admit(request.ip);
+    try {
+      return forward(request, reply, service, new Set(), done);
+    } catch (unavailable) {
+      done();
+      throw unavailable;
+    }
   };
   app.all('/', handler);
   app.all('/*', handler);
+  capConnectionsPerAddress(app.server, perAddress.connections);
   cutSlowHttp1Clients(app.server as unknown as import('node:tls').Server, timeouts);
   endRapidResetSessions(app.server as unknown as Http2SecureServer, http2.resetsPer10Seconds);
   await app.listen({ port: options.port, host: options.host ?? '127.0.0.1' });
@@ -136,25 +158,69 @@ export async function startGateway(options: GatewayOptions): Promise<FastifyInst
 }
 
 /**
+ * How many requests of each client address wait on a replica. A request counts from its arrival
+ * until a replica answers it or none can, even if its client has gone: a stream reset at once
+ * (rapid reset) still holds its place until the replica's work for it is done. Past the cap the
+ * address is answered 429 at once, so one address cannot queue more work on the replicas than
+ * the cap, however many streams or connections it opens; the others are served meanwhile.
+ */
+function requestsInFlightPerAddress(cap: number) {
+  const waiting = new Map<string, number>();
+  return {
+    /** Counts a request of `address`, or throws 429 if it has `cap` waiting; returns its release, which counts once. */
+    admit(address: string): () => void {
+      const count = waiting.get(address) ?? 0;
+      if (count >= cap)
+        throw new HttpError(429, `Too many requests at once from your address (${cap}); retry when one has been answered`, {
+          'retry-after': '1',
+        });
+      waiting.set(address, count + 1);
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        const left = (waiting.get(address) ?? 1) - 1;
+        if (left === 0) waiting.delete(address);
+        else waiting.set(address, left);
+      };
+    },
+  };
+}
+
+/**
  * Rapid reset: a client that opens streams and cancels them at once makes the gateway start
  * (and forward) work it never delivers, at no cost to itself. Each connection may reset
  * `resetsPer10Seconds` streams in any 10 s window; the next one ends its connection with GOAWAY
- * ENHANCE_YOUR_CALM and its socket is closed. A browser that navigates away resets a handful.
+ * ENHANCE_YOUR_CALM and its socket is destroyed at once. A browser that navigates away resets a handful.
  */
 function endRapidResetSessions(server: Http2SecureServer, resetsPer10Seconds: number): void {
+  // The TLS sockets by peer: a session's own destroy() waits for its socket to flush its writes,
+  // which a client that does not read never lets happen, so the socket itself is destroyed.
+  const sockets = new Map<string, TLSSocket>();
+  const peer = (socket: { remoteAddress?: string | undefined; remotePort?: number | undefined }) =>
+    `${socket.remoteAddress}:${socket.remotePort}`;
+  server.on('secureConnection', (socket: TLSSocket) => {
+    const key = peer(socket);
+    sockets.set(key, socket);
+    socket.once('close', () => sockets.delete(key));
+  });
   server.on('session', (session: ServerHttp2Session) => {
+    const key = peer(session.socket);
     const resets: number[] = [];
+    let ended = false;
     session.on('stream', (stream) => {
       stream.on('close', () => {
-        if (stream.rstCode === http2Constants.NGHTTP2_NO_ERROR || session.destroyed) return;
+        if (ended || stream.rstCode === http2Constants.NGHTTP2_NO_ERROR) return;
         const now = Date.now();
         resets.push(now);
         while (resets.length > 0 && resets[0]! <= now - 10_000) resets.shift();
-        if (resets.length > resetsPer10Seconds && !session.closed) {
-          // GOAWAY first, so the client may learn why; the socket goes on the next turn whatever it does.
-          session.goaway(http2Constants.NGHTTP2_ENHANCE_YOUR_CALM);
-          setImmediate(() => session.destroy());
-        }
+        if (resets.length <= resetsPer10Seconds) return;
+        ended = true;
+        // GOAWAY first, so that a client reading may learn why; then at once, not on a later turn,
+        // the session and the socket go: until then every chunk the attacker sends is read.
+        session.goaway(http2Constants.NGHTTP2_ENHANCE_YOUR_CALM);
+        session.destroy();
+        sockets.get(key)?.destroy();
       });
     });
   });

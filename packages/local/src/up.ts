@@ -147,6 +147,10 @@ const gateway = await startGateway({
     maxConcurrentStreams: config.GATEWAY_HTTP2_MAX_CONCURRENT_STREAMS,
     resetsPer10Seconds: config.GATEWAY_HTTP2_RESETS_PER_10_SECONDS,
   },
+  perAddress: {
+    connections: config.GATEWAY_CONNECTIONS_PER_ADDRESS,
+    requestsInFlight: config.GATEWAY_REQUESTS_IN_FLIGHT_PER_ADDRESS,
+  },
   log,
 });
 const gatewayPort = (gateway.server.address() as { port: number }).port;

@@ -125,6 +125,13 @@ export interface SlowClientTimeouts {
 /** The defaults of HTTP_HEADERS_TIMEOUT_MS and HTTP_REQUEST_TIMEOUT_MS, and of a server started without `timeouts`. */
 export const defaultSlowClientTimeouts: SlowClientTimeouts = { headersMs: 10_000, requestMs: 30_000 };
 
+/**
+ * The default of HTTP_CONNECTIONS_PER_ADDRESS, and of a server started without
+ * `connectionsPerAddress`: room for the ingress controller's pool to one replica (Traefik keeps
+ * up to 200 idle connections per backend), far below a process's descriptors.
+ */
+export const defaultConnectionsPerAddress = 512;
+
 export const commonConfigSpec = {
   HOST: env.string({ default: '0.0.0.0' }),
   PORT: env.int({ default: 8443, min: 0, max: 65535 }),
@@ -153,6 +160,8 @@ export const commonConfigSpec = {
   HTTP_HEADERS_TIMEOUT_MS: env.int({ default: defaultSlowClientTimeouts.headersMs, min: 1000, max: 120000 }),
   /** How long a client may take to send a whole request, body included, before it is answered 408 and cut. */
   HTTP_REQUEST_TIMEOUT_MS: env.int({ default: defaultSlowClientTimeouts.requestMs, min: 1000, max: 300000 }),
+  /** Connections one peer address may hold open to a port at once; more are closed on arrival. Behind the ingress the peer is the ingress controller. */
+  HTTP_CONNECTIONS_PER_ADDRESS: env.int({ default: defaultConnectionsPerAddress, min: 1, max: 100_000 }),
   /** Proxies (IPs or CIDRs) whose X-Forwarded-For is believed: the ingress controller or the gateway. */
   TRUSTED_PROXIES: env.list({ default: [], item: /^[0-9a-fA-F:.]+(\/\d{1,3})?$/ }),
   /** Browser origins allowed to call the API; none by default, so browsers refuse cross-origin calls. */

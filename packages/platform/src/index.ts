@@ -1,5 +1,6 @@
 export * from './auth.ts';
 export * from './config.ts';
+export * from './connection-cap.ts';
 export * from './errors.ts';
 export * from './health.ts';
 export * from './jwt.ts';

@@ -5,7 +5,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import cors from '@fastify/cors';
 import { Ajv, type Options as AjvOptions } from 'ajv';
 import addFormats from 'ajv-formats';
-import { defaultSlowClientTimeouts, type SlowClientTimeouts } from './config.ts';
+import { defaultConnectionsPerAddress, defaultSlowClientTimeouts, type SlowClientTimeouts } from './config.ts';
+import { capConnectionsPerAddress } from './connection-cap.ts';
 import { badRequest, HttpError, installErrorHandlers } from './errors.ts';
 import { internalServerTls, publicServerTls, type TlsMaterial } from './tls.ts';
 
@@ -27,6 +28,8 @@ export interface ServerOptions {
   corsOrigins?: string[];
   /** How long a client may take for a request's headers, and for the whole request. */
   timeouts?: SlowClientTimeouts;
+  /** Connections one peer address may hold open at once. */
+  connectionsPerAddress?: number;
 }
 
 /**
@@ -238,6 +241,7 @@ export function createServer(options: ServerOptions): App {
     parseJson(request, text, done);
   });
   registerResponseHeaders(app as unknown as FastifyInstance, { hsts: false });
+  capConnectionsPerAddress(app.server, options.connectionsPerAddress ?? defaultConnectionsPerAddress);
   registerMalformedUrlRoute(app as unknown as FastifyInstance);
   // No CORS headers unless origins are configured: browsers then refuse cross-origin calls.
   if (options.corsOrigins && options.corsOrigins.length > 0) {

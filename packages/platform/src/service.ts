@@ -26,6 +26,7 @@ export interface ServiceBaseConfig {
   INTERNAL_ALLOWED_PEERS: string[];
   HTTP_HEADERS_TIMEOUT_MS: number;
   HTTP_REQUEST_TIMEOUT_MS: number;
+  HTTP_CONNECTIONS_PER_ADDRESS: number;
 }
 
 export interface ServiceBase {
@@ -82,6 +83,7 @@ export async function createServicePorts(options: ServicePortsOptions): Promise<
   const { base, config } = options;
   const readiness: Readiness = { draining: false };
   const timeouts = { headersMs: config.HTTP_HEADERS_TIMEOUT_MS, requestMs: config.HTTP_REQUEST_TIMEOUT_MS };
+  const connectionsPerAddress = config.HTTP_CONNECTIONS_PER_ADDRESS;
 
   const publicApp = createServer({
     kind: 'public',
@@ -90,6 +92,7 @@ export async function createServicePorts(options: ServicePortsOptions): Promise<
     trustedProxies: config.TRUSTED_PROXIES,
     corsOrigins: config.CORS_ALLOWED_ORIGINS,
     timeouts,
+    connectionsPerAddress,
   });
   await traceRequests(publicApp);
   base.metrics.instrument(publicApp);
@@ -110,7 +113,7 @@ export async function createServicePorts(options: ServicePortsOptions): Promise<
   registerHealthRoutes(publicApp, readiness, options.isReady);
   options.registerPublic(publicApp);
 
-  const internalApp = createServer({ kind: 'internal', tls: base.tls, logger: base.logger, timeouts });
+  const internalApp = createServer({ kind: 'internal', tls: base.tls, logger: base.logger, timeouts, connectionsPerAddress });
   await traceRequests(internalApp);
   base.metrics.instrument(internalApp);
   internalApp.addHook('onRequest', requirePeer(config.INTERNAL_ALLOWED_PEERS));

@@ -7,3 +7,4 @@ export * from './example-session.ts';
 export * from './read-load.ts';
 export * from './tcp-forwarder.ts';
 export * from './otlp-receiver.ts';
+export * from './transport-probes.ts';
