@@ -88,6 +88,9 @@ HOST_VETH=be2e-host
 # The node lives in its own network namespace, reached from the machine over a veth pair.
 HOST_IP=10.213.0.1
 NODE_IP=10.213.0.2
+# A second address of the machine on the same link, for tests that need two clients the edge tells
+# apart (its limits are per client address).
+SECOND_CLIENT_IP=10.213.0.11
 NODE_NAME=e2e-node
 POD_CIDR=10.244.0.0/24
 SERVICE_CIDR=10.96.0.0/16

@@ -9,6 +9,7 @@ network_up() {
   ip netns add "$E2E_NETNS"
   ip link add "$HOST_VETH" type veth peer name eth0 netns "$E2E_NETNS"
   ip addr add "$HOST_IP/24" dev "$HOST_VETH"
+  ip addr add "$SECOND_CLIENT_IP/24" dev "$HOST_VETH"
   ip link set "$HOST_VETH" up
   in_node ip link set lo up
   in_node ip addr add "$NODE_IP/24" dev eth0

@@ -24,6 +24,8 @@ export const imageTag = required('E2E_TAG');
 export const upgradeTag = required('E2E_UPGRADE_TAG');
 export const nodeIp = required('E2E_NODE_IP');
 export const hostIp = required('E2E_HOST_IP');
+/** Another address of this machine on the node's link: a second client, as the edge's per-address limits see clients. */
+export const secondClientIp = required('E2E_SECOND_CLIENT_IP');
 export const publicHost = required('E2E_PUBLIC_HOST');
 export const probeImage = required('E2E_PROBE_IMAGE');
 export const platformCa = readFileSync(required('E2E_PLATFORM_CA'));
