@@ -10,6 +10,7 @@
 import { constants } from 'node:http2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  describeRapidReset,
   http2Get,
   http2Latencies,
   http2Session,
@@ -56,7 +57,7 @@ describe('HTTP/2 rapid reset against the gateway', () => {
         read(200),
       ]);
       console.log(
-        `rapid reset: connection ended by the ${attack.endedBy} after ${attack.sent} streams opened (GOAWAY ${attack.goawayCode ?? 'not read'}, ${attack.error ?? 'no error'}); ` +
+        `rapid reset: ${describeRapidReset(attack)}; ` +
           `GET /blogs p99 idle ${p99(idle).toFixed(1)} ms, under attack ${p99(underAttack).toFixed(1)} ms (${(p99(underAttack) / p99(idle)).toFixed(1)}x)`,
       );
       // The gateway ended the attacker's connection before its 20,000 streams (without the reset

@@ -4,6 +4,7 @@
 import { get } from 'node:http';
 import { connect, type ConnectionOptions } from 'node:tls';
 import {
+  describeRapidReset,
   exampleSession,
   http2Latencies,
   http2Session,
@@ -79,7 +80,7 @@ describe('the entry point', () => {
       const idle = await read(100);
       const [attack, underAttack] = await Promise.all([rapidReset(entryPoint, { path: '/blogs?limit=100', streams: 20_000 }), read(100)]);
       console.log(
-        `entry point: rapid reset ended by the ${attack.endedBy} after ${attack.sent} streams opened (GOAWAY ${attack.goawayCode ?? 'not read'}); ` +
+        `entry point: rapid reset: ${describeRapidReset(attack)}; ` +
           `GET /blogs p99 idle ${p99(idle).toFixed(1)} ms, under attack ${p99(underAttack).toFixed(1)} ms (${(p99(underAttack) / p99(idle)).toFixed(1)}x)`,
       );
       // Every read above was a 200 (http2Latencies throws otherwise), on a connection never cut.

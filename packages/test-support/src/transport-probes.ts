@@ -83,6 +83,17 @@ export interface RapidResetOutcome {
   error?: string;
 }
 
+/** How a rapid-reset attack ended, in words for a test's report. */
+export function describeRapidReset(outcome: RapidResetOutcome): string {
+  const how = {
+    server: 'the server closed the connection',
+    client: 'the client sent every stream',
+    stalled: 'no stream moved for 2 s',
+    timeout: 'the connection was still open after 20 s',
+  }[outcome.endedBy];
+  return `${how} after ${outcome.sent} streams opened (GOAWAY ${outcome.goawayCode ?? 'not read'}${outcome.error ? `, ${outcome.error}` : ''})`;
+}
+
 /**
  * Rapid reset as CVE-2023-44487 describes it, in a worker thread (so that its work does not run on
  * the event loop of a server in this process): up to `streams` streams of GET `path` on one
