@@ -70,7 +70,8 @@ install cert-manager jetstack/cert-manager "$CERT_MANAGER_VERSION" cert-manager 
   --set crds.enabled=true --set enableCertificateOwnerRef=true
 install vault hashicorp/vault "$VAULT_CHART" vault -f "$K8S_DIR/values/vault-dev.yaml" --set server.image.tag="$VAULT_VERSION"
 install cnpg cnpg/cloudnative-pg "$CNPG_CHART" cnpg-system --set image.tag="${CNPG_VERSION#v}"
-install metrics-server metrics-server/metrics-server "$METRICS_SERVER_CHART" kube-system --set 'args={--kubelet-insecure-tls}'
+install metrics-server metrics-server/metrics-server "$METRICS_SERVER_CHART" kube-system --set 'args={--kubelet-insecure-tls}' \
+  --set image.tag="$METRICS_SERVER_VERSION"
 install monitoring prometheus-community/kube-prometheus-stack "$KUBE_PROMETHEUS_STACK_CHART" monitoring \
   --set grafana.sidecar.dashboards.searchNamespace=ALL \
   --set prometheus.prometheusSpec.serviceMonitorSelectorNilUsesHelmValues=false \

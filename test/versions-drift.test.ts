@@ -43,6 +43,7 @@ const harnessPins = [
   { name: 'GATEWAY_API', module: 'traefik', path: 'sigs.k8s.io/gateway-api' },
   { name: 'VAULT', module: 'vault', path: 'github.com/hashicorp/vault' },
   { name: 'KUBE_ROUTER', module: 'kube-router', path: 'github.com/cloudnativelabs/kube-router/v2' },
+  { name: 'METRICS_SERVER', module: 'metrics-server', path: 'sigs.k8s.io/metrics-server' },
 ] as const;
 
 describe('k8s/versions.env', () => {
@@ -71,7 +72,13 @@ describe('k8s/versions.env', () => {
       if (userPath !== undefined) expect(userPath, key).not.toBe(versions.get(key));
     }
     // Nothing but these may differ: every other pin is the user path's version.
-    expect(exceptions.sort()).toEqual(['GATEWAY_API_HARNESS', 'KUBE_ROUTER_HARNESS', 'TRAEFIK_HARNESS', 'VAULT_HARNESS']);
+    expect(exceptions.sort()).toEqual([
+      'GATEWAY_API_HARNESS',
+      'KUBE_ROUTER_HARNESS',
+      'METRICS_SERVER_HARNESS',
+      'TRAEFIK_HARNESS',
+      'VAULT_HARNESS',
+    ]);
   });
 
   it("kind's node image is the harness's Kubernetes version, pinned by digest", () => {
@@ -97,6 +104,7 @@ describe('k8s/versions.env', () => {
       'CNPG_CHART',
       'CNPG_VERSION',
       'METRICS_SERVER_CHART',
+      'METRICS_SERVER_VERSION',
       'KUBE_PROMETHEUS_STACK_CHART',
       'JAEGER_CHART',
     ]) {

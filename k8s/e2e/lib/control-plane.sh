@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # etcd and the control plane (API server, controller manager, scheduler), in the node's
-# network namespace, with the cluster's PKI.
+# network namespace, with the cluster's PKI. The API server's aggregation layer is on, as on kind
+# (metrics-server serves the metrics API through it); it reaches an extension API server at its
+# pods' addresses (--enable-aggregator-routing), which the node routes, not through a Service IP.
 # shellcheck source=k8s/e2e/lib/common.sh
 source "$(dirname "$0")/common.sh"
 
@@ -27,7 +29,12 @@ start_component kube-apiserver "$KUBE_BIN/kube-apiserver" \
   --api-audiences https://kubernetes.default.svc.cluster.local \
   --authorization-mode Node,RBAC --enable-admission-plugins NodeRestriction \
   --allow-privileged=true --anonymous-auth=false --profiling=false \
-  --storage-backend etcd3 --event-ttl 30m
+  --storage-backend etcd3 --event-ttl 30m \
+  --requestheader-client-ca-file "$PKI/front-proxy-ca.crt" --requestheader-allowed-names front-proxy-client \
+  --requestheader-username-headers X-Remote-User --requestheader-group-headers X-Remote-Group \
+  --requestheader-extra-headers-prefix X-Remote-Extra- \
+  --proxy-client-cert-file "$PKI/front-proxy-client.crt" --proxy-client-key-file "$PKI/front-proxy-client.key" \
+  --enable-aggregator-routing=true
 wait_for "the API server" 120 "${KUBECTL[@]}" get --raw /readyz
 
 start_component kube-controller-manager "$KUBE_BIN/kube-controller-manager" \

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The cluster's certificates and kubeconfigs, made fresh for every run (nothing is kept or
 # committed): one CA, the API server's and kubelet's serving certificates, a client certificate
-# per component, and the service-account signing key.
+# per component, the service-account signing key, and the aggregation layer's front-proxy CA with
+# the client certificate the API server presents to extension API servers (metrics-server).
 # shellcheck source=k8s/e2e/lib/common.sh
 source "$(dirname "$0")/common.sh"
 
@@ -49,6 +50,18 @@ client kube-proxy "/CN=system:kube-proxy"
 client kube-router "/CN=system:kube-router"
 client kubelet "/O=system:nodes/CN=system:node:$NODE_NAME"
 for name in admin kube-controller-manager kube-scheduler kube-proxy kube-router kubelet; do kubeconfig "$name"; done
+
+# The front proxy has a CA of its own, as kubeadm sets it up: an extension API server believes the
+# user named in a request's headers only from a client certificate of this CA.
+openssl ecparam -name prime256v1 -genkey -noout -out "$PKI/front-proxy-ca.key" 2>/dev/null
+openssl req -x509 -new -key "$PKI/front-proxy-ca.key" -subj "/CN=blog-platform-e2e-front-proxy-ca" -days 2 \
+  -out "$PKI/front-proxy-ca.crt" -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
+openssl ecparam -name prime256v1 -genkey -noout -out "$PKI/front-proxy-client.key" 2>/dev/null
+openssl req -new -key "$PKI/front-proxy-client.key" -subj "/CN=front-proxy-client" -out "$PKI/front-proxy-client.csr"
+openssl x509 -req -in "$PKI/front-proxy-client.csr" -CA "$PKI/front-proxy-ca.crt" -CAkey "$PKI/front-proxy-ca.key" \
+  -CAcreateserial -days 2 -out "$PKI/front-proxy-client.crt" \
+  -extfile <(printf '%s\n' "keyUsage=critical,digitalSignature" "extendedKeyUsage=clientAuth") 2>/dev/null
+rm "$PKI/front-proxy-client.csr"
 
 openssl ecparam -name prime256v1 -genkey -noout -out "$PKI/service-account.key" 2>/dev/null
 openssl ec -in "$PKI/service-account.key" -pubout -out "$PKI/service-account.pub" 2>/dev/null

@@ -2,7 +2,8 @@
 # What the chart's default topology expects of a cluster, installed as a user installs it
 # (k8s/install-prerequisites.sh does the same on kind): cluster DNS, a default StorageClass, the
 # release namespace (restricted Pod Security, from k8s/namespace.yaml), CloudNativePG, cert-manager,
-# Vault configured by vault-config/setup.sh, and Traefik as the ingress controller and Gateway.
+# metrics-server, Vault configured by vault-config/setup.sh, and Traefik as the ingress controller
+# and Gateway.
 # shellcheck source=k8s/e2e/lib/common.sh
 source "$(dirname "$0")/common.sh"
 
@@ -102,10 +103,23 @@ platform_ca() {
   "${KUBECTL[@]}" -n "$NAMESPACE" create configmap "$RELEASE-platform-ca" --from-file=ca.crt="$E2E_STATE/platform-ca.crt" >/dev/null
 }
 
+# metrics-server's own chart, from its module, with the image built here: the CPU metric of the
+# chart's HorizontalPodAutoscalers. Unlike kind's (--kubelet-insecure-tls), it verifies the
+# kubelet's serving certificate against the cluster CA, which every pod's service-account volume
+# carries.
+metrics_server() {
+  local source; source=$(module_source metrics-server "sigs.k8s.io/metrics-server@$METRICS_SERVER_VERSION")
+  "${HELM[@]}" install metrics-server "$source/charts/metrics-server" -n kube-system \
+    --set image.repository="${METRICS_SERVER_IMAGE%:*}" --set image.tag="${METRICS_SERVER_IMAGE##*:}" --set image.pullPolicy=Never \
+    --set 'args={--kubelet-certificate-authority=/var/run/secrets/kubernetes.io/serviceaccount/ca.crt}' \
+    --wait --timeout 5m >/dev/null
+  wait_for "the metrics API" 180 "${KUBECTL[@]}" get --raw /apis/metrics.k8s.io/v1beta1/nodes
+}
+
 namespace() { "${KUBECTL[@]}" apply -f "$REPO_DIR/k8s/namespace.yaml" >/dev/null; }
 
 # Every step in order, or only the ones named (prerequisites.sh ingress platform_ca), to redo one
 # on a cluster that is up.
 steps=("$@")
-((${#steps[@]})) || steps=(dns storage namespace cloudnative_pg cert_manager vault ingress platform_ca)
+((${#steps[@]})) || steps=(dns storage namespace cloudnative_pg cert_manager metrics_server vault ingress platform_ca)
 for step in "${steps[@]}"; do timed "$step" "$step"; done

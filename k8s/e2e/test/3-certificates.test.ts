@@ -77,11 +77,13 @@ describe('certificates', () => {
     const names = [...components.map((c) => `${deployment(c)}-tls`), `${release}-public-tls`];
     const before = Object.fromEntries(names.map((name) => [name, secretCertificate(name).serialNumber]));
     const pods = components.flatMap((component) => servicePods(component).map((pod) => ({ component, ...pod })));
-    const restarts = () =>
-      kubectlJson(['-n', namespace, 'get', 'pods', '-l', `app.kubernetes.io/instance=${release}`])
-        .items.filter((p: any) => p.metadata.labels['app.kubernetes.io/component'] !== 'audit')
-        .map((p: any) => `${p.metadata.name}:${p.status.containerStatuses.map((c: any) => c.restartCount).join(',')}`)
-        .sort();
+    // Each pod's containers' restart counts, by pod name.
+    const restarts = (): Map<string, string> =>
+      new Map(
+        kubectlJson(['-n', namespace, 'get', 'pods', '-l', `app.kubernetes.io/instance=${release}`])
+          .items.filter((p: any) => p.metadata.labels['app.kubernetes.io/component'] !== 'audit')
+          .map((p: any) => [p.metadata.name, (p.status.containerStatuses ?? []).map((c: any) => c.restartCount).join(',')]),
+      );
     const restartsBefore = restarts();
     for (const pod of pods) expect(await podSerial(pod.component, pod.name)).toBe(before[`${deployment(pod.component)}-tls`]);
 
@@ -133,6 +135,8 @@ describe('certificates', () => {
     console.log(`certificate renewal: ${reads} reads through the entry point, ${failures.length} failed`, failures.slice(0, 5));
     expect(failures).toEqual([]);
     expect(reads).toBeGreaterThan(100);
-    expect(restarts()).toEqual(restartsBefore);
+    // The HPAs may add replicas for the read load (or remove them after): no container of a pod
+    // that was there restarted, and none of a pod they added.
+    for (const [pod, counts] of restarts()) expect(counts, pod).toBe(restartsBefore.get(pod) ?? counts.replace(/\d+/g, '0'));
   });
 });

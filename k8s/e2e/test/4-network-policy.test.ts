@@ -6,7 +6,10 @@ import { type Actor, allowed, type K8sObject, parseManifests } from '@blog/blogc
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   dbCluster,
+  deploymentsSettled,
+  eventually,
   helm,
+  imageTag,
   hostIp,
   kubectl,
   kubectlJson,
@@ -47,6 +50,9 @@ const endpoints: Endpoint[] = [];
 let policies: K8sObject[] = [];
 
 beforeAll(async () => {
+  // The pods the probes run in and aim at must stay put: an HPA that scaled up for an earlier
+  // step's load removes replicas again, so the matrix is measured once both are at their floor.
+  await eventually('both Deployments at their HPA floor', 420, () => deploymentsSettled(imageTag));
   for (const ns of ['monitoring', 'e2e-outside']) kubectl(['create', 'namespace', ns]);
   for (const ns of kubectlJson(['get', 'namespaces']).items) namespaceLabels.set(ns.metadata.name, ns.metadata.labels ?? {});
   outside = createServer((socket) => socket.end());
