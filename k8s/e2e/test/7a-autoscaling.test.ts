@@ -90,14 +90,12 @@ describe.each(['blog', 'user'] as const)('the %s service HPA', (component) => {
     });
     startedAt = Date.now();
     const traffic = load(work[component].workers, work[component].send);
-    let stopped = false;
     try {
       await eventually(`the ${component} HPA to scale above ${floor} ready replicas`, 420, () => record().ready > floor);
       // A little longer under load, so requests also meet the pods that just joined.
       await sleep(10_000);
     } finally {
       await traffic.stop();
-      stopped = true;
     }
     const stoppedAt = Math.round((Date.now() - startedAt) / 1000);
     await eventually(`the ${component} Deployment back at its floor of ${floor}`, 420, () => {
@@ -110,7 +108,6 @@ describe.each(['blog', 'user'] as const)('the %s service HPA', (component) => {
         timeline.map((p) => `${p.at}s desired ${p.desired} ready ${p.ready}${p.cpu === undefined ? '' : ` cpu ${p.cpu}%`}`).join('; ') +
         `; answers ${JSON.stringify(Object.fromEntries(traffic.statuses))}`,
     );
-    expect(stopped).toBe(true);
     expect(peak).toBeGreaterThan(floor);
     expect([...traffic.statuses.keys()]).toEqual([200]);
   }, 900_000);

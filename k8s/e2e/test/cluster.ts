@@ -3,9 +3,8 @@
 // pods, and probes run inside pods.
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import type { LookupFunction } from 'node:net';
 import { resolve } from 'node:path';
-import { ApiClient } from '@blog/test-support';
+import { ApiClient, lookupAlways } from '@blog/test-support';
 // @ts-expect-error: a plain ESM script without types
 import { helmPath } from '../../../scripts/helm.mjs';
 
@@ -87,18 +86,10 @@ export function helmUpgrade(...set: string[]): string {
   ]);
 }
 
-/** Every name goes to one address: the entry point's host ports are on the node. */
-const fixedLookup =
-  (address: string): LookupFunction =>
-  (_hostname, options, callback) => {
-    if (options.all) return (callback as any)(null, [{ address, family: 4 }]);
-    callback(null, address, 4);
-  };
-
 /** The public API at the cluster's entry point: Traefik at the public host, its certificate verified against the platform CA. */
 export function entryPointApi(port = 443): ApiClient {
   const base = port === 443 ? `https://${publicHost}` : `https://${publicHost}:${port}`;
-  return new ApiClient(() => base, platformCa, { lookup: fixedLookup(nodeIp) });
+  return new ApiClient(() => base, platformCa, { lookup: lookupAlways(nodeIp) });
 }
 
 export const serviceHost = (component: Component) => `${deployment(component)}.${namespace}.svc.cluster.local`;
@@ -135,7 +126,7 @@ export async function portForward(pod: string, remotePort: number): Promise<Port
 /** The public API of one pod through a port-forward, its certificate checked for its Service's name. */
 export async function podApi(component: Component, pod: string): Promise<{ api: ApiClient; close: () => Promise<void> }> {
   const forward = await portForward(pod, 8443);
-  const api = new ApiClient(() => `https://${serviceHost(component)}:${forward.port}`, platformCa, { lookup: fixedLookup('127.0.0.1') });
+  const api = new ApiClient(() => `https://${serviceHost(component)}:${forward.port}`, platformCa, { lookup: lookupAlways('127.0.0.1') });
   return {
     api,
     close: async () => {

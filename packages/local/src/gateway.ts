@@ -13,6 +13,7 @@ import {
   type SlowClientTimeouts,
   installErrorHandlers,
   HttpError,
+  perAddressCounter,
   registerMalformedUrlRoute,
   registerResponseHeaders,
   rewriteMalformedUrl,
@@ -165,24 +166,16 @@ export async function startGateway(options: GatewayOptions): Promise<FastifyInst
  * the cap, however many streams or connections it opens; the others are served meanwhile.
  */
 function requestsInFlightPerAddress(cap: number) {
-  const waiting = new Map<string, number>();
+  const waiting = perAddressCounter(cap);
   return {
     /** Counts a request of `address`, or throws 429 if it has `cap` waiting; returns its release, which counts once. */
     admit(address: string): () => void {
-      const count = waiting.get(address) ?? 0;
-      if (count >= cap)
+      const release = waiting.admit(address);
+      if (!release)
         throw new HttpError(429, `Too many requests at once from your address (${cap}); retry when one has been answered`, {
           'retry-after': '1',
         });
-      waiting.set(address, count + 1);
-      let released = false;
-      return () => {
-        if (released) return;
-        released = true;
-        const left = (waiting.get(address) ?? 1) - 1;
-        if (left === 0) waiting.delete(address);
-        else waiting.set(address, left);
-      };
+      return release;
     },
   };
 }

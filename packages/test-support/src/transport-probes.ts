@@ -3,6 +3,7 @@
 // client that trickles its request, an HTTP/2 rapid-reset attacker, and a reader's latencies on
 // HTTP/2. Real sockets; every probe is bounded in time.
 import { connect as connectHttp2, type ClientHttp2Session } from 'node:http2';
+import type { LookupFunction } from 'node:net';
 import { connect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { Worker } from 'node:worker_threads';
 
@@ -113,17 +114,24 @@ export function rapidReset(target: TlsTarget, attack: { path: string; streams: n
 /** An HTTP/2 connection to `target.host`, naming `target.servername` in SNI and :authority, from `from` if given. */
 export function http2Session(target: TlsTarget, from?: string): ClientHttp2Session {
   return connectHttp2(`https://${target.servername}:${target.port}`, {
-    lookup: lookupAs(target.host),
+    lookup: lookupAlways(target.host),
     servername: target.servername,
     ca: target.ca,
     ...(from ? { localAddress: from } : {}),
   } as never);
 }
 
-/** A DNS lookup that answers `address` for every name (IPv4), as a client given an address and a name connects. */
-function lookupAs(address: string) {
-  return (_name: string, options: { all?: boolean }, done: (...answer: unknown[]) => void) =>
-    options?.all ? done(null, [{ address, family: 4 }]) : done(null, address, 4);
+/**
+ * A DNS lookup that answers `address` for every name (IPv4): how a client connects to an address
+ * while it names a host in SNI and Host. (rapid-reset-attacker.mjs, a plain worker script, has
+ * its own line for it.)
+ */
+export function lookupAlways(address: string): LookupFunction {
+  return (_name, options, done) => {
+    if (options.all)
+      return (done as (error: null, addresses: { address: string; family: number }[]) => void)(null, [{ address, family: 4 }]);
+    done(null, address, 4);
+  };
 }
 
 /** The status and body of GET `path` on `session`. */
