@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 /** In-process and unit tests: a developer's loop, in seconds (`npm run test:fast`). */
 const fast = ['packages/platform/test/**/*.test.ts', 'services/*/test/routes/**/*.test.ts', 'test/api-contract-copy.test.ts'];
 /** Whole processes: local mode with its gateway and replicas, floods, images built and run. */
-const slow = ['test/local-mode/**/*.test.ts', 'test/delivery/**/*.test.ts'];
+const slow = ['test/local-mode/**/*.test.ts', 'test/delivery/**/*.test.ts', 'test/web/**/*.test.ts'];
 
 export default defineConfig({
   resolve: { conditions: ['development'] },

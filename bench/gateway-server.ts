@@ -10,13 +10,13 @@ const env = (name: string) => {
   if (!value) throw new Error(`${name} is not set`);
   return value;
 };
-const upstreams = JSON.parse(env('GATEWAY_UPSTREAMS')) as Record<'user' | 'blog', string[]>;
+const upstreams = JSON.parse(env('GATEWAY_UPSTREAMS')) as Partial<Record<'user' | 'blog' | 'web', string[]>>;
 const gateway = await startGateway({
   port: Number(env('GATEWAY_PORT')),
   host: '127.0.0.1',
   tls: { cert: readFileSync(env('GATEWAY_CERT_FILE')), key: readFileSync(env('GATEWAY_KEY_FILE')) },
   upstreamCa: readFileSync(env('GATEWAY_CA_FILE')),
-  upstreams: (service) => upstreams[service],
+  upstreams: (service) => upstreams[service] ?? [],
   bodyLimit: 256 * 1024,
   rateLimitPerMinute: 100_000_000,
   log: () => {},

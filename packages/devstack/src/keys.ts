@@ -34,3 +34,9 @@ export async function writeUserServiceSecrets(dir: string, adminHandle = '@admin
   ]);
   return { user, adminPassword };
 }
+
+/** A fresh key ring for the web service's session cookies (SESSION_KEYS_FILE), mode 0600: the primary seals, every key opens. */
+export async function writeSessionKeyRing(path: string, keyIds: string[] = ['s1']): Promise<void> {
+  const keys = Object.fromEntries(keyIds.map((id) => [id, randomBytes(32).toString('base64')]));
+  await writeFile(path, `${JSON.stringify({ primary: keyIds.at(-1), keys }, null, 2)}\n`, { mode: 0o600 });
+}

@@ -49,3 +49,37 @@ export function serviceEnvironment(inputs: ServiceEnvInputs): Record<string, str
   }
   return env;
 }
+
+export interface WebEnvInputs {
+  host: string;
+  ports: { public: number; metrics: number };
+  tls: { certFile: string; keyFile: string; caFile: string };
+  /** The two services' public APIs, as the web service reaches them (their Services, not the ingress). */
+  userApiUrl: string;
+  blogApiUrl: string;
+  /** https://host[:port] as browsers see the site. */
+  siteOrigin: string;
+  sessionKeysFile: string;
+  logLevel: string;
+  shutdownGraceMs: number;
+  trustedProxies?: string;
+}
+
+/** The web service's environment, for local mode and the tests; the chart's web Deployment sets the same. */
+export function webServiceEnvironment(inputs: WebEnvInputs): Record<string, string> {
+  return {
+    HOST: inputs.host,
+    PORT: String(inputs.ports.public),
+    METRICS_PORT: String(inputs.ports.metrics),
+    LOG_LEVEL: inputs.logLevel,
+    SHUTDOWN_GRACE_MS: String(inputs.shutdownGraceMs),
+    TLS_CERT_FILE: inputs.tls.certFile,
+    TLS_KEY_FILE: inputs.tls.keyFile,
+    TLS_CA_FILE: inputs.tls.caFile,
+    USER_API_URL: inputs.userApiUrl,
+    BLOG_API_URL: inputs.blogApiUrl,
+    SITE_ORIGIN: inputs.siteOrigin,
+    SESSION_KEYS_FILE: inputs.sessionKeysFile,
+    ...(inputs.trustedProxies ? { TRUSTED_PROXIES: inputs.trustedProxies } : {}),
+  };
+}

@@ -10,7 +10,12 @@ import {
 } from '@blog/devstack';
 import type { StatePaths } from './state.ts';
 
-const localNames = { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1', '::1'] };
+/**
+ * The site's own host in local mode: not the API's (`localhost`), so that its cookie (host-only)
+ * never reaches the API; browsers resolve every *.localhost name to this machine.
+ */
+export const localSiteHost = 'www.localhost';
+const localNames = { dnsNames: ['localhost', localSiteHost], ipAddresses: ['127.0.0.1', '::1'] };
 
 /** The local stand-in for Vault's PKI: a persisted root and intermediate, and short-lived leaves it renews. */
 export class LocalCertificates {

@@ -30,7 +30,9 @@ export interface GatewayOptions {
   /** The CA the upstream replicas' certificates chain to. */
   upstreamCa: Buffer;
   /** Base URLs of the ready replicas of a service, e.g. https://127.0.0.1:40123. */
-  upstreams: (service: ServiceName) => string[];
+  upstreams: (service: Routed) => string[];
+  /** The site's host: its requests go to the web service's replicas, whatever their path (an Ingress rule of its own in the chart). */
+  siteHost?: string;
   bodyLimit: number;
   rateLimitPerMinute: number;
   log: (line: string) => void;
@@ -41,6 +43,9 @@ export interface GatewayOptions {
   /** What one client address may hold at once: connections, and requests waiting on a replica. */
   perAddress?: PerAddressLimits;
 }
+
+/** What the gateway routes to: the API's services by path, the site by host. */
+type Routed = ServiceName | 'web';
 
 const idempotent = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 
@@ -90,12 +95,12 @@ export async function startGateway(options: GatewayOptions): Promise<FastifyInst
   registerResponseHeaders(app, { hsts: true });
   registerMalformedUrlRoute(app);
 
-  const cursor: Record<ServiceName, number> = { user: 0, blog: 0 };
+  const cursor: Record<Routed, number> = { user: 0, blog: 0, web: 0 };
 
   const inFlight = requestsInFlightPerAddress(perAddress.requestsInFlight);
 
   /** Forwards to a ready replica not yet tried; `done` is called once, when a replica has answered or none can. */
-  function forward(request: FastifyRequest, reply: FastifyReply, service: ServiceName, tried: Set<string>, done: () => void): FastifyReply {
+  function forward(request: FastifyRequest, reply: FastifyReply, service: Routed, tried: Set<string>, done: () => void): FastifyReply {
     const ready = options.upstreams(service).filter((url) => !tried.has(url));
     if (ready.length === 0) throw new HttpError(503, `The ${service} service is unavailable; try again shortly`, { 'retry-after': '1' });
     const upstream = ready[cursor[service]++ % ready.length]!;
@@ -139,7 +144,8 @@ export async function startGateway(options: GatewayOptions): Promise<FastifyInst
   }
 
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
-    const service = serviceForPath(request.url);
+    const service: Routed | undefined =
+      options.siteHost !== undefined && request.hostname.toLowerCase() === options.siteHost ? 'web' : serviceForPath(request.url);
     if (!service) throw new HttpError(404, `No route for ${request.method} ${request.url.split('?')[0]}`);
     const done = inFlight.admit(request.ip);
     try {

@@ -1,13 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request } from 'undici';
 
-export type ServiceName = 'user' | 'blog';
+/** The processes local mode runs: the two API services and the site. */
+export type ServiceName = 'user' | 'blog' | 'web';
 
 export interface ReplicaSpec {
   name: string;
   service: ServiceName;
   publicPort: number;
-  internalPort: number;
+  /** The mutual-TLS port; the web service has none. */
+  internalPort?: number;
   metricsPort: number;
   env: NodeJS.ProcessEnv;
 }

@@ -11,17 +11,20 @@ import {
   roleUrl,
   serviceEnvironment,
   startPostgres,
+  webServiceEnvironment,
   writeFieldKeyRing,
+  writeSessionKeyRing,
   writeSigningKey,
 } from '@blog/devstack';
 import { loadLocalConfig, type LocalConfig } from './config.ts';
-import { LocalCertificates } from './certificates.ts';
+import { LocalCertificates, localSiteHost } from './certificates.ts';
 import { startGateway } from './gateway.ts';
 import { Supervisor, type ServiceName } from './replicas.ts';
 import { seedDemo } from './seed.ts';
 import { createStateDirs, keptSecret, statePaths } from './state.ts';
 import { startTcpBalancer } from './tcp-balancer.ts';
 
+type ApiService = Exclude<ServiceName, 'web'>;
 const repoRoot = resolve(import.meta.dirname, '../../..');
 const log = (line: string) => console.log(`[local] ${line}`);
 
@@ -44,8 +47,8 @@ const postgres = await startPostgres({
   superuserPassword: await keptSecret(paths, 'postgres-superuser'),
   persistent: true,
 });
-const databaseUrls = {} as Record<ServiceName, string>;
-const databasePasswordFiles = {} as Record<ServiceName, string>;
+const databaseUrls = {} as Record<ApiService, string>;
+const databasePasswordFiles = {} as Record<ApiService, string>;
 for (const service of ['user', 'blog'] as const) {
   const migratorPassword = await keptSecret(paths, `${service}-migrator-password`);
   const appPassword = await keptSecret(paths, `${service}-app-password`);
@@ -66,6 +69,7 @@ const certificates = await LocalCertificates.open(paths, config.CERT_LIFETIME_MI
 const tls = {
   user: await certificates.issue('user', 'user'),
   blog: await certificates.issue('blog', 'blog'),
+  web: await certificates.issue('web', 'web'),
   gateway: await certificates.issue('gateway', 'gateway'),
 };
 
@@ -74,11 +78,14 @@ const signingKeyFile = join(paths.secrets, 'jwt-signing.key');
 if (!existsSync(signingKeyFile)) await writeSigningKey(signingKeyFile);
 const fieldKeyRingFile = join(paths.secrets, 'field-encryption-keys.json');
 if (!existsSync(fieldKeyRingFile)) await writeFieldKeyRing(fieldKeyRingFile);
+const sessionKeysFile = join(paths.secrets, 'web-session-keys.json');
+if (!existsSync(sessionKeysFile)) await writeSessionKeyRing(sessionKeysFile);
 const adminPasswordFile = join(paths.secrets, 'admin-password');
 if (config.BLOG_ADMIN_PASSWORD) await writeFile(adminPasswordFile, `${config.BLOG_ADMIN_PASSWORD}\n`, { mode: 0o600 });
 else await keptSecret(paths, 'admin-password');
 
 let gatewayUrl = '';
+let siteUrl = '';
 // What runs where, for `make down`, operators and tests. Writes are queued one after another and
 // each replaces the file whole (rename), so a reader never sees half of one or two mixed.
 let statusWrites = Promise.resolve();
@@ -86,7 +93,12 @@ const writeStatus = () => {
   statusWrites = statusWrites
     .then(async () => {
       const file = join(paths.run, 'status.json');
-      const status = { pid: process.pid, gateway: gatewayUrl, replicas: supervisor.list().map(({ env: _env, ...replica }) => replica) };
+      const status = {
+        pid: process.pid,
+        gateway: gatewayUrl,
+        site: siteUrl,
+        replicas: supervisor.list().map(({ env: _env, ...replica }) => replica),
+      };
       await writeFile(`${file}.tmp`, `${JSON.stringify(status, null, 2)}\n`);
       await rename(`${file}.tmp`, file);
     })
@@ -103,10 +115,17 @@ const supervisor = new Supervisor(
   () => void writeStatus(),
 );
 
-// Kubernetes Services for the internal ports: layer 4, so mutual TLS stays end to end.
+// Kubernetes Services: layer 4, so TLS stays end to end. The internal ports for the services'
+// mutual TLS, the public ports for the web service (which calls the API as any client does).
+const servicePorts = (service: ServiceName, port: 'internalPort' | 'publicPort') => () =>
+  supervisor.healthy(service).flatMap((replica) => (replica[port] === undefined ? [] : [replica[port]]));
 const internalBalancers = {
-  user: await startTcpBalancer(() => supervisor.healthy('user').map((r) => r.internalPort)),
-  blog: await startTcpBalancer(() => supervisor.healthy('blog').map((r) => r.internalPort)),
+  user: await startTcpBalancer(servicePorts('user', 'internalPort')),
+  blog: await startTcpBalancer(servicePorts('blog', 'internalPort')),
+};
+const publicBalancers = {
+  user: await startTcpBalancer(servicePorts('user', 'publicPort')),
+  blog: await startTcpBalancer(servicePorts('blog', 'publicPort')),
 };
 
 for (const service of ['user', 'blog'] as const) {
@@ -141,6 +160,7 @@ const gateway = await startGateway({
   tls: { cert: readFileSync(tls.gateway.certFile), key: readFileSync(tls.gateway.keyFile) },
   upstreamCa: caPem,
   upstreams: (service) => supervisor.healthy(service).map((r) => `https://127.0.0.1:${r.publicPort}`),
+  siteHost: localSiteHost,
   bodyLimit: 256 * 1024,
   rateLimitPerMinute: config.GATEWAY_RATE_LIMIT_PER_MINUTE,
   http2: {
@@ -155,6 +175,29 @@ const gateway = await startGateway({
 });
 const gatewayPort = (gateway.server.address() as { port: number }).port;
 gatewayUrl = `https://localhost:${gatewayPort}`;
+siteUrl = `https://${localSiteHost}:${gatewayPort}`;
+
+// The site starts last: its origin is the gateway's address under the site's host.
+for (let i = 1; i <= config.REPLICAS; i++) {
+  const ports = { public: await freePort(), metrics: await freePort() };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...webServiceEnvironment({
+      host: '127.0.0.1',
+      ports,
+      tls: tls.web,
+      userApiUrl: `https://127.0.0.1:${publicBalancers.user.port}`,
+      blogApiUrl: `https://127.0.0.1:${publicBalancers.blog.port}`,
+      siteOrigin: siteUrl,
+      sessionKeysFile,
+      logLevel: config.LOG_LEVEL,
+      shutdownGraceMs: 1500,
+      trustedProxies: '127.0.0.1',
+    }),
+  };
+  supervisor.add({ name: `web-${i}`, service: 'web', publicPort: ports.public, metricsPort: ports.metrics, env });
+}
+await supervisor.waitUntilReady('web', config.REPLICAS);
 certificates.startRenewal((name) => {
   if (name === 'gateway')
     reloadServerTls(gateway.server as unknown as import('node:tls').Server, {
@@ -172,6 +215,7 @@ if (config.SEED === 'demo') {
 
 console.log(`
 Blog platform is up at ${gatewayUrl}
+  site (in a browser):     ${siteUrl}
   CA certificate to trust: ${certificates.caFile}
   admin:                   ${config.BLOG_ADMIN_HANDLE} (password in ${adminPasswordFile})
   try:                     curl --cacert ${certificates.caFile} ${gatewayUrl}/blogs
@@ -182,12 +226,13 @@ let stopping = false;
 async function stop(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
-  log(`${signal}: stopping the gateway, the services, then PostgreSQL`);
+  log(`${signal}: stopping the gateway, the site, the services, then PostgreSQL`);
   await gateway.close();
+  await supervisor.stop('web');
   await supervisor.stop('blog');
   await supervisor.stop('user');
   await supervisor.close();
-  await Promise.all([internalBalancers.user.close(), internalBalancers.blog.close()]);
+  await Promise.all([...Object.values(internalBalancers), ...Object.values(publicBalancers)].map((balancer) => balancer.close()));
   certificates.stop();
   await stopTracing?.();
   await postgres.stop();

@@ -132,10 +132,10 @@ export const defaultSlowClientTimeouts: SlowClientTimeouts = { headersMs: 10_000
  */
 export const defaultConnectionsPerAddress = 512;
 
-export const commonConfigSpec = {
+/** What every HTTPS server process of the platform reads: where it listens, its TLS files, its deadlines, its proxies. */
+export const serverConfigSpec = {
   HOST: env.string({ default: '0.0.0.0' }),
   PORT: env.int({ default: 8443, min: 0, max: 65535 }),
-  INTERNAL_PORT: env.int({ default: 9443, min: 0, max: 65535 }),
   /** Plain-HTTP /metrics for Prometheus; never routed by the ingress or the gateway. */
   METRICS_PORT: env.int({ default: 9464, min: 0, max: 65535 }),
   /** OTLP/HTTP base URL of the trace collector; unset: no tracing. */
@@ -143,18 +143,9 @@ export const commonConfigSpec = {
   /** Fraction of new traces recorded (a sampled caller's trace is always continued). */
   OTEL_TRACES_SAMPLER_ARG: env.ratio({ default: 1 }),
   LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, { default: 'info' }),
-  DATABASE_URL: env.url({ protocols: ['postgres:', 'postgresql:'] }),
-  /** When set, the password of DATABASE_URL is read from this file (a mounted Secret), not the URL. */
-  DATABASE_PASSWORD_FILE: env.file({ optional: true }),
-  DATABASE_POOL_MAX: env.int({ default: 10, min: 1, max: 100 }),
-  /** How often tallied audit events (refusals, throttled sign-ins) are written, one event per kind. */
-  AUDIT_FLUSH_INTERVAL_MS: env.int({ default: 5000, min: 100, max: 60000 }),
   TLS_CERT_FILE: env.file(),
   TLS_KEY_FILE: env.file(),
   TLS_CA_FILE: env.file(),
-  INTERNAL_ALLOWED_PEERS: env.list({ item: /^[a-z][a-z0-9-]*$/ }),
-  JWT_ISSUER: env.string({ default: 'https://blog-platform/user-service' }),
-  JWT_AUDIENCE: env.string({ default: 'blog-platform' }),
   SHUTDOWN_GRACE_MS: env.int({ default: 5000, min: 0, max: 120000 }),
   /** How long a client may take to send a request's headers before its connection is cut (a slow-header client holds a socket). */
   HTTP_HEADERS_TIMEOUT_MS: env.int({ default: defaultSlowClientTimeouts.headersMs, min: 1000, max: 120000 }),
@@ -164,6 +155,21 @@ export const commonConfigSpec = {
   HTTP_CONNECTIONS_PER_ADDRESS: env.int({ default: defaultConnectionsPerAddress, min: 1, max: 100_000 }),
   /** Proxies (IPs or CIDRs) whose X-Forwarded-For is believed: the ingress controller or the gateway. */
   TRUSTED_PROXIES: env.list({ default: [], item: /^[0-9a-fA-F:.]+(\/\d{1,3})?$/ }),
+};
+
+/** The variables both API services read the same way: the server's, plus the internal port, the database and tokens. */
+export const commonConfigSpec = {
+  ...serverConfigSpec,
+  INTERNAL_PORT: env.int({ default: 9443, min: 0, max: 65535 }),
+  DATABASE_URL: env.url({ protocols: ['postgres:', 'postgresql:'] }),
+  /** When set, the password of DATABASE_URL is read from this file (a mounted Secret), not the URL. */
+  DATABASE_PASSWORD_FILE: env.file({ optional: true }),
+  DATABASE_POOL_MAX: env.int({ default: 10, min: 1, max: 100 }),
+  /** How often tallied audit events (refusals, throttled sign-ins) are written, one event per kind. */
+  AUDIT_FLUSH_INTERVAL_MS: env.int({ default: 5000, min: 100, max: 60000 }),
+  INTERNAL_ALLOWED_PEERS: env.list({ item: /^[a-z][a-z0-9-]*$/ }),
+  JWT_ISSUER: env.string({ default: 'https://blog-platform/user-service' }),
+  JWT_AUDIENCE: env.string({ default: 'blog-platform' }),
   /** Browser origins allowed to call the API; none by default, so browsers refuse cross-origin calls. */
   CORS_ALLOWED_ORIGINS: env.list({ default: [], item: /^https:\/\/[A-Za-z0-9.-]+(:\d+)?$/ }),
 };

@@ -7,16 +7,20 @@ import type { App } from './server.ts';
 export interface ServiceHandle {
   readiness: Readiness;
   publicApp: App;
-  internalApp: App;
+  /** The mutual-TLS port for peers; a service that no peer calls (the web service) has none. */
+  internalApp?: App;
   metricsServer: Server;
   /** Releases what the apps do not own: pools, pollers, watchers. */
   closeResources(): Promise<void>;
 }
 
-/** Listens on the public, internal and metrics ports. */
-export async function listen(service: ServiceHandle, host: string, ports: { public: number; internal: number; metrics: number }) {
+/** Listens on the public, internal (when the service has one) and metrics ports. */
+export async function listen(service: ServiceHandle, host: string, ports: { public: number; internal?: number; metrics: number }) {
   await service.publicApp.listen({ host, port: ports.public });
-  await service.internalApp.listen({ host, port: ports.internal });
+  if (service.internalApp) {
+    if (ports.internal === undefined) throw new Error('the service has an internal port but no INTERNAL_PORT');
+    await service.internalApp.listen({ host, port: ports.internal });
+  }
   await new Promise<void>((resolve, reject) => {
     service.metricsServer.once('error', reject);
     service.metricsServer.listen(ports.metrics, host, resolve);
@@ -32,7 +36,7 @@ export async function shutdown(service: ServiceHandle, drainDelayMs: number): Pr
   if (drainDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, drainDelayMs));
   await Promise.all([
     service.publicApp.close(),
-    service.internalApp.close(),
+    service.internalApp?.close(),
     new Promise((resolve) => service.metricsServer.close(resolve)),
   ]);
   await service.closeResources();
@@ -61,7 +65,7 @@ export async function runService<
   C extends {
     HOST: string;
     PORT: number;
-    INTERNAL_PORT: number;
+    INTERNAL_PORT?: number;
     METRICS_PORT: number;
     SHUTDOWN_GRACE_MS: number;
     OTEL_EXPORTER_OTLP_ENDPOINT: string | undefined;

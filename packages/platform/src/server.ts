@@ -190,8 +190,12 @@ export function clientErrorHandler(options: { hsts: boolean }) {
   };
 }
 
-/** The Fastify instance every service port starts from: TLS, timeouts, strict validation, JSON errors. */
-export function createServer(options: ServerOptions): App {
+/**
+ * What every HTTPS server of the platform shares, API or site: TLS, slow-client deadlines,
+ * request ids, the trusted-proxy chain, malformed URLs sent to a route of ours, the per-address
+ * connection cap and strict validation. Parsers, headers and the error format are the caller's.
+ */
+export function createHttpsServer(options: ServerOptions & { hsts?: boolean }): App {
   const timeouts = options.timeouts ?? defaultSlowClientTimeouts;
   const app = Fastify({
     https: {
@@ -214,7 +218,7 @@ export function createServer(options: ServerOptions): App {
     },
     routerOptions: { maxParamLength: maxPathSegmentLength },
     rewriteUrl: rewriteMalformedUrl,
-    clientErrorHandler: clientErrorHandler({ hsts: false }),
+    clientErrorHandler: clientErrorHandler({ hsts: options.hsts ?? false }),
     // request.ip is the client's address only behind a proxy named here; otherwise the peer's.
     trustProxy: options.trustedProxies && options.trustedProxies.length > 0 ? options.trustedProxies : false,
     // The serializer compiles response schemas too, and must know the same formats.
@@ -224,6 +228,14 @@ export function createServer(options: ServerOptions): App {
   app.setValidatorCompiler(({ schema, httpPart }) =>
     (httpPart === 'body' ? validators.exact : validators.coercing).compile(schema as object),
   );
+  capConnectionsPerAddress(app.server, options.connectionsPerAddress ?? defaultConnectionsPerAddress);
+  registerMalformedUrlRoute(app as unknown as FastifyInstance);
+  return app as unknown as App;
+}
+
+/** The Fastify instance every API port starts from: the shared HTTPS server, JSON only, JSON errors. */
+export function createServer(options: ServerOptions): App {
+  const app = createHttpsServer(options);
   // JSON in UTF-8 is the only body the API takes: another type or charset is a 415, bytes that are
   // not UTF-8 a 400 (decoding them leniently would store U+FFFD in their place).
   app.removeAllContentTypeParsers();
@@ -241,8 +253,6 @@ export function createServer(options: ServerOptions): App {
     parseJson(request, text, done);
   });
   registerResponseHeaders(app as unknown as FastifyInstance, { hsts: false });
-  capConnectionsPerAddress(app.server, options.connectionsPerAddress ?? defaultConnectionsPerAddress);
-  registerMalformedUrlRoute(app as unknown as FastifyInstance);
   // No CORS headers unless origins are configured: browsers then refuse cross-origin calls.
   if (options.corsOrigins && options.corsOrigins.length > 0) {
     void app.register(cors, {

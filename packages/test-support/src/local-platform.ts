@@ -7,7 +7,10 @@ import { ApiClient } from './api-client.ts';
 const repoRoot = resolve(import.meta.dirname, '../../..');
 
 export interface LocalPlatform {
+  /** The API (https://localhost:port). */
   url: string;
+  /** The site, on its own host (https://www.localhost:port). */
+  siteUrl: string;
   ca: Buffer;
   api: ApiClient;
   output: () => string;
@@ -54,6 +57,7 @@ export async function startLocalPlatform(stateDir: string, env: NodeJS.ProcessEn
   const url = `https://localhost:${port}`;
   return {
     url,
+    siteUrl: `https://www.localhost:${port}`,
     ca,
     api: new ApiClient(() => url, ca),
     output: () => output,

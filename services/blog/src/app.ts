@@ -6,6 +6,7 @@ import {
   createServicePorts,
   openServiceBase,
   PeerClient,
+  type App,
   type ServiceHandle,
   type ServiceBuildOptions,
 } from '@blog/platform';
@@ -22,6 +23,8 @@ import { blogBusinessMetrics } from './services/business-metrics.ts';
 
 export interface BlogService extends ServiceHandle {
   context: BlogContext;
+  /** Its mutual-TLS port for the other service. */
+  internalApp: App;
 }
 
 /** The blog service: its public app, its mutual-TLS internal app, and what they share. */

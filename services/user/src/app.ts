@@ -5,6 +5,7 @@ import {
   registerAuditRoute,
   openServiceBase,
   PeerClient,
+  type App,
   type ServiceHandle,
   type ServiceBuildOptions,
 } from '@blog/platform';
@@ -28,6 +29,8 @@ import { loadSigningKeys } from './services/signing-keys.ts';
 
 export interface UserService extends ServiceHandle {
   context: UserContext;
+  /** Its mutual-TLS port for the other service. */
+  internalApp: App;
 }
 
 /** The user service: its public app, its mutual-TLS internal app, and what they share. */

@@ -1,0 +1,31 @@
+import { createHash, X509Certificate } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+
+/** Debian's Chromium: the only browser the tests use (a downloaded one is never fetched). */
+export const chromiumPath = '/usr/bin/chromium';
+
+/**
+ * Headless Chromium that trusts exactly one server key (the local gateway's, by its SPKI hash)
+ * and nothing else it would not trust anyway, without network chatter of its own.
+ */
+export async function launchChromium(options: { trustCertificatePem: string }): Promise<Browser> {
+  if (!existsSync(chromiumPath))
+    throw new Error(`the browser tests need Debian's Chromium at ${chromiumPath}: apt-get install chromium (.ci/run installs it)`);
+  const spki = new X509Certificate(options.trustCertificatePem).publicKey.export({ type: 'spki', format: 'der' });
+  const spkiHash = createHash('sha256').update(spki).digest('base64');
+  return chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: [
+      ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+      '--disable-sync',
+      '--disable-quic',
+      '--disable-gpu',
+      `--ignore-certificate-errors-spki-list=${spkiHash}`,
+    ],
+  });
+}

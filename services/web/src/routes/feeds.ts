@@ -1,0 +1,58 @@
+import type { FastifyReply } from 'fastify';
+import { Feed } from 'feed';
+import type { App } from '@blog/platform';
+import type { Blog } from '../api/platform-api.ts';
+import type { WebContext } from '../context.ts';
+import { renderMarkdown } from '../markdown.ts';
+import { HandleParams } from '../schemas/pages.ts';
+import { sameHandle } from './reading.ts';
+
+/** Atom feeds (RFC 4287) of the newest blogs, of the site and of each author, built by `feed`. */
+export function registerFeedRoutes(app: App, ctx: WebContext): void {
+  const { api, siteOrigin } = ctx;
+
+  const send = (reply: FastifyReply, feed: Feed) =>
+    reply
+      .header('content-type', 'application/atom+xml; charset=utf-8')
+      .header('cache-control', `public, max-age=${ctx.config.PUBLIC_CACHE_SECONDS}`)
+      .send(feed.atom1());
+
+  const feedOf = (options: { title: string; path: string; feedPath: string; blogs: Blog[] }) => {
+    const feed = new Feed({
+      title: options.title,
+      id: `${siteOrigin}${options.path}`,
+      link: `${siteOrigin}${options.path}`,
+      updated: options.blogs.length > 0 ? new Date(options.blogs[0]!.updated_at) : new Date(0),
+      feedLinks: { atom: `${siteOrigin}${options.feedPath}` },
+      copyright: 'Each blog belongs to its author',
+      generator: 'blog-platform web service',
+    });
+    for (const blog of options.blogs) {
+      const link = `${siteOrigin}/blogs/${encodeURIComponent(blog.slug)}`;
+      feed.addItem({
+        title: blog.title,
+        id: link,
+        link,
+        date: new Date(blog.updated_at),
+        published: new Date(blog.created_at),
+        content: renderMarkdown(blog.content),
+        author: [{ name: blog.author_handle, link: `${siteOrigin}/authors/${encodeURIComponent(blog.author_handle)}` }],
+      });
+    }
+    return feed;
+  };
+
+  app.get('/feed.atom', async (request, reply) => {
+    const { blog_list } = await api.listBlogs({ ip: request.ip }, { limit: 20 });
+    return send(reply, feedOf({ title: 'Newest blogs', path: '/', feedPath: '/feed.atom', blogs: blog_list }));
+  });
+
+  app.get('/authors/:handle/feed.atom', { schema: { params: HandleParams } }, async (request, reply) => {
+    const caller = { ip: request.ip };
+    const author = await api.getUser(caller, request.params.handle);
+    const { results } = await api.searchBlogs(caller, 'author', author.handle);
+    const path = `/authors/${encodeURIComponent(author.handle)}`;
+    const blogs = results.filter((blog) => sameHandle(blog.author_handle, author.handle)).slice(0, 20);
+    return send(reply, feedOf({ title: `Blogs by ${author.name}`, path, feedPath: `${path}/feed.atom`, blogs }));
+  });
+}

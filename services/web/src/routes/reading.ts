@@ -1,0 +1,81 @@
+import type { App } from '@blog/platform';
+import type { Blog } from '../api/platform-api.ts';
+import type { WebContext } from '../context.ts';
+import { excerpt, renderMarkdown } from '../markdown.ts';
+import { renderPage } from '../pages.ts';
+import { HandleParams, PageQuery, SearchQuery, SlugParams } from '../schemas/pages.ts';
+import { viewerOf, type SignedIn } from '../session.ts';
+
+const pageSize = 20;
+
+export const sameHandle = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
+/** Whether the person signed in may change this blog (the API decides; this only shows or hides the links). */
+export const mayChange = (viewer: SignedIn | undefined, blog: Blog) =>
+  viewer !== undefined && (viewer.role === 'admin' || sameHandle(viewer.handle, blog.author_handle));
+
+const summaries = (blogs: Blog[]) => blogs.map((blog) => ({ ...blog, excerpt: excerpt(blog.content) }));
+
+/** Pages for readers: the newest blogs, a blog, an author's blogs, search. */
+export function registerReadingRoutes(app: App, ctx: WebContext): void {
+  const { api } = ctx;
+
+  app.get('/', { schema: { querystring: PageQuery } }, async (request, reply) => {
+    const page = await api.listBlogs({ ip: request.ip }, { limit: pageSize, cursor: request.query.cursor });
+    return renderPage(
+      ctx,
+      request,
+      reply,
+      'home.eta',
+      { title: 'Newest blogs', blogs: summaries(page.blog_list), nextCursor: page.next_cursor },
+      { public: true },
+    );
+  });
+
+  app.get('/blogs/:slug', { schema: { params: SlugParams } }, async (request, reply) => {
+    const caller = { ip: request.ip };
+    const blog = await api.getBlog(caller, request.params.slug);
+    const author = await api.getUser(caller, blog.author_handle).catch(() => undefined);
+    return renderPage(
+      ctx,
+      request,
+      reply,
+      'blog.eta',
+      {
+        title: blog.title,
+        blog,
+        authorName: author?.name,
+        html: renderMarkdown(blog.content),
+        mayChange: mayChange(viewerOf(request), blog),
+      },
+      { public: true },
+    );
+  });
+
+  app.get('/authors/:handle', { schema: { params: HandleParams } }, async (request, reply) => {
+    const caller = { ip: request.ip };
+    const author = await api.getUser(caller, request.params.handle);
+    // The API's author search matches handles partially; this page is one author's.
+    const { results } = await api.searchBlogs(caller, 'author', author.handle);
+    const blogs = summaries(results.filter((blog) => sameHandle(blog.author_handle, author.handle)));
+    return renderPage(ctx, request, reply, 'author.eta', { title: author.name, author, blogs }, { public: true });
+  });
+
+  app.get('/search', { schema: { querystring: SearchQuery } }, async (request, reply) => {
+    const q = request.query.q?.trim() ?? '';
+    const field = request.query.in ?? 'title';
+    let results: Blog[] | undefined;
+    if (q !== '') {
+      const caller = { ip: request.ip };
+      results = (field === 'name' ? await api.blogsByAuthorName(caller, q) : await api.searchBlogs(caller, field, q)).results;
+    }
+    return renderPage(
+      ctx,
+      request,
+      reply,
+      'search.eta',
+      { title: q ? `Search: ${q}` : 'Search', q, field, results: results && summaries(results) },
+      { public: true },
+    );
+  });
+}
