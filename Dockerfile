@@ -2,6 +2,7 @@
 # The platform's images, built from the repository root (the npm workspace):
 #   docker build --build-arg SERVICE=user -t ghcr.io/blog-platform/user-service .
 #   docker build --build-arg SERVICE=blog -t ghcr.io/blog-platform/blog-service .
+#   docker build --build-arg SERVICE=web -t ghcr.io/blog-platform/web-service .
 #   docker build --target blogctl -t ghcr.io/blog-platform/blogctl .
 # The bases are build arguments so that a machine without a registry can build on stand-ins;
 # their defaults are the public images pinned by digest (refresh them deliberately, together,
@@ -20,10 +21,11 @@ COPY packages/blogctl/package.json packages/blogctl/
 COPY packages/test-support/package.json packages/test-support/
 COPY services/user/package.json services/user/
 COPY services/blog/package.json services/blog/
+COPY services/web/package.json services/web/
 
 FROM workspace AS service-build
 ARG SERVICE
-RUN test "${SERVICE}" = user || test "${SERVICE}" = blog || { echo "--build-arg SERVICE=user or SERVICE=blog is required" >&2; exit 1; }
+RUN test "${SERVICE}" = user || test "${SERVICE}" = blog || test "${SERVICE}" = web || { echo "--build-arg SERVICE=user, blog or web is required" >&2; exit 1; }
 RUN npm ci --ignore-scripts --no-audit --no-fund -w "@blog/${SERVICE}-service" -w @blog/platform
 COPY scripts/bundle.mjs scripts/
 COPY packages/platform packages/platform
@@ -31,7 +33,7 @@ COPY services/${SERVICE} services/${SERVICE}
 # The service and its production dependencies as a few ES modules (scripts/bundle.mjs): the
 # image carries no node_modules, so no build tooling, no other database's query compiler and no
 # package that only a test or the CLI uses can reach it.
-RUN npm run generate -w "@blog/${SERVICE}-service" \
+RUN npm run generate --if-present -w "@blog/${SERVICE}-service" \
  && npm run build -w @blog/platform \
  && npm run build -w "@blog/${SERVICE}-service" \
  && npm run bundle -w "@blog/${SERVICE}-service"
@@ -59,14 +61,15 @@ ENTRYPOINT ["/nodejs/bin/node", "packages/blogctl/bin/blogctl.mjs"]
 CMD ["audit", "--help"]
 
 # A service (the default target): no shell, no package manager, only Node.js and the bundle
-# (dist/server.mjs, the commands beside it, the migrations), as a numeric non-root user.
+# (dist/server.mjs, the commands beside it, the migrations or the site's templates), as a
+# numeric non-root user.
 FROM ${RUNTIME_IMAGE} AS service
 ARG SERVICE
 WORKDIR /app
 ENV NODE_ENV=production
 COPY --from=service-build /src/services/${SERVICE}/bundle ./
 USER 65532:65532
-# Public API, internal mutual-TLS API, Prometheus metrics.
+# Public API (the site, for the web service), internal mutual-TLS API (not the web service's), Prometheus metrics.
 EXPOSE 8443 9443 9464
 # node is PID 1 and handles SIGTERM itself: readiness off, in-flight requests finish, then exit.
 ENTRYPOINT ["/nodejs/bin/node"]

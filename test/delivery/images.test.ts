@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServiceDatabase, freePort, roleUrl } from '@blog/devstack';
+import { createServiceDatabase, freePort, roleUrl, webServiceEnvironment, writeSessionKeyRing } from '@blog/devstack';
 import { render } from '../chart/support.ts';
 import { startOtlpReceiver, startPlatform, type TestPlatform, testDatabaseServer } from '@blog/test-support';
 import { buildLayout, folderSize, type BuiltImage } from './dockerfile-layout.ts';
@@ -167,6 +167,108 @@ describe('the service image', () => {
   });
 });
 
+describe('the web image', () => {
+  let image: BuiltImage;
+  let platform: TestPlatform;
+
+  beforeAll(async () => {
+    image = buildLayout(repo, join(repo, 'Dockerfile'), { SERVICE: 'web' }, join(out, 'web'));
+    platform = await startPlatform();
+  }, 600_000);
+  afterAll(() => platform?.close());
+
+  it('ships the bundle, its templates and style sheet, and sodium-native with only the prebuild it runs', () => {
+    const app = join(image.root, image.workdir);
+    expect(readdirSync(app).sort()).toEqual(['dist', 'node_modules', 'static', 'views']);
+    expect(readdirSync(join(app, 'node_modules/sodium-native/prebuilds'))).toEqual(['linux-x64']);
+    assertNoBuildTooling(image);
+    const megabytes = folderSize(app) / 2 ** 20;
+    console.log(`web-service runtime layer: ${megabytes.toFixed(1)} MiB above the Node.js base`);
+    expect(megabytes).toBeLessThan(20);
+  });
+
+  it('serves the site over TLS from its runtime layer alone: a page from the API, a sealed session, a sign-in', async () => {
+    const keys = join(out, 'web-session-keys.json');
+    await writeSessionKeyRing(keys);
+    const [port, metrics] = await Promise.all([freePort(), freePort()]);
+    const origin = `https://127.0.0.1:${port}`;
+    const child = spawn(process.execPath, [...image.entrypoint.slice(1), ...image.cmd], {
+      cwd: join(image.root, image.workdir),
+      env: {
+        PATH: process.env.PATH,
+        NODE_ENV: 'production',
+        ...webServiceEnvironment({
+          host: '127.0.0.1',
+          ports: { public: port, metrics },
+          tls: {
+            certFile: platform.env.user.TLS_CERT_FILE!,
+            keyFile: platform.env.user.TLS_KEY_FILE!,
+            caFile: platform.env.user.TLS_CA_FILE!,
+          },
+          userApiUrl: platform.urls.userPublic,
+          blogApiUrl: platform.urls.blogPublic,
+          siteOrigin: origin,
+          sessionKeysFile: keys,
+          logLevel: 'warn',
+          shutdownGraceMs: 0,
+        }),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    const agent = new Agent({ connect: { ca: platform.ca.trustPem } });
+    const get = (path: string, cookie = '') => request(`${origin}${path}`, { dispatcher: agent, headers: cookie ? { cookie } : {} });
+    try {
+      await expect
+        .poll(
+          async () => {
+            if (child.exitCode !== null) throw new Error(`the web service exited with ${child.exitCode}:\n${output.slice(-2000)}`);
+            return (await get('/readyz').catch(() => undefined))?.statusCode;
+          },
+          { timeout: 30_000 },
+        )
+        .toBe(200);
+      const home = await get('/');
+      expect(home.statusCode).toBe(200);
+      expect(await home.body.text()).toContain('<h1>Newest blogs</h1>');
+      const css = await get('/static/site.css');
+      expect(css.statusCode).toBe(200);
+      await css.body.dump();
+      const form = await get('/sign-in');
+      const cookie = String(form.headers['set-cookie']).split(';')[0]!;
+      expect(cookie).toMatch(/^__Host-session=/);
+      const token = /name="_csrf" value="([^"]+)"/.exec(await form.body.text())![1]!;
+      const signIn = await request(`${origin}/sign-in`, {
+        dispatcher: agent,
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin, cookie },
+        body: new URLSearchParams({
+          username: platform.admin.handle,
+          password: platform.admin.password,
+          next: '/account',
+          _csrf: token,
+        }).toString(),
+      });
+      await signIn.body.dump();
+      expect(signIn.statusCode).toBe(303);
+      const session = String(signIn.headers['set-cookie']).split(';')[0]!;
+      const account = await get('/account', session);
+      expect(account.statusCode).toBe(200);
+      expect(await account.body.text()).toContain(platform.admin.handle);
+    } finally {
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      await agent.close();
+    }
+    expect(child.exitCode, output).toBe(0);
+  });
+});
+
 describe('the blogctl image', () => {
   it('builds with its own compiler, ships none, and its default command succeeds', () => {
     const image = buildLayout(repo, join(repo, 'Dockerfile'), {}, join(out, 'blogctl'), 'blogctl');
@@ -183,7 +285,7 @@ describe('the blogctl image', () => {
 
 describe('every package that compiles', () => {
   it('declares its own compiler and Node.js types', () => {
-    for (const dir of ['packages/platform', 'packages/blogctl', 'services/user', 'services/blog']) {
+    for (const dir of ['packages/platform', 'packages/blogctl', 'services/user', 'services/blog', 'services/web']) {
       const pkg = JSON.parse(readFileSync(join(repo, dir, 'package.json'), 'utf8'));
       if (!/\btsc\b/.test(pkg.scripts?.build ?? '')) continue;
       expect(Object.keys(pkg.devDependencies ?? {}), dir).toEqual(expect.arrayContaining(['typescript', '@types/node']));

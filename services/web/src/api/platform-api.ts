@@ -83,7 +83,9 @@ export class PlatformApi {
     try {
       response = await client.call(method, path, { body, headers, name });
     } catch (error) {
-      throw new ApiUnavailable(error instanceof PeerError ? error.message : String(error));
+      // The route pattern, not the path: a query string is user data and stays out of the logs.
+      const reason = error instanceof PeerError ? (error.message.split(': ').at(-1) ?? '') : String(error);
+      throw new ApiUnavailable(`${method} ${name} did not answer: ${reason}`);
     }
     const { status } = response;
     if (status >= 200 && status < 300) return response.body as T;
