@@ -48,8 +48,8 @@ gateway_api_crds() {
 # The Gateway the chart's HTTPRoute attaches to, the same manifest as the harness's.
 gateway() {
   # shellcheck disable=SC2016 # the names of the placeholders, not their values
-  PUBLIC_HOST=$PUBLIC_HOST RELEASE=$RELEASE NAMESPACE=$NAMESPACE \
-    envsubst '${PUBLIC_HOST} ${RELEASE} ${NAMESPACE}' <"$K8S_DIR/manifests/gateway.yaml" |
+  PUBLIC_HOST=$PUBLIC_HOST SITE_HOST=$SITE_HOST RELEASE=$RELEASE NAMESPACE=$NAMESPACE \
+    envsubst '${PUBLIC_HOST} ${SITE_HOST} ${RELEASE} ${NAMESPACE}' <"$K8S_DIR/manifests/gateway.yaml" |
     cluster_kubectl apply -f - >/dev/null
 }
 
@@ -80,7 +80,7 @@ install jaeger jaegertracing/jaeger "$JAEGER_CHART" observability
 
 cluster_kubectl apply -f "$K8S_DIR/namespace.yaml" >/dev/null
 gateway
-KUBE_CONTEXT=$KUBE_CONTEXT PLATFORM_NAMESPACE=$NAMESPACE RELEASE=$RELEASE PUBLIC_HOST=$PUBLIC_HOST \
+KUBE_CONTEXT=$KUBE_CONTEXT PLATFORM_NAMESPACE=$NAMESPACE RELEASE=$RELEASE PUBLIC_HOST=$PUBLIC_HOST SITE_HOST=$SITE_HOST \
   "$REPO_DIR/vault-config/setup.sh" >/dev/null
 platform_ca
 "$K8S_DIR/policy-probe.sh"

@@ -20,10 +20,12 @@ case $PROVIDER in
   minikube) KUBE_CONTEXT=$CLUSTER_NAME ;;
   *) die "PROVIDER must be kind or minikube, not '$PROVIDER'" ;;
 esac
-# The release the platform is installed as (skaffold.yaml), its namespace and public host.
+# The release the platform is installed as (skaffold.yaml), its namespace, its public host (the
+# API) and the site's host (the chart's web.host).
 RELEASE=blog-platform
 NAMESPACE=blog
 PUBLIC_HOST=${PUBLIC_HOST:-blog.localtest.me}
+SITE_HOST=${SITE_HOST:-www.$PUBLIC_HOST}
 
 cluster_kubectl() { kubectl --context "$KUBE_CONTEXT" "$@"; }
 cluster_helm() { helm --kube-context "$KUBE_CONTEXT" "$@"; }

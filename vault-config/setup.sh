@@ -12,6 +12,8 @@ VAULT_TOKEN="${VAULT_TOKEN:-root}"
 PLATFORM_NAMESPACE="${PLATFORM_NAMESPACE:-blog}"
 RELEASE="${RELEASE:-blog}"
 PUBLIC_HOST="${PUBLIC_HOST:-blog.localtest.me}"
+# The site's host (the chart's web.host).
+SITE_HOST="${SITE_HOST:-www.${PUBLIC_HOST}}"
 # The kube-context to reach Vault through (empty: kubectl's own choice, as the e2e harness's
 # kubeconfig has only one); make cluster always names it.
 KUBE_CONTEXT="${KUBE_CONTEXT:-}"
@@ -20,7 +22,7 @@ if [[ ${RELEASE} == *blog-platform* ]]; then FULLNAME="${RELEASE}"; else FULLNAM
 ISSUER_SERVICE_ACCOUNT="${FULLNAME}-vault-issuer"
 ISSUER_NAME="${FULLNAME}-issuer"
 # The Services' short names, which the certificates carry besides their namespaced names.
-SHORT_NAMES="${FULLNAME}-user,${FULLNAME}-blog"
+SHORT_NAMES="${FULLNAME}-user,${FULLNAME}-blog,${FULLNAME}-web"
 for db in user blog; do
   for suffix in rw r ro; do SHORT_NAMES+=",${FULLNAME}-${db}-db-${suffix}"; done
 done
@@ -52,10 +54,10 @@ if ! vault read -field=certificate pki_int/cert/ca >/dev/null 2>&1; then
   printf '%s\n' "${signed}" | vault write pki_int/intermediate/set-signed certificate=- >/dev/null
 fi
 
-# Short-lived ECDSA certificates for the services (CN user/blog: what peers are admitted by),
-# their cluster DNS names, the databases and the public host; nothing else.
+# Short-lived ECDSA certificates for the services (CN user/blog/web: what peers are admitted by),
+# their cluster DNS names, the databases, the public host and the site's host; nothing else.
 vault write pki_int/roles/blog-platform \
-  allowed_domains="user,blog,ingress,${SHORT_NAMES},${PLATFORM_NAMESPACE},${PLATFORM_NAMESPACE}.svc,${PLATFORM_NAMESPACE}.svc.cluster.local,${PUBLIC_HOST}" \
+  allowed_domains="user,blog,web,ingress,${SHORT_NAMES},${PLATFORM_NAMESPACE},${PLATFORM_NAMESPACE}.svc,${PLATFORM_NAMESPACE}.svc.cluster.local,${PUBLIC_HOST},${SITE_HOST}" \
   allowed_domains_template=false allow_bare_domains=true allow_subdomains=true allow_glob_domains=false \
   allow_localhost=false allow_ip_sans=false enforce_hostnames=false \
   key_type=ec key_bits=256 server_flag=true client_flag=true \

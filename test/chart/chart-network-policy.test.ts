@@ -27,6 +27,7 @@ const p = 'blog-blog-platform';
 const names = {
   user: `${p}-user`,
   blog: `${p}-blog`,
+  web: `${p}-web`,
   userDb: `${p}-user-db`,
   blogDb: `${p}-blog-db`,
 };
@@ -38,8 +39,13 @@ const dns = (from: string) => [`${from} -> cluster-dns:53/UDP`, `${from} -> clus
 const intended = [
   tcp('ingress-nginx', names.user, 8443),
   tcp('ingress-nginx', names.blog, 8443),
+  tcp('ingress-nginx', names.web, 8443),
   tcp('prometheus', names.user, 9464),
   tcp('prometheus', names.blog, 9464),
+  tcp('prometheus', names.web, 9464),
+  // The site reaches exactly the two services' public ports (and DNS), as a client of the API.
+  tcp(names.web, names.user, 8443),
+  tcp(names.web, names.blog, 8443),
   tcp(names.blog, names.user, 9443),
   tcp(names.user, names.blog, 9443),
   ...(['user', 'blog'] as const).flatMap((s) => {
@@ -54,7 +60,7 @@ const intended = [
       tcp(db, 'api-server', 443),
     ];
   }),
-  ...[names.user, names.blog, names.userDb, names.blogDb].flatMap(dns),
+  ...[names.user, names.blog, names.web, names.userDb, names.blogDb].flatMap(dns),
 ].sort();
 
 describe('NetworkPolicy connection matrix', () => {
@@ -88,13 +94,15 @@ describe('NetworkPolicy connection matrix', () => {
         tcp(names.blog, 'managed-db', 5432),
         tcp(names.user, 'jaeger', 4318),
         tcp(names.blog, 'jaeger', 4318),
+        tcp(names.web, 'jaeger', 4318),
       ]),
     );
     expect(matrix.filter((c) => c.includes('internet') || c.includes('stranger') || c.includes('stray'))).toEqual([]);
-    // Only the two services reach the collector.
+    // Only the three services reach the collector.
     expect(matrix.filter((c) => c.includes('-> jaeger')).sort()).toEqual([
       tcp(names.blog, 'jaeger', 4318),
       tcp(names.user, 'jaeger', 4318),
+      tcp(names.web, 'jaeger', 4318),
     ]);
   });
 });

@@ -9,7 +9,13 @@ describe.each(ciValuesFiles.map((file) => ({ file, name: valuesName(file) })))('
 
   it('has the workloads it should', () => {
     const names = podTemplates(objects).map((p) => `${p.owner.kind}/${p.owner.metadata.name}`);
-    expect(names).toEqual(expect.arrayContaining(['Deployment/blog-blog-platform-user', 'Deployment/blog-blog-platform-blog']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'Deployment/blog-blog-platform-user',
+        'Deployment/blog-blog-platform-blog',
+        'Deployment/blog-blog-platform-web',
+      ]),
+    );
   });
 
   it('passes every workload and network rule: no FAIL', () => {

@@ -48,6 +48,7 @@ describe('helm lint and template', () => {
     expect(provided).toEqual([
       'blog-blog-platform-blog-tls',
       'blog-blog-platform-user-tls',
+      'blog-blog-platform-web-tls',
       'blog-db-app',
       'blog-db-migrator',
       'database-ca',
@@ -68,10 +69,21 @@ describe('helm lint and template', () => {
     expect(heapOf(['--set', 'user.resources.limits.memory=512Mi', '--set', 'blog.resources.limits.memory=1Gi'])).toEqual([
       'blog-blog-platform-blog: --max-old-space-size=614',
       'blog-blog-platform-user: --max-old-space-size=307',
+      'blog-blog-platform-web: --max-old-space-size=153',
     ]);
-    expect(heapOf(['--set', 'user.resources.limits.memory=null', '--set', 'blog.resources.limits.memory=1000M'])).toEqual([
+    expect(
+      heapOf([
+        '--set',
+        'user.resources.limits.memory=null',
+        '--set',
+        'blog.resources.limits.memory=1000M',
+        '--set',
+        'web.resources.limits.memory=2G',
+      ]),
+    ).toEqual([
       'blog-blog-platform-blog: --max-old-space-size=571',
       'blog-blog-platform-user: none',
+      'blog-blog-platform-web: --max-old-space-size=1144',
     ]);
   });
 

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { blogConfigSpec, loadBlogConfig } from '@blog/blog-service/config';
 import { loadUserConfig, userConfigSpec } from '@blog/user-service/config';
+import { loadWebConfig, webConfigSpec } from '@blog/web-service/config';
 import { ciValuesFiles, render, valuesName } from './support.ts';
 
 interface Container {
@@ -23,6 +24,7 @@ interface Deployment {
 const services = {
   user: { spec: userConfigSpec, load: loadUserConfig },
   blog: { spec: blogConfigSpec, load: loadBlogConfig },
+  web: { spec: webConfigSpec, load: loadWebConfig },
 } as const;
 
 /** The container's environment with every mounted file it names made to exist, empty, here. */
@@ -49,14 +51,17 @@ function environmentOf(container: Container): NodeJS.ProcessEnv {
 describe.each(ciValuesFiles.map((file) => ({ file, name: valuesName(file) })))('the services as $name starts them', ({ file }) => {
   const deployments = render(file).filter((o) => o.kind === 'Deployment') as unknown as Deployment[];
 
-  it.each(['user', 'blog'] as const)('%s: the chart sets only variables the service reads, and its loader accepts them', (service) => {
-    const deployment = deployments.find((d) => d.metadata.name.endsWith(`-${service}`))!;
-    const container = deployment.spec.template.spec.containers.find((c) => c.name === service)!;
-    // NODE_OPTIONS is read by Node.js itself, not by the service.
-    const names = (container.env ?? []).map((e) => e.name).filter((name) => name !== 'NODE_OPTIONS');
-    expect(names.filter((name) => !(name in services[service].spec))).toEqual([]);
-    expect(() => services[service].load(environmentOf(container))).not.toThrow();
-  });
+  it.each(['user', 'blog', 'web'] as const)(
+    '%s: the chart sets only variables the service reads, and its loader accepts them',
+    (service) => {
+      const deployment = deployments.find((d) => d.metadata.name.endsWith(`-${service}`))!;
+      const container = deployment.spec.template.spec.containers.find((c) => c.name === service)!;
+      // NODE_OPTIONS is read by Node.js itself, not by the service.
+      const names = (container.env ?? []).map((e) => e.name).filter((name) => name !== 'NODE_OPTIONS');
+      expect(names.filter((name) => !(name in services[service].spec))).toEqual([]);
+      expect(() => services[service].load(environmentOf(container))).not.toThrow();
+    },
+  );
 
   it.each(['user', 'blog'] as const)('%s: the migration init container names its database and its password file', (service) => {
     const deployment = deployments.find((d) => d.metadata.name.endsWith(`-${service}`))!;

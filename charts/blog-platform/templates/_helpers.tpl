@@ -41,6 +41,21 @@ app.kubernetes.io/instance: {{ .ctx.Release.Name }}
 app.kubernetes.io/component: {{ .component }}
 {{- end -}}
 
+{{/*
+The release's services as a JSON list: the two API services, each with its own database and an
+internal mutual-TLS port, and the site (web) when it is enabled, which has neither.
+*/}}
+{{- define "blog-platform.services" -}}
+{{- $services := list "user" "blog" -}}
+{{- if .Values.web.enabled -}}
+{{- if eq .Values.web.host .Values.publicHost -}}
+{{- fail "web.host must differ from publicHost: the site needs an origin of its own, so that its cookie never reaches the API" -}}
+{{- end -}}
+{{- $services = append $services "web" -}}
+{{- end -}}
+{{- toJson $services -}}
+{{- end -}}
+
 {{- define "blog-platform.componentName" -}}
 {{- printf "%s-%s" (include "blog-platform.fullname" .ctx) .component | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
@@ -48,8 +63,8 @@ app.kubernetes.io/component: {{ .component }}
 {{/* The image of a service: name:tag, and @digest after it when a digest is given (the digest pins it). */}}
 {{- define "blog-platform.image" -}}
 {{- $images := .ctx.Values.images -}}
-{{- $tag := ternary $images.userTag $images.blogTag (eq .component "user") | default $images.tag -}}
-{{- $digest := ternary $images.userDigest $images.blogDigest (eq .component "user") -}}
+{{- $tag := index $images (printf "%sTag" .component) | default $images.tag -}}
+{{- $digest := index $images (printf "%sDigest" .component) -}}
 {{- include "blog-platform.imageReference" (dict "name" (printf "%s/%s-service" $images.repository .component) "tag" $tag "digest" $digest) -}}
 {{- end -}}
 
@@ -85,6 +100,10 @@ seccompProfile:
 {{- define "blog-platform.jwtSecret" -}}
 {{- .Values.secrets.jwtExistingSecret | default (printf "%s-jwt" (include "blog-platform.fullname" .)) -}}
 {{- end -}}
+{{- define "blog-platform.sessionKeysSecret" -}}
+{{- .Values.secrets.sessionKeysExistingSecret | default (printf "%s-session-keys" (include "blog-platform.fullname" .)) -}}
+{{- end -}}
+
 {{- define "blog-platform.fieldKeysSecret" -}}
 {{- .Values.secrets.fieldKeysExistingSecret | default (printf "%s-field-keys" (include "blog-platform.fullname" .)) -}}
 {{- end -}}
@@ -167,12 +186,12 @@ Certificates cert-manager issues, or the Secrets to provide with issuer existing
 {{- $ns := .Release.Namespace }}
 {{- $server := list "digital signature" "key encipherment" "server auth" }}
 {{- $certificates := list }}
-{{- range $c := list "user" "blog" }}
+{{- range $c := include "blog-platform.services" $ | fromJsonArray }}
 {{- $ctx := dict "ctx" $ "component" $c }}
 {{- $name := include "blog-platform.componentName" $ctx }}
 {{- $dns := list $name (printf "%s.%s" $name $ns) (printf "%s.%s.svc" $name $ns) (printf "%s.%s.svc.cluster.local" $name $ns) (include "blog-platform.backendName" $) }}
 {{- $certificates = append $certificates (dict "name" (printf "%s-tls" $name) "commonName" $c "dnsNames" $dns "usages" (concat $server (list "client auth"))) }}
-{{- if eq $.Values.database.mode "cloudnativepg" }}
+{{- if and (ne $c "web") (eq $.Values.database.mode "cloudnativepg") }}
 {{- $cluster := include "blog-platform.dbCluster" $ctx }}
 {{- $dbDns := list }}
 {{- range $suffix := list "rw" "r" "ro" }}
@@ -183,6 +202,9 @@ Certificates cert-manager issues, or the Secrets to provide with issuer existing
 {{- end }}
 {{- end }}
 {{- $certificates = append $certificates (dict "name" (printf "%s-public-tls" $fullname) "commonName" .Values.publicHost "dnsNames" (list .Values.publicHost) "usages" $server) }}
+{{- if .Values.web.enabled }}
+{{- $certificates = append $certificates (dict "name" (printf "%s-site-tls" $fullname) "commonName" .Values.web.host "dnsNames" (list .Values.web.host) "usages" $server) }}
+{{- end }}
 {{- if .Values.ingress.enabled }}
 {{- $certificates = append $certificates (dict "name" (printf "%s-ingress-upstream" $fullname) "commonName" "ingress" "dnsNames" (list (printf "%s-ingress.%s.svc" $fullname $ns)) "usages" (list "digital signature" "key encipherment" "client auth")) }}
 {{- end }}

@@ -100,10 +100,12 @@ POD_CIDR=10.244.0.0/24
 SERVICE_CIDR=10.96.0.0/16
 KUBERNETES_SERVICE_IP=10.96.0.1
 DNS_SERVICE_IP=10.96.0.10
-# The release the tests install, its namespace, and the public host the entry point serves.
+# The release the tests install, its namespace, and the hosts the entry point serves: the API's
+# and the site's (the chart's web.host).
 RELEASE=blog-platform
 NAMESPACE=blog
 PUBLIC_HOST=blog.localtest.me
+SITE_HOST=www.$PUBLIC_HOST
 CONTAINERD_SOCKET=$E2E_RUN/containerd/containerd.sock
 KUBECONFIG_ADMIN=$E2E_STATE/pki/admin.kubeconfig
 # Logs outlive the run (teardown removes the state), for a look after a failure.

@@ -13,10 +13,10 @@ HELM=("$(node "$REPO_DIR/scripts/helm.mjs" 3)" --kubeconfig "$KUBECONFIG_ADMIN")
 # render FILE [VARIABLE=VALUE...]: the manifest with its ${...} placeholders filled in, and nothing else.
 render() {
   local file=$1; shift
-  local names=(COREDNS_IMAGE DNS_SERVICE_IP VAULT_IMAGE TRAEFIK_IMAGE PUBLIC_HOST RELEASE NAMESPACE NODE_NAME VOLUMES INDEX)
+  local names=(COREDNS_IMAGE DNS_SERVICE_IP VAULT_IMAGE TRAEFIK_IMAGE PUBLIC_HOST SITE_HOST RELEASE NAMESPACE NODE_NAME VOLUMES INDEX)
   # shellcheck disable=SC2016 # the names of the placeholders, not their values
   env "$@" COREDNS_IMAGE="$COREDNS_IMAGE" DNS_SERVICE_IP="$DNS_SERVICE_IP" VAULT_IMAGE="$VAULT_IMAGE" \
-    TRAEFIK_IMAGE="$TRAEFIK_IMAGE" PUBLIC_HOST="$PUBLIC_HOST" RELEASE="$RELEASE" NAMESPACE="$NAMESPACE" \
+    TRAEFIK_IMAGE="$TRAEFIK_IMAGE" PUBLIC_HOST="$PUBLIC_HOST" SITE_HOST="$SITE_HOST" RELEASE="$RELEASE" NAMESPACE="$NAMESPACE" \
     NODE_NAME="$NODE_NAME" VOLUMES="$VOLUMES" envsubst "$(printf '${%s} ' "${names[@]}")" <"$file"
 }
 
@@ -81,7 +81,7 @@ vault() {
   render "$E2E_DIR/manifests/vault.yaml" | apply
   rollout vault statefulset/vault
   PATH="$KUBE_BIN:$PATH" KUBECONFIG=$KUBECONFIG_ADMIN VAULT_NAMESPACE=vault VAULT_POD=vault-0 VAULT_TOKEN=root \
-    PLATFORM_NAMESPACE=$NAMESPACE RELEASE=$RELEASE PUBLIC_HOST=$PUBLIC_HOST "$REPO_DIR/vault-config/setup.sh" >/dev/null
+    PLATFORM_NAMESPACE=$NAMESPACE RELEASE=$RELEASE PUBLIC_HOST=$PUBLIC_HOST SITE_HOST=$SITE_HOST "$REPO_DIR/vault-config/setup.sh" >/dev/null
 }
 
 # The Gateway API's CRDs (the release Traefik is built with), Traefik, and the Gateway.
