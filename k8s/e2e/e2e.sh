@@ -21,7 +21,8 @@ LIB=$E2E_DIR/lib
 E2E_TAG=0.1.0
 E2E_UPGRADE_TAG=0.1.0-e2e.2
 
-PACKAGES=(containerd runc containernetworking-plugins buildah podman debootstrap iptables ipset gettext-base curl openssl)
+# Debian packages the harness runs; chromium drives the site's browser test at the entry point.
+PACKAGES=(containerd runc containernetworking-plugins buildah podman debootstrap iptables ipset gettext-base curl openssl chromium)
 
 deps() {
   local missing=() package
@@ -107,6 +108,7 @@ E2E_NODE_IP=$NODE_IP
 E2E_HOST_IP=$HOST_IP
 E2E_SECOND_CLIENT_IP=$SECOND_CLIENT_IP
 E2E_PUBLIC_HOST=$PUBLIC_HOST
+E2E_SITE_HOST=$SITE_HOST
 E2E_PROBE_IMAGE=$PROBE_IMAGE
 E2E_TAG=$E2E_TAG
 E2E_UPGRADE_TAG=$E2E_UPGRADE_TAG

@@ -110,16 +110,17 @@ binary_image "$METRICS_SERVER_IMAGE" "$(module_bin metrics-server)/metrics-serve
 
 timed "user-service image" project_image "$PROJECT_REPOSITORY/user-service:$TAG" --build-arg SERVICE=user
 timed "blog-service image" project_image "$PROJECT_REPOSITORY/blog-service:$TAG" --build-arg SERVICE=blog
+timed "web-service image" project_image "$PROJECT_REPOSITORY/web-service:$TAG" --build-arg SERVICE=web
 timed "blogctl image" project_image "$PROJECT_REPOSITORY/blogctl:$TAG" --target blogctl
 sizes=""
-for name in user-service blog-service blogctl; do
+for name in user-service blog-service web-service blogctl; do
   sizes+="${sizes:+, }$name $(("$("${PODMAN[@]}" image inspect --format '{{.Size}}' "$PROJECT_REPOSITORY/$name:$TAG")" / 1000000)) MB"
 done
 log "image sizes, uncompressed, with the Node.js runtime stand-in: $sizes"
 images=(registry.k8s.io/pause:3.10 "$COREDNS_IMAGE" "$POSTGRES_IMAGE" "$VAULT_IMAGE" "$CNPG_IMAGE" "$TRAEFIK_IMAGE" "$PROBE_IMAGE" "$METRICS_SERVER_IMAGE")
 for component in controller webhook cainjector; do images+=("$CERT_MANAGER_IMAGE-$component:$CERT_MANAGER_TAG"); done
 for tag in "$TAG" "${EXTRA_TAGS[@]}"; do
-  for name in user-service blog-service blogctl; do
+  for name in user-service blog-service web-service blogctl; do
     [[ $tag == "$TAG" ]] || "${BUILDAH[@]}" tag "$PROJECT_REPOSITORY/$name:$TAG" "$PROJECT_REPOSITORY/$name:$tag"
     images+=("$PROJECT_REPOSITORY/$name:$tag")
   done

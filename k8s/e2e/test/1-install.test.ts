@@ -35,8 +35,8 @@ describe('helm install', () => {
     }
   });
 
-  it('reaches the HPA floor of ready replicas in both Deployments', async () => {
-    await eventually('both Deployments at their replica count', 180, () => deploymentsSettled(imageTag));
+  it('reaches the HPA floor of ready replicas in every Deployment (both services and the site)', async () => {
+    await eventually('every Deployment at its replica count', 180, () => deploymentsSettled(imageTag));
   });
 
   it('runs each database as three CloudNativePG instances, one primary and two streaming standbys, one of them synchronous', async () => {

@@ -52,7 +52,7 @@ let policies: K8sObject[] = [];
 beforeAll(async () => {
   // The pods the probes run in and aim at must stay put: an HPA that scaled up for an earlier
   // step's load removes replicas again, so the matrix is measured once both are at their floor.
-  await eventually('both Deployments at their HPA floor', 420, () => deploymentsSettled(imageTag));
+  await eventually('every Deployment at its HPA floor', 420, () => deploymentsSettled(imageTag));
   for (const ns of ['monitoring', 'e2e-outside']) kubectl(['create', 'namespace', ns]);
   for (const ns of kubectlJson(['get', 'namespaces']).items) namespaceLabels.set(ns.metadata.name, ns.metadata.labels ?? {});
   outside = createServer((socket) => socket.end());
@@ -88,6 +88,18 @@ beforeAll(async () => {
     endpoints.push({ actor: podActor(`${component}-db standby`, namespace, standby), source: { pod: standby }, ports: [] });
     endpoints.push({ actor: podActor(`${component}-db primary`, namespace, primary), address: primary.ip, ports: [...database] });
   }
+  // The site: no internal port and no database, so only its public and metrics ports listen.
+  const [webFrom, webTo] = servicePods('web');
+  if (!webFrom || !webTo) throw new Error('two web replicas are needed');
+  endpoints.push({ actor: podActor('web', namespace, webFrom), source: { pod: webFrom }, ports: [] });
+  endpoints.push({
+    actor: podActor("web'", namespace, webTo),
+    address: webTo.ip,
+    ports: [
+      { port: 8443, kind: 'tcp' },
+      { port: 9464, kind: 'tcp' },
+    ],
+  });
   const traefik = oneOf(runningPods('app.kubernetes.io/name=traefik', 'traefik'), 'traefik');
   endpoints.push({
     actor: podActor('traefik', 'traefik', traefik),
@@ -166,6 +178,12 @@ describe('NetworkPolicies', () => {
     expect(measured).toContain('user -> user-db primary:5432/tcp');
     expect(measured).not.toContain('user -> blog-db primary:5432/tcp');
     expect(measured).not.toContain('blog -> user-db primary:5432/tcp');
+    // The site reaches exactly the two services' public ports, as a client of the API.
+    expect(measured).toContain("traefik -> web':8443/tcp");
+    expect(measured).toContain("web -> user':8443/tcp");
+    expect(measured).toContain("web -> blog':8443/tcp");
+    const fromSite = measured.filter((line) => line.startsWith('web -> ') && !line.includes('coredns'));
+    expect(fromSite.sort()).toEqual(["web -> blog':8443/tcp", "web -> user':8443/tcp"]);
     const inNamespace = endpoints.filter((e) => e.source && e.actor.namespace === namespace).map((e) => `${e.actor.name} -> `);
     expect(
       measured.filter((line) => inNamespace.some((prefix) => line.startsWith(prefix)) && line.includes('outside the cluster')),

@@ -26,12 +26,18 @@ export const hostIp = required('E2E_HOST_IP');
 /** Another address of this machine on the node's link: a second client, as the edge's per-address limits see clients. */
 export const secondClientIp = required('E2E_SECOND_CLIENT_IP');
 export const publicHost = required('E2E_PUBLIC_HOST');
+/** The site's host (the chart's web.host) at the same entry point. */
+export const siteHost = required('E2E_SITE_HOST');
 export const probeImage = required('E2E_PROBE_IMAGE');
 export const platformCa = readFileSync(required('E2E_PLATFORM_CA'));
 const kubectlBin = required('E2E_KUBECTL');
+/** The API services, each with its database. */
 export const components = ['user', 'blog'] as const;
 export type Component = (typeof components)[number];
-export const deployment = (component: Component) => `${release}-${component}`;
+/** Every Deployment of the release: the API services and the site. */
+export const workloads = [...components, 'web'] as const;
+export type Workload = (typeof workloads)[number];
+export const deployment = (workload: Workload) => `${release}-${workload}`;
 export const dbCluster = (component: Component) => `${release}-${component}-db`;
 
 export function kubectl(args: string[], input?: string): string {
@@ -149,9 +155,9 @@ export function runningPods(selector: string, ns = namespace): Pod[] {
     .map((pod: any) => ({ name: pod.metadata.name, ip: pod.status.podIP, labels: pod.metadata.labels ?? {} }));
 }
 
-export const servicePods = (component: Component) => runningPods(`app.kubernetes.io/component=${component}`);
+export const servicePods = (workload: Workload) => runningPods(`app.kubernetes.io/component=${workload}`);
 
-function deploymentSettled(component: Component, tag: string): boolean {
+function deploymentSettled(component: Workload, tag: string): boolean {
   const d = kubectlJson(['-n', namespace, 'get', 'deployment', deployment(component)]);
   const hpa = kubectlJson(['-n', namespace, 'get', 'hpa', deployment(component)]);
   const image: string = d.spec.template.spec.containers[0].image;
@@ -166,8 +172,8 @@ function deploymentSettled(component: Component, tag: string): boolean {
   );
 }
 
-/** Both Deployments on `tag`, at their HPA's floor, every replica ready and no old one left. */
-export const deploymentsSettled = (tag: string) => components.every((c) => deploymentSettled(c, tag));
+/** Every Deployment on `tag`, at its HPA's floor, every replica ready and no old one left. */
+export const deploymentsSettled = (tag: string) => workloads.every((w) => deploymentSettled(w, tag));
 
 /** A CloudNativePG cluster with every instance ready and its primary known. */
 export function databaseHealthy(component: Component): boolean {

@@ -9,7 +9,11 @@ export const chromiumPath = '/usr/bin/chromium';
  * Headless Chromium that trusts exactly one server key (the local gateway's, by its SPKI hash)
  * and nothing else it would not trust anyway, without network chatter of its own.
  */
-export async function launchChromium(options: { trustCertificatePem: string }): Promise<Browser> {
+export async function launchChromium(options: {
+  trustCertificatePem: string;
+  /** Chromium's own name resolution, e.g. `MAP www.example.test 10.0.0.2` (a cluster's entry point). */
+  hostResolverRules?: string;
+}): Promise<Browser> {
   if (!existsSync(chromiumPath))
     throw new Error(`the browser tests need Debian's Chromium at ${chromiumPath}: apt-get install chromium (.ci/run installs it)`);
   const spki = new X509Certificate(options.trustCertificatePem).publicKey.export({ type: 'spki', format: 'der' });
@@ -26,6 +30,7 @@ export async function launchChromium(options: { trustCertificatePem: string }): 
       '--disable-quic',
       '--disable-gpu',
       `--ignore-certificate-errors-spki-list=${spkiHash}`,
+      ...(options.hostResolverRules ? [`--host-resolver-rules=${options.hostResolverRules}`] : []),
     ],
   });
 }
