@@ -30,6 +30,9 @@ export function renderMarkdown(content: string): string {
   return markdown.render(content);
 }
 
+/** Text as HTML that shows it as it is (for feeds, whose titles are HTML). */
+export const escapeHtml = (text: string): string => markdown.utils.escapeHtml(text);
+
 /** The first words of a blog's content as plain text, for lists and feeds. */
 export function excerpt(content: string, maxLength = 200): string {
   const text = content

@@ -3,7 +3,7 @@ import { Feed } from 'feed';
 import type { App } from '@blog/platform';
 import type { Blog } from '../api/platform-api.ts';
 import type { WebContext } from '../context.ts';
-import { renderMarkdown } from '../markdown.ts';
+import { escapeHtml, renderMarkdown } from '../markdown.ts';
 import { HandleParams } from '../schemas/pages.ts';
 import { sameHandle } from './reading.ts';
 
@@ -19,7 +19,7 @@ export function registerFeedRoutes(app: App, ctx: WebContext): void {
 
   const feedOf = (options: { title: string; path: string; feedPath: string; blogs: Blog[] }) => {
     const feed = new Feed({
-      title: options.title,
+      title: escapeHtml(options.title),
       id: `${siteOrigin}${options.path}`,
       link: `${siteOrigin}${options.path}`,
       updated: options.blogs.length > 0 ? new Date(options.blogs[0]!.updated_at) : new Date(0),
@@ -30,7 +30,8 @@ export function registerFeedRoutes(app: App, ctx: WebContext): void {
     for (const blog of options.blogs) {
       const link = `${siteOrigin}/blogs/${encodeURIComponent(blog.slug)}`;
       feed.addItem({
-        title: blog.title,
+        // Atom titles are HTML here (type="html"): a title is text, so it is escaped to show as written.
+        title: escapeHtml(blog.title),
         id: link,
         link,
         date: new Date(blog.updated_at),

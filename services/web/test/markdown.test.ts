@@ -1,0 +1,92 @@
+// Blog content as the site renders it: CommonMark, with nothing in it that runs, loads or navigates
+// anywhere but http, https and mailto.
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { renderMarkdown } from '../src/markdown.ts';
+
+describe('renderMarkdown', () => {
+  it.each([
+    ['<script>alert(1)</script>', '<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>'],
+    ['<img src=x onerror=alert(1)>', '<p>&lt;img src=x onerror=alert(1)&gt;</p>'],
+    ['<svg onload=alert(1)>', '<p>&lt;svg onload=alert(1)&gt;</p>'],
+    ['[x](javascript:alert(1))', '<p>[x](javascript:alert(1))</p>'],
+    ['[x](JaVaScRiPt:alert(1))', '<p>[x](JaVaScRiPt:alert(1))</p>'],
+    ['[x](&#106;avascript:alert(1))', '<p>[x](javascript:alert(1))</p>'],
+    ['[x](data:text/html,hi)', '<p>[x](data:text/html,hi)</p>'],
+    ['[x](vbscript:msgbox)', '<p>[x](vbscript:msgbox)</p>'],
+    ['[x](//evil.example/)', '<p>[x](//evil.example/)</p>'],
+    ['<javascript:alert(1)>', '<p>&lt;javascript:alert(1)&gt;</p>'],
+    ['![alt](javascript:alert(1))', '<p>![alt](javascript:alert(1))</p>'],
+    ['&lt;b&gt; &amp; &#x3C;', '<p>&lt;b&gt; &amp; &lt;</p>'],
+  ])('keeps %j inert', (input, html) => {
+    expect(renderMarkdown(input).trim()).toBe(html);
+  });
+
+  it("keeps http, https and mailto links, as the author's (no credit, referrer or opener), and turns images into links", () => {
+    expect(renderMarkdown('[a](https://example.org/a?b=1&c=2) [m](mailto:ada@example.org)').trim()).toBe(
+      '<p><a href="https://example.org/a?b=1&amp;c=2" rel="nofollow ugc noopener noreferrer">a</a> ' +
+        '<a href="mailto:ada@example.org" rel="nofollow ugc noopener noreferrer">m</a></p>',
+    );
+    expect(renderMarkdown('![a "chart"](https://example.org/c.png)').trim()).toBe(
+      '<p><a href="https://example.org/c.png" rel="nofollow ugc noopener noreferrer">[image: a &quot;chart&quot;]</a></p>',
+    );
+  });
+
+  it("never emits a tag other than CommonMark's, an event handler or a link outside http, https and mailto, whatever the input", () => {
+    const allowedTags = new Set([
+      'p',
+      'a',
+      'em',
+      'strong',
+      'code',
+      'pre',
+      'blockquote',
+      'ul',
+      'ol',
+      'li',
+      'h1',
+      'h2',
+      'h3',
+      'h4',
+      'h5',
+      'h6',
+      'hr',
+      'br',
+    ]);
+    const pieces = fc.constantFrom(
+      '<',
+      '>',
+      '"',
+      "'",
+      '[',
+      ']',
+      '(',
+      ')',
+      '!',
+      '`',
+      '*',
+      '&',
+      '#',
+      ';',
+      ':',
+      'javascript',
+      'script',
+      'on',
+      '=',
+      'x',
+      ' ',
+      '\n',
+      'http://a',
+      'data',
+    );
+    fc.assert(
+      fc.property(fc.array(pieces, { maxLength: 40 }), (parts) => {
+        const html = renderMarkdown(parts.join(''));
+        for (const [, tag] of html.matchAll(/<\/?([a-zA-Z][a-zA-Z0-9]*)/g)) expect(allowedTags.has(tag!.toLowerCase()), html).toBe(true);
+        expect(html, html).not.toMatch(/<[^>]*\son[a-z]+=/i);
+        for (const [, href] of html.matchAll(/href="([^"]*)"/g)) expect(href, html).toMatch(/^(https?:\/\/|mailto:)/i);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});

@@ -1,0 +1,251 @@
+// The site in process (app.inject) against both real services on their TLS ports: what its
+// pages and forms do with the API's answers, its sessions, and what a hostile request gets.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { webServiceEnvironment, writeSessionKeyRing } from '@blog/devstack';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPlatform, type TestPlatform } from '@blog/test-support';
+import { buildApp, type WebService } from '../src/app.ts';
+import { loadWebConfig } from '../src/config.ts';
+
+const origin = 'https://www.site.test';
+let platform: TestPlatform;
+let site: WebService;
+let keys: string;
+
+async function buildSite(sessionKeysFile: string, env: NodeJS.ProcessEnv = {}): Promise<WebService> {
+  const tls = {
+    certFile: platform.env.user.TLS_CERT_FILE!,
+    keyFile: platform.env.user.TLS_KEY_FILE!,
+    caFile: platform.env.user.TLS_CA_FILE!,
+  };
+  const config = loadWebConfig({
+    ...webServiceEnvironment({
+      host: '127.0.0.1',
+      ports: { public: 0, metrics: 0 },
+      tls,
+      userApiUrl: platform.urls.userPublic,
+      blogApiUrl: platform.urls.blogPublic,
+      siteOrigin: origin,
+      sessionKeysFile,
+      logLevel: 'silent',
+      shutdownGraceMs: 0,
+      trustedProxies: '127.0.0.1',
+    }),
+    ...env,
+  });
+  const service = await buildApp(config);
+  await service.publicApp.ready();
+  return service;
+}
+
+/** A browser's visit: the cookie it holds, kept across requests. */
+class Visitor {
+  cookie = '';
+  constructor(
+    private readonly app: WebService,
+    readonly address = '127.0.0.1',
+    readonly forwardedFor?: string,
+  ) {}
+
+  async request(method: 'GET' | 'POST', url: string, form?: Record<string, string>, headers: Record<string, string> = {}) {
+    const response = await this.app.publicApp.inject({
+      method,
+      url,
+      remoteAddress: this.address,
+      headers: {
+        ...(this.cookie ? { cookie: this.cookie } : {}),
+        ...(this.forwardedFor ? { 'x-forwarded-for': this.forwardedFor } : {}),
+        ...(form ? { 'content-type': 'application/x-www-form-urlencoded', origin } : {}),
+        ...headers,
+      },
+      ...(form ? { payload: new URLSearchParams(form).toString() } : {}),
+    });
+    const set = response.headers['set-cookie'];
+    const session = (Array.isArray(set) ? set : set ? [set] : []).find((c) => c.startsWith('__Host-session='));
+    if (session) this.cookie = session.split(';')[0]!;
+    return response;
+  }
+
+  /** The form's CSRF token, from the page that shows it. */
+  async token(url: string): Promise<string> {
+    const page = await this.request('GET', url);
+    return /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
+  }
+
+  async post(url: string, form: Record<string, string>, from = url, headers: Record<string, string> = {}) {
+    return this.request('POST', url, { ...form, _csrf: await this.token(from) }, headers);
+  }
+}
+
+const main = (html: string) => html.slice(html.indexOf('<main'), html.indexOf('</main>'));
+
+beforeAll(async () => {
+  platform = await startPlatform({ envOverrides: { user: { TRUSTED_PROXIES: '127.0.0.1' } } });
+  keys = join(platform.dir, 'session-keys.json');
+  await writeSessionKeyRing(keys);
+  site = await buildSite(keys);
+});
+
+afterAll(async () => {
+  await site?.publicApp.close();
+  await site?.closeResources();
+  await platform?.close();
+});
+
+describe('forms', () => {
+  it("shows the API's refusal next to the field it concerns, in words, keeping what was typed but never the password", async () => {
+    const visitor = new Visitor(site);
+    const taken = await visitor.post('/sign-up', {
+      handle: 'not a handle',
+      name: 'Ann <Example>',
+      email: '',
+      password: 'secret-passphrase-1',
+    });
+    expect(taken.statusCode).toBe(400);
+    const html = main(taken.body);
+    expect(html).toMatch(
+      /<span class="error" id="handle-error">Handle must be @ followed by 1 to 31 letters, digits or underscores.<\/span>/,
+    );
+    expect(html).toContain('aria-invalid="true"');
+    expect(html).toContain('value="not a handle"');
+    expect(html).toContain('value="Ann &lt;Example&gt;"');
+    expect(html).not.toContain('secret-passphrase-1');
+
+    const tooLong = await visitor.post('/sign-up', {
+      handle: '@ann_forms',
+      name: 'x'.repeat(200),
+      email: '',
+      password: 'secret-passphrase-1',
+    });
+    expect(main(tooLong.body)).toContain('Name must be at most 128 characters.');
+    const common = await visitor.post('/sign-up', { handle: '@ann_forms', name: 'Ann', email: '', password: 'password123' });
+    expect(main(common.body)).toContain('id="password-error">This password is too common; choose another.');
+  });
+
+  it('answers a form with an unknown field, a repeated field or no token with a 4xx page, and changes nothing', async () => {
+    const visitor = new Visitor(site);
+    const token = await visitor.token('/sign-up');
+    const form = { handle: '@mallory_forms', name: 'Mallory', email: '', password: 'secret-passphrase-2', _csrf: token };
+    const extra = await visitor.request('POST', '/sign-up', { ...form, role: 'admin' });
+    expect(extra.statusCode).toBe(400);
+    expect(extra.headers['content-type']).toMatch(/^text\/html/);
+    const repeated = await visitor.request('POST', '/sign-up', form, {});
+    expect(repeated.statusCode).toBe(303);
+    const again = new Visitor(site);
+    const withoutToken = await again.request('POST', '/sign-up', { ...form, handle: '@mallory_forms2', _csrf: '' });
+    expect(withoutToken.statusCode).toBe(403);
+    expect((await platform.api.get('/users/%40mallory_forms2')).status).toBe(404);
+    expect((await platform.api.get('/users/%40mallory_forms')).body).toMatchObject({ handle: '@mallory_forms' });
+  });
+
+  it('never redirects a sign-in to another host', async () => {
+    const user = await platform.signUp('@redirect_forms');
+    for (const next of ['//evil.example/', '/\\evil.example', 'https://evil.example/', 'javascript:alert(1)']) {
+      const visitor = new Visitor(site);
+      const signedIn = await visitor.post('/sign-in', { username: user.handle, password: user.password, next }, '/sign-in');
+      expect(signedIn.statusCode, next).toBe(303);
+      expect(signedIn.headers.location, next).toBe('/');
+    }
+  });
+});
+
+describe('sign-in throttling', () => {
+  it("reaches the API's own throttle with the browser's address from the trusted proxy, not one a client claims", async () => {
+    const user = await platform.signUp('@throttled_site');
+    const fail = (visitor: Visitor) => visitor.post('/sign-in', { username: user.handle, password: 'wrong password here' }, '/sign-in');
+    // Behind the proxy (the ingress, here 127.0.0.1), the client's address is the one it forwards.
+    const behindProxy = new Visitor(site, '127.0.0.1', '203.0.113.7');
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await fail(behindProxy)).statusCode);
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+    const throttled = await fail(behindProxy);
+    expect(main(throttled.body)).toContain('Too many sign-in attempts. Wait a minute and try again.');
+    // Another address is not throttled for this account.
+    expect((await fail(new Visitor(site, '127.0.0.1', '203.0.113.8'))).statusCode).toBe(401);
+    // A client that is not the proxy cannot pick its address: each new X-Forwarded-For is ignored.
+    const direct: number[] = [];
+    for (let i = 0; i < 6; i++) direct.push((await fail(new Visitor(site, '198.51.100.5', `192.0.2.${i}`))).statusCode);
+    expect(direct).toEqual([401, 401, 401, 401, 401, 429]);
+  });
+});
+
+describe('sessions', () => {
+  it('open a cookie sealed with the previous key after a rotation, and only while that key is in the ring', async () => {
+    const user = await platform.signUp('@rotation_site');
+    const visitor = new Visitor(site);
+    expect(
+      (await visitor.post('/sign-in', { username: user.handle, password: user.password, next: '/account' }, '/sign-in')).statusCode,
+    ).toBe(303);
+    const ring = JSON.parse(await import('node:fs/promises').then((fs) => fs.readFile(keys, 'utf8')));
+    const rotated = join(platform.dir, 'rotated-keys.json');
+    await writeFile(rotated, JSON.stringify({ primary: 's2', keys: { ...ring.keys, s2: Buffer.alloc(32, 7).toString('base64') } }));
+    const retired = join(platform.dir, 'retired-keys.json');
+    await writeFile(retired, JSON.stringify({ primary: 's2', keys: { s2: Buffer.alloc(32, 7).toString('base64') } }));
+    for (const [file, stillSignedIn] of [
+      [rotated, true],
+      [retired, false],
+    ] as const) {
+      const other = await buildSite(file);
+      const account = await other.publicApp.inject({ method: 'GET', url: '/account', headers: { cookie: visitor.cookie } });
+      expect(account.statusCode === 200, file).toBe(stillSignedIn);
+      if (!stillSignedIn) expect(account.headers.location).toBe('/sign-in?next=%2Faccount');
+      await other.publicApp.close();
+      await other.closeResources();
+    }
+  });
+
+  it('end at sign-out for every copy of the cookie, and a tampered cookie is no session', async () => {
+    const user = await platform.signUp('@stolen_site');
+    const visitor = new Visitor(site);
+    await visitor.post('/sign-in', { username: user.handle, password: user.password }, '/sign-in');
+    const stolen = visitor.cookie;
+    const [name, value] = stolen.split('=') as [string, string];
+    const tampered = `${name}=${value.slice(0, 5)}${value[5] === 'A' ? 'B' : 'A'}${value.slice(6)}`;
+    const accountWith = (cookie: string) => site.publicApp.inject({ method: 'GET', url: '/account', headers: { cookie } });
+    expect((await accountWith(stolen)).statusCode).toBe(200);
+    expect((await accountWith(tampered)).statusCode).toBe(303);
+    expect((await visitor.post('/sign-out', {}, '/account')).statusCode).toBe(303);
+    const after = await accountWith(stolen);
+    expect(after.statusCode).toBe(303);
+    expect(after.headers.location).toBe('/sign-in?next=%2Faccount');
+  });
+
+  it('keep pages of someone signed in out of every cache, and let a public page be revalidated to a 304', async () => {
+    const anonymous = new Visitor(site);
+    const home = await anonymous.request('GET', '/');
+    expect(home.headers['cache-control']).toBe('public, max-age=30');
+    expect(home.headers['set-cookie']).toBeUndefined();
+    const again = await anonymous.request('GET', '/', undefined, { 'if-none-match': String(home.headers.etag) });
+    expect(again.statusCode).toBe(304);
+    const user = await platform.signUp('@cache_site');
+    const member = new Visitor(site);
+    await member.post('/sign-in', { username: user.handle, password: user.password }, '/sign-in');
+    expect((await member.request('GET', '/')).headers['cache-control']).toBe('no-store');
+    expect((await member.request('GET', '/account')).headers['cache-control']).toBe('no-store');
+  });
+});
+
+describe('feeds', () => {
+  it("publish the newest blogs and each author's as Atom, with the content rendered and escaped", async () => {
+    const author = await platform.signUp('@feed_site');
+    const posted = await platform.api.post(
+      '/blogs',
+      { title: 'Feeds & <things>', content: 'A *feed* entry <script>x</script>' },
+      { token: author.token },
+    );
+    expect(posted.status).toBe(201);
+    const feed = await site.publicApp.inject({ method: 'GET', url: `/authors/${encodeURIComponent(author.handle)}/feed.atom` });
+    expect(feed.statusCode).toBe(200);
+    expect(feed.headers['content-type']).toBe('application/atom+xml; charset=utf-8');
+    expect(feed.body).toMatch(/^<\?xml version="1.0" encoding="utf-8"\?>\n<feed xmlns="http:\/\/www.w3.org\/2005\/Atom">/);
+    expect(feed.body).toContain(`<link href="${origin}/blogs/${posted.body.slug}"/>`);
+    // The title is text: escaped, so a reader that renders Atom's HTML titles shows it as written.
+    expect(feed.body).toContain('<title type="html"><![CDATA[Feeds &amp; &lt;things&gt;]]></title>');
+    expect(feed.body).toContain('<content type="html"><![CDATA[<p>A <em>feed</em> entry &lt;script&gt;x&lt;/script&gt;</p>');
+    expect(feed.body).not.toContain('<script>');
+    const all = await site.publicApp.inject({ method: 'GET', url: '/feed.atom' });
+    expect(all.body).toContain(`${origin}/blogs/${posted.body.slug}`);
+    expect((await site.publicApp.inject({ method: 'GET', url: '/authors/%40nobody_here/feed.atom' })).statusCode).toBe(404);
+  });
+});
