@@ -1,4 +1,4 @@
-// `npm run bench`: both services as their images run them (the bundle, node dist/server.mjs) on an embedded
+// `npm run bench`: both services and the site as their images run them (the bundle, node dist/server.mjs) on an embedded
 // PostgreSQL holding BENCH_BLOGS blogs by BENCH_AUTHORS authors, measured from outside with
 // autocannon side by side with a floor server (node:https + pg, no framework) started in the
 // same run. Prints ratios to the floor, latency percentiles, RSS and event-loop delay, with the
@@ -25,6 +25,8 @@ import {
   roleUrl,
   serviceEnvironment,
   startPostgres,
+  webServiceEnvironment,
+  writeSessionKeyRing,
   writeTlsFiles,
   writeUserServiceSecrets,
 } from '@blog/devstack';
@@ -134,9 +136,10 @@ let postgres: Awaited<ReturnType<typeof startPostgres>> | undefined;
 try {
   log('building the production code (tsc, then the bundles the images run)');
   run('npm', ['run', 'generate', '--silent']);
-  for (const workspace of ['@blog/platform', '@blog/user-service', '@blog/blog-service'])
+  for (const workspace of ['@blog/platform', '@blog/user-service', '@blog/blog-service', '@blog/web-service'])
     run('npm', ['run', 'build', '--silent', '-w', workspace]);
-  for (const workspace of ['@blog/user-service', '@blog/blog-service']) run('npm', ['run', 'bundle', '--silent', '-w', workspace]);
+  for (const workspace of ['@blog/user-service', '@blog/blog-service', '@blog/web-service'])
+    run('npm', ['run', 'bundle', '--silent', '-w', workspace]);
 
   log(`starting PostgreSQL, seeding ${blogCount} blogs by ${authorCount} authors`);
   const superuserPassword = randomBytes(18).toString('base64url');
@@ -181,6 +184,7 @@ try {
     user: await writeTlsFiles(join(dir, 'user'), 'tls', ca, await issueLeaf(ca, { commonName: 'user', ...names })),
     blog: await writeTlsFiles(join(dir, 'blog'), 'tls', ca, await issueLeaf(ca, { commonName: 'blog', ...names })),
     floor: await writeTlsFiles(join(dir, 'floor'), 'tls', ca, await issueLeaf(ca, { commonName: 'floor', ...names })),
+    web: await writeTlsFiles(join(dir, 'web'), 'tls', ca, await issueLeaf(ca, { commonName: 'web', ...names })),
   };
   const { user: userSecrets } = await writeUserServiceSecrets(dir);
   const ports = {
@@ -247,6 +251,32 @@ try {
   );
   children.push(gateway);
   await new Promise((r) => gateway.stdout!.once('data', r));
+  // The site, a client of the blog and user services' public ports, as the chart runs it.
+  const webPorts = { public: await freePort(), metrics: await freePort() };
+  const sessionKeysFile = join(dir, 'session-keys.json');
+  await writeSessionKeyRing(sessionKeysFile);
+  const web = spawn(process.execPath, [join(repo, 'services/web/bundle/dist/server.mjs')], {
+    cwd: join(repo, 'services/web/bundle'),
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: 'production',
+      NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? '',
+      ...webServiceEnvironment({
+        host: '127.0.0.1',
+        ports: webPorts,
+        tls: tls.web,
+        userApiUrl: `https://127.0.0.1:${ports.user.public}`,
+        blogApiUrl: `https://127.0.0.1:${ports.blog.public}`,
+        siteOrigin: `https://localhost:${webPorts.public}`,
+        sessionKeysFile,
+        logLevel: 'warn',
+        shutdownGraceMs: 0,
+      }),
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  children.push(web);
+  await waitFor(`https://127.0.0.1:${webPorts.public}/readyz`, caPem, web);
   const floorPort = await freePort();
   const floorProfile = process.env.BENCH_CPU_PROFILE_DIR
     ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE_DIR}`, '--cpu-prof-name=floor.cpuprofile']
@@ -288,6 +318,12 @@ try {
   await measure('floor', { name: 'floor', url: `https://127.0.0.1:${floorPort}`, connections: 50, paths: slug }, floor);
   await measure('slug', { name: 'slug', url: blogUrl, connections: 50, paths: slug }, blog);
   await measure('firstPage', { name: 'first page', url: `${blogUrl}/blogs`, connections: 50 }, blog);
+  // The site's two pages beside the API reads they wrap: a blog's page reads the blog and its
+  // author (two calls); the home page reads the newest 20.
+  const webUrl = `https://127.0.0.1:${webPorts.public}`;
+  await measure('webBlog', { name: 'site: a blog page', url: webUrl, connections: 50, paths: slug }, web);
+  await measure('page20', { name: 'first 20', url: `${blogUrl}/blogs?limit=20`, connections: 50 }, blog);
+  await measure('webHome', { name: 'site: home page', url: webUrl, connections: 50 }, web);
   await measure('search', { name: 'search', url: `${blogUrl}/blogs/search?title=engines`, connections: 10 }, blog);
   await measure('gateway', { name: 'gateway', url: `https://127.0.0.1:${gatewayPort}`, connections: 50, paths: slug }, gateway);
   if (!wanted || wanted.includes('slugUnderFlood')) {
@@ -327,7 +363,7 @@ try {
         },
       ]),
     ),
-    rssMiB: { user: Math.round(rssMiB(user.pid!)), blog: Math.round(rssMiB(blog.pid!)) },
+    rssMiB: { user: Math.round(rssMiB(user.pid!)), blog: Math.round(rssMiB(blog.pid!)), web: Math.round(rssMiB(web.pid!)) },
     // What the RSS is made of: V8's heap in use, and memory outside it (buffers, WebAssembly, native modules).
     heapUsedMiB: {
       user: Math.round(userMetrics('nodejs_heap_size_used_bytes') / 2 ** 20),
@@ -411,6 +447,9 @@ function printTable(report: Report) {
     row('floor: node:https + pg, GET /blogs/:slug (50 conn.)', 'floor'),
     row('GET /blogs/:slug, one blog replica (50 conn.)', 'slug'),
     row('GET /blogs first page (50 conn.)', 'firstPage'),
+    row('GET /blogs?limit=20 (50 conn.)', 'page20'),
+    row('site: GET /blogs/:slug, the page (two API calls: the blog, its author; 50 conn.; CPU of the web service)', 'webBlog'),
+    row('site: GET /, the home page (the newest 20; 50 conn.; CPU of the web service)', 'webHome'),
     row('GET /blogs/search?title=engines (10 conn.)', 'search'),
     row('GET /blogs/:slug through the local gateway, two blog replicas (50 conn.; CPU of the gateway)', 'gateway'),
     row('GET /blogs/:slug while 20 clients sign in', 'slugUnderFlood'),
@@ -420,6 +459,10 @@ function printTable(report: Report) {
   console.log(
     `| original Flask system, GET /blogs/:slug | ${original.slug.rps} | ${Math.round((100 * original.slug.rps) / floor)}% | | ${original.slug.p99} | | |`,
   );
+  if (s.webBlog && s.slug)
+    console.log(`\nthe site's blog page: ${(s.webBlog.rps / Math.max(1, s.slug.rps)).toFixed(2)}x the API read's req/s, p99 ${s.webBlog.p99} ms`);
+  if (s.webHome && s.page20)
+    console.log(`the site's home page: ${(s.webHome.rps / Math.max(1, s.page20.rps)).toFixed(2)}x the API read's req/s, p99 ${s.webHome.p99} ms`);
   if (s.slugUnderFlood && s.slug)
     console.log(`\nreads' p99 under the sign-in flood: ${(s.slugUnderFlood.p99 / Math.max(1, s.slug.p99)).toFixed(1)}x idle`);
   console.log(

@@ -21,6 +21,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 const built = {
   ghcr_io_blog_platform_user_service: { tag: 'g1234567', digest: `sha256:${'1'.repeat(64)}` },
   ghcr_io_blog_platform_blog_service: { tag: 'g1234567-dirty', digest: `sha256:${'2'.repeat(64)}` },
+  ghcr_io_blog_platform_web_service: { tag: 'g1234567', digest: `sha256:${'3'.repeat(64)}` },
   ghcr_io_blog_platform_blogctl: { tag: 'g7654321', digest: '' },
 };
 
@@ -88,6 +89,7 @@ describe('skaffold.yaml', () => {
     expect(skaffold.build.artifacts.map((a: { image: string }) => a.image)).toEqual([
       'ghcr.io/blog-platform/user-service',
       'ghcr.io/blog-platform/blog-service',
+      'ghcr.io/blog-platform/web-service',
       'ghcr.io/blog-platform/blogctl',
     ]);
   });
@@ -96,6 +98,8 @@ describe('skaffold.yaml', () => {
     const templates = release.setValueTemplates as Record<string, string>;
     expect(templates['images.userTag']).toContain('IMAGE_TAG_ghcr_io_blog_platform_user_service');
     expect(templates['images.blogTag']).toContain('IMAGE_TAG_ghcr_io_blog_platform_blog_service');
+    expect(templates['images.webTag']).toContain('IMAGE_TAG_ghcr_io_blog_platform_web_service');
+    expect(templates['images.webDigest']).toContain('IMAGE_DIGEST_ghcr_io_blog_platform_web_service');
     expect(templates['audit.imageTag']).toContain('IMAGE_TAG_ghcr_io_blog_platform_blogctl');
     expect(templates['images.userDigest']).toContain('IMAGE_DIGEST_ghcr_io_blog_platform_user_service');
     expect(templates['images.blogDigest']).toContain('IMAGE_DIGEST_ghcr_io_blog_platform_blog_service');
@@ -127,6 +131,7 @@ describe.each(paths)('make deploy on $name with the $route route', ({ name, apiS
       new Set([
         `ghcr.io/blog-platform/user-service:g1234567@sha256:${'1'.repeat(64)}`,
         `ghcr.io/blog-platform/blog-service:g1234567-dirty@sha256:${'2'.repeat(64)}`,
+        `ghcr.io/blog-platform/web-service:g1234567@sha256:${'3'.repeat(64)}`,
         'ghcr.io/blog-platform/blogctl:g7654321',
       ]),
     );
@@ -181,6 +186,22 @@ describe("the edge's connection limits", () => {
     for (const entryPoint of ['websecure', 'gateway']) {
       expect(harnessFlags).toContain(`--entryPoints.${entryPoint}.transport.respondingTimeouts.readTimeout=30s`);
       expect(harnessFlags).toContain(`--entryPoints.${entryPoint}.http2.maxConcurrentStreams=100`);
+    }
+  });
+
+  it('send HSTS on every answer of both public entry points, the same header on every path', () => {
+    const harnessObjects = parseAllDocuments(harness).map((document) => document.toJS());
+    const dynamic = harnessObjects.find((o) => o?.kind === 'ConfigMap' && o.metadata.name === 'traefik-dynamic');
+    const harnessHsts = parse(dynamic.data['middlewares.yaml']).http.middlewares.hsts.headers;
+    const userHsts = userPath.extraObjects.find((o) => o.kind === 'Middleware' && o.metadata.name === 'hsts')!.spec.headers;
+    expect(harnessHsts).toEqual({ stsSeconds: 63072000, stsIncludeSubdomains: true });
+    expect(userHsts).toEqual(harnessHsts);
+    const flags = harness.match(/--entryPoints\.[^\s]+/g) ?? [];
+    for (const entryPoint of ['websecure', 'gateway']) {
+      expect(flags.find((flag) => flag.startsWith(`--entryPoints.${entryPoint}.http.middlewares=`))).toMatch(/=hsts@file,/);
+      expect(userPath.additionalArguments.find((flag) => flag.startsWith(`--entryPoints.${entryPoint}.http.middlewares=`))).toMatch(
+        /=traefik-hsts@kubernetescrd,/,
+      );
     }
   });
 

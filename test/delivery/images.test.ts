@@ -43,17 +43,22 @@ function assertNoBuildTooling(image: BuiltImage) {
   expect(existsSync(join(modules, '.bin', 'tsc'))).toBe(false);
 }
 
-describe('the service image', () => {
-  let image: BuiltImage;
-  let platform: TestPlatform;
-
+/** A service image built from the Dockerfile, and both services running for it to talk to. */
+function serviceImage(service: 'user' | 'web'): { image: BuiltImage; platform: TestPlatform } {
+  const built = {} as { image: BuiltImage; platform: TestPlatform };
   beforeAll(async () => {
-    image = buildLayout(repo, join(repo, 'Dockerfile'), { SERVICE: 'user' }, join(out, 'user'));
-    platform = await startPlatform();
+    built.image = buildLayout(repo, join(repo, 'Dockerfile'), { SERVICE: service }, join(out, service));
+    built.platform = await startPlatform();
   }, 600_000);
-  afterAll(() => platform?.close());
+  afterAll(() => built.platform?.close());
+  return built;
+}
+
+describe('the service image', () => {
+  const built = serviceImage('user');
 
   it('is built and run on Debian 12 both (glibc), and exposes the ports the chart uses', () => {
+    const { image } = built;
     expect(image.args.BUILD_IMAGE).toMatch(/^node:24-bookworm-slim@sha256:[0-9a-f]{64}$/);
     expect(image.args.RUNTIME_IMAGE).toMatch(/^gcr\.io\/distroless\/nodejs24-debian12@sha256:[0-9a-f]{64}$/);
     const deployment = render(join(repo, 'charts/blog-platform/ci/default-values.yaml')).find((o) => o.kind === 'Deployment')!;
@@ -65,6 +70,7 @@ describe('the service image', () => {
   });
 
   it("ships the bundle alone: no node_modules, and of Prisma's query compilers only PostgreSQL's", () => {
+    const { image } = built;
     const app = join(image.root, image.workdir);
     expect(existsSync(join(app, 'node_modules'))).toBe(false);
     expect(readdirSync(app).sort()).toEqual(['dist', 'migrations', 'prisma', 'static']);
@@ -80,6 +86,7 @@ describe('the service image', () => {
   });
 
   it('migrates an empty database with its own command, then serves over TLS from its runtime layer alone', async () => {
+    const { image, platform } = built;
     const database = `user_image_${randomBytes(4).toString('hex')}`;
     await createServiceDatabase(server, 'user', database);
     const node = (args: string[], env: NodeJS.ProcessEnv) => ({
@@ -168,16 +175,10 @@ describe('the service image', () => {
 });
 
 describe('the web image', () => {
-  let image: BuiltImage;
-  let platform: TestPlatform;
-
-  beforeAll(async () => {
-    image = buildLayout(repo, join(repo, 'Dockerfile'), { SERVICE: 'web' }, join(out, 'web'));
-    platform = await startPlatform();
-  }, 600_000);
-  afterAll(() => platform?.close());
+  const built = serviceImage('web');
 
   it('ships the bundle, its templates and style sheet, and sodium-native with only the prebuild it runs', () => {
+    const { image } = built;
     const app = join(image.root, image.workdir);
     expect(readdirSync(app).sort()).toEqual(['dist', 'node_modules', 'static', 'views']);
     expect(readdirSync(join(app, 'node_modules/sodium-native/prebuilds'))).toEqual(['linux-x64']);
@@ -188,6 +189,7 @@ describe('the web image', () => {
   });
 
   it('serves the site over TLS from its runtime layer alone: a page from the API, a sealed session, a sign-in', async () => {
+    const { image, platform } = built;
     const keys = join(out, 'web-session-keys.json');
     await writeSessionKeyRing(keys);
     const [port, metrics] = await Promise.all([freePort(), freePort()]);

@@ -5,7 +5,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ExportedSpan, type LocalPlatform, type OtlpReceiver, startLocalPlatform, startOtlpReceiver } from '@blog/test-support';
+import {
+  ApiClient,
+  type ExportedSpan,
+  type LocalPlatform,
+  lookupAlways,
+  type OtlpReceiver,
+  startLocalPlatform,
+  startOtlpReceiver,
+} from '@blog/test-support';
 
 let receiver: OtlpReceiver;
 let stateDir: string;
@@ -74,5 +82,36 @@ describe('distributed tracing', () => {
     expect(ancestors(blogQuery)).toContain(blogServer);
     expect(new Set(tree.map((s) => s.traceId)).size).toBe(1);
     console.log(`one trace of ${tree.length} spans: ${[...new Set(tree.map((s) => `${s.service}:${s.name}`))].join(', ')}`);
+  });
+
+  it('continues a page of the site into the API: gateway -> web service -> blog service -> user service; the site counts it', async () => {
+    const traceId = randomBytes(16).toString('hex');
+    const callerSpanId = randomBytes(8).toString('hex');
+    const site = new ApiClient(() => local.siteUrl, local.ca, { lookup: lookupAlways('127.0.0.1') });
+    const page = await site.get('/search?q=lovelace&in=name', { headers: { traceparent: `00-${traceId}-${callerSpanId}-01` } });
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('found</h2>');
+
+    const deadline = Date.now() + 15_000;
+    let tree: ExportedSpan[] = [];
+    while (Date.now() < deadline) {
+      tree = receiver.spans.filter((s) => s.traceId === traceId);
+      if (tree.some((s) => s.service === 'user-service' && s.kind === 2) && tree.some((s) => s.service === 'web-service' && s.kind === 3)) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    const byId = new Map(tree.map((s) => [s.spanId, s]));
+    const webServer = tree.find((s) => s.service === 'web-service' && s.kind === 2)!;
+    expect(webServer, JSON.stringify(tree.map((s) => `${s.service} ${s.kind} ${s.name}`))).toBeDefined();
+    expect(byId.get(webServer.parentSpanId)?.service).toBe('gateway');
+    const webClient = tree.find((s) => s.service === 'web-service' && s.kind === 3 && s.name === 'GET /users/blogs')!;
+    expect(webClient, 'client span of the call to the API').toBeDefined();
+    const blogServer = tree.find((s) => s.service === 'blog-service' && s.kind === 2)!;
+    expect(byId.get(blogServer.parentSpanId)).toBe(webClient);
+    expect(tree.some((s) => s.service === 'user-service' && s.kind === 2)).toBe(true);
+
+    const web = (await local.status()).replicas.find((r) => r.service === 'web')!;
+    const metrics = await fetch(`http://127.0.0.1:${web.metricsPort}/metrics`).then((r) => r.text());
+    expect(metrics).toMatch(/http_requests_total\{[^}]*route="\/search"[^}]*\} [1-9]/);
+    await site.close();
   });
 });

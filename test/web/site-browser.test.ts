@@ -365,7 +365,7 @@ describe('the site in Chromium', () => {
     await context.close();
   });
 
-  it('the home page, a blog, the editor and the sign-in page have no serious or critical axe-core violation', async () => {
+  it('the home page, a blog, the editor and the sign-in page have no serious or critical axe-core violation; a phone and a keyboard suffice', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
     const handle = `@axe_${run}`;
@@ -392,7 +392,24 @@ describe('the site in Chromium', () => {
       found[name] = problems.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help}`);
     }
     expect(found).toEqual({ home: [], blog: [], editor: [], 'editor with errors': [], 'sign-in': [] });
-    await signIn(page, handle);
+
+    // A phone's width: nothing wider than the screen.
+    await page.setViewportSize({ width: 360, height: 740 });
+    for (const path of ['/', blogPath, '/sign-in', '/search?q=Accessible&in=title']) {
+      await page.goto(`${platform.siteUrl}${path}`);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      expect(overflow, `${path} at 360 px`).toBeLessThanOrEqual(0);
+    }
+    // The keyboard alone: the first Tab reaches the skip link, then the form is filled and sent with keys only.
+    await page.goto(`${platform.siteUrl}/sign-in`);
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to the content');
+    await page.getByLabel('Handle').focus();
+    await page.keyboard.type(handle);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(password);
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: /Sign out/ }).waitFor();
     await deleteAccount(page, handle);
     await context.close();
   });

@@ -22,3 +22,4 @@ export * from './audit.ts';
 export * from './audit-route.ts';
 export * from './metrics.ts';
 export * from './tracing.ts';
+export * from './public-api.ts';

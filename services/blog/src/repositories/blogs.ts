@@ -1,4 +1,4 @@
-import { containsPattern } from '@blog/platform';
+import { containsPattern, type BlogView } from '@blog/platform';
 import type { Db, Tx } from '../db.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 
@@ -11,15 +11,7 @@ export interface BlogRecord {
   updatedAt: Date;
 }
 
-/** A blog as the API sends it: snake_case, times in ISO 8601 (UTC, to the millisecond, as stored). */
-export interface BlogView {
-  slug: string;
-  title: string;
-  content: string;
-  author_handle: string;
-  created_at: string;
-  updated_at: string;
-}
+export type { BlogView };
 
 /** Lists without pagination (search, by author name) stop here. */
 export const maxResults = 100;

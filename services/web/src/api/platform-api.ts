@@ -1,14 +1,4 @@
-import { PeerClient, PeerError, type TlsMaterial } from '@blog/platform';
-
-/** A blog as the API sends it. */
-export interface Blog {
-  slug: string;
-  title: string;
-  content: string;
-  author_handle: string;
-  created_at: string;
-  updated_at: string;
-}
+import { PeerClient, PeerError, type BlogView, type TlsMaterial } from '@blog/platform';
 
 export interface User {
   handle: string;
@@ -96,29 +86,29 @@ export class PlatformApi {
 
   listBlogs(caller: Caller, page: { limit: number; cursor?: string }) {
     const query = new URLSearchParams({ limit: String(page.limit), ...(page.cursor ? { cursor: page.cursor } : {}) });
-    return this.call<{ blog_list: Blog[]; next_cursor: string | null }>(this.blog, caller, 'GET', `/blogs?${query}`, '/blogs');
+    return this.call<{ blog_list: BlogView[]; next_cursor: string | null }>(this.blog, caller, 'GET', `/blogs?${query}`, '/blogs');
   }
 
   getBlog(caller: Caller, slug: string) {
-    return this.call<Blog>(this.blog, caller, 'GET', `/blogs/${encodeURIComponent(slug)}`, '/blogs/:slug');
+    return this.call<BlogView>(this.blog, caller, 'GET', `/blogs/${encodeURIComponent(slug)}`, '/blogs/:slug');
   }
 
   searchBlogs(caller: Caller, by: 'title' | 'author', text: string) {
     const query = new URLSearchParams({ [by]: text });
-    return this.call<{ results: Blog[] }>(this.blog, caller, 'GET', `/blogs/search?${query}`, '/blogs/search');
+    return this.call<{ results: BlogView[] }>(this.blog, caller, 'GET', `/blogs/search?${query}`, '/blogs/search');
   }
 
   blogsByAuthorName(caller: Caller, name: string) {
     const query = new URLSearchParams({ user_name: name });
-    return this.call<{ results: Blog[] }>(this.blog, caller, 'GET', `/users/blogs?${query}`, '/users/blogs');
+    return this.call<{ results: BlogView[] }>(this.blog, caller, 'GET', `/users/blogs?${query}`, '/users/blogs');
   }
 
   createBlog(caller: Caller, blog: { title: string; content: string }) {
-    return this.call<Blog>(this.blog, caller, 'POST', '/blogs', '/blogs', blog);
+    return this.call<BlogView>(this.blog, caller, 'POST', '/blogs', '/blogs', blog);
   }
 
   updateBlog(caller: Caller, slug: string, blog: { title: string; content: string }) {
-    return this.call<Blog>(this.blog, caller, 'PUT', `/blogs/${encodeURIComponent(slug)}`, '/blogs/:slug', blog);
+    return this.call<BlogView>(this.blog, caller, 'PUT', `/blogs/${encodeURIComponent(slug)}`, '/blogs/:slug', blog);
   }
 
   deleteBlog(caller: Caller, slug: string) {

@@ -1,7 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import { Feed } from 'feed';
 import type { App } from '@blog/platform';
-import type { Blog } from '../api/platform-api.ts';
+import type { BlogView } from '@blog/platform';
 import type { WebContext } from '../context.ts';
 import { escapeHtml, renderMarkdown } from '../markdown.ts';
 import { HandleParams } from '../schemas/pages.ts';
@@ -17,7 +17,7 @@ export function registerFeedRoutes(app: App, ctx: WebContext): void {
       .header('cache-control', `public, max-age=${ctx.config.PUBLIC_CACHE_SECONDS}`)
       .send(feed.atom1());
 
-  const feedOf = (options: { title: string; path: string; feedPath: string; blogs: Blog[] }) => {
+  const feedOf = (options: { title: string; path: string; feedPath: string; blogs: BlogView[] }) => {
     const feed = new Feed({
       title: escapeHtml(options.title),
       id: `${siteOrigin}${options.path}`,

@@ -1,5 +1,5 @@
 import type { App } from '@blog/platform';
-import type { Blog } from '../api/platform-api.ts';
+import type { BlogView } from '@blog/platform';
 import type { WebContext } from '../context.ts';
 import { excerpt, renderMarkdown } from '../markdown.ts';
 import { renderPage } from '../pages.ts';
@@ -11,10 +11,10 @@ const pageSize = 20;
 export const sameHandle = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
 /** Whether the person signed in may change this blog (the API decides; this only shows or hides the links). */
-export const mayChange = (viewer: SignedIn | undefined, blog: Blog) =>
+export const mayChange = (viewer: SignedIn | undefined, blog: BlogView) =>
   viewer !== undefined && (viewer.role === 'admin' || sameHandle(viewer.handle, blog.author_handle));
 
-const summaries = (blogs: Blog[]) => blogs.map((blog) => ({ ...blog, excerpt: excerpt(blog.content) }));
+const summaries = (blogs: BlogView[]) => blogs.map((blog) => ({ ...blog, excerpt: excerpt(blog.content) }));
 
 /** Pages for readers: the newest blogs, a blog, an author's blogs, search. */
 export function registerReadingRoutes(app: App, ctx: WebContext): void {
@@ -64,7 +64,7 @@ export function registerReadingRoutes(app: App, ctx: WebContext): void {
   app.get('/search', { schema: { querystring: SearchQuery } }, async (request, reply) => {
     const q = request.query.q?.trim() ?? '';
     const field = request.query.in ?? 'title';
-    let results: Blog[] | undefined;
+    let results: BlogView[] | undefined;
     if (q !== '') {
       const caller = { ip: request.ip };
       results = (field === 'name' ? await api.blogsByAuthorName(caller, q) : await api.searchBlogs(caller, field, q)).results;
