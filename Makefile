@@ -12,7 +12,7 @@ export PROVIDER ROUTE
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
 
-up: ## Run the platform locally at https://localhost:8443 (SEED=demo loads demo data)
+up: ## Run the platform locally: the API at https://localhost:8443, the site at https://www.localhost:8443 (SEED=demo loads demo data)
 	SEED=$(SEED) node scripts/start.mjs
 
 down: ## Stop a running local platform

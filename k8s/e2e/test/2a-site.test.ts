@@ -59,9 +59,11 @@ describe('the site at the entry point', () => {
     expect(page.headers['strict-transport-security']).toMatch(/max-age=63072000/);
     expect(page.headers['content-security-policy']).toContain("default-src 'none'");
     expect(page.headers['content-security-policy']).not.toContain('unsafe-inline');
-    // The API's host serves the API, not the site.
+    // The API's host serves the API's routes only, never the site's pages.
     const api = await entryPointApi().get('/');
-    expect(api.headers['content-type']).toMatch(/^application\/json/);
+    expect(api.status).toBe(404);
+    expect(api.headers['content-type']).not.toMatch(/text\/html/);
+    expect((await entryPointApi().get('/blogs')).headers['content-type']).toMatch(/^application\/json/);
     expect(publicHost).not.toBe(siteHost);
   });
 

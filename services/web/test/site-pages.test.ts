@@ -195,6 +195,37 @@ describe('sessions', () => {
     }
   });
 
+  it('refresh an expired access token on the next page, unseen, and end when the API refuses the refresh', async () => {
+    const shortLived = await startPlatform({ envOverrides: { user: { ACCESS_TOKEN_TTL_SECONDS: '60' } } });
+    const shortKeys = join(shortLived.dir, 'session-keys.json');
+    await writeSessionKeyRing(shortKeys);
+    const previous = platform;
+    platform = shortLived;
+    const shortSite = await buildSite(shortKeys);
+    platform = previous;
+    try {
+      const user = await shortLived.signUp('@refresh_site');
+      const visitor = new Visitor(shortSite);
+      await visitor.post('/sign-in', { username: user.handle, password: user.password }, '/sign-in');
+      const first = visitor.cookie;
+      // The site treats a token as expired 15 s before it is: 45 s here.
+      await new Promise((resolve) => setTimeout(resolve, 46_000));
+      const account = await visitor.request('GET', '/account');
+      expect(account.statusCode).toBe(200);
+      expect(visitor.cookie, 'the refreshed tokens are sealed in a new cookie').not.toBe(first);
+      // The old cookie's refresh token was used: presented again, the API ends the whole session.
+      const replayed = await shortSite.publicApp.inject({ method: 'GET', url: '/account', headers: { cookie: first } });
+      expect(replayed.statusCode).toBe(303);
+      expect(replayed.headers.location).toBe('/sign-in?next=%2Faccount');
+      const afterReplay = await visitor.request('GET', '/account');
+      expect(afterReplay.statusCode, 'a replayed refresh token ends the session for every copy').toBe(303);
+    } finally {
+      await shortSite.publicApp.close();
+      await shortSite.closeResources();
+      await shortLived.close();
+    }
+  }, 90_000);
+
   it('end at sign-out for every copy of the cookie, and a tampered cookie is no session', async () => {
     const user = await platform.signUp('@stolen_site');
     const visitor = new Visitor(site);
@@ -223,6 +254,46 @@ describe('sessions', () => {
     await member.post('/sign-in', { username: user.handle, password: user.password }, '/sign-in');
     expect((await member.request('GET', '/')).headers['cache-control']).toBe('no-store');
     expect((await member.request('GET', '/account')).headers['cache-control']).toBe('no-store');
+  });
+});
+
+describe('admin pages', () => {
+  it('let an admin see every user, change a name and a role, and read both audit trails; refuse anyone else', async () => {
+    const member = await platform.signUp('@member_admin', 'Member Before');
+    const admin = new Visitor(site);
+    await admin.post('/sign-in', { username: platform.admin.handle, password: platform.admin.password }, '/sign-in');
+    const users = await admin.request('GET', '/admin/users');
+    expect(users.statusCode).toBe(200);
+    expect(main(users.body)).toContain(`href="/admin/users/${encodeURIComponent(member.handle)}"`);
+    const page = `/admin/users/${encodeURIComponent(member.handle)}`;
+    const saved = await admin.post(page, { name: 'Member After', email: 'member@example.org', role: 'admin' });
+    expect(saved.statusCode).toBe(303);
+    expect(
+      (
+        await platform.api.get(`/users/${encodeURIComponent(member.handle)}`, {
+          token: await platform.signIn(platform.admin.handle, platform.admin.password),
+        })
+      ).body,
+    ).toMatchObject({
+      name: 'Member After',
+      role: 'admin',
+      email: 'member@example.org',
+    });
+    for (const trail of ['users', 'blogs']) {
+      const audit = await admin.request('GET', `/admin/audit?trail=${trail}`);
+      expect(audit.statusCode, trail).toBe(200);
+      expect(main(audit.body), trail).toContain('<td>');
+    }
+    expect(main((await admin.request('GET', '/admin/audit?trail=users')).body)).toContain('user.updated');
+
+    const someone = await platform.signUp('@someone_admin');
+    const visitor = new Visitor(site);
+    await visitor.post('/sign-in', { username: someone.handle, password: someone.password }, '/sign-in');
+    for (const path of ['/admin/users', '/admin/audit', page]) {
+      const refused = await visitor.request('GET', path);
+      expect(refused.statusCode, path).toBe(403);
+      expect(main(refused.body)).toContain('Only an admin may see this page.');
+    }
   });
 });
 
