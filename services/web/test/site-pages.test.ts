@@ -260,6 +260,9 @@ describe('sessions', () => {
 describe('admin pages', () => {
   it('let an admin see every user, change a name and a role, and read both audit trails; refuse anyone else', async () => {
     const member = await platform.signUp('@member_admin', 'Member Before');
+    expect(
+      (await platform.api.post('/blogs', { title: 'Audited', content: 'An event for the trail' }, { token: member.token })).status,
+    ).toBe(201);
     const admin = new Visitor(site);
     await admin.post('/sign-in', { username: platform.admin.handle, password: platform.admin.password }, '/sign-in');
     const users = await admin.request('GET', '/admin/users');
@@ -285,6 +288,7 @@ describe('admin pages', () => {
       expect(main(audit.body), trail).toContain('<td>');
     }
     expect(main((await admin.request('GET', '/admin/audit?trail=users')).body)).toContain('user.updated');
+    expect(main((await admin.request('GET', '/admin/audit?trail=blogs')).body)).toContain('blog.created');
 
     const someone = await platform.signUp('@someone_admin');
     const visitor = new Visitor(site);
