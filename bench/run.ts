@@ -460,9 +460,13 @@ function printTable(report: Report) {
     `| original Flask system, GET /blogs/:slug | ${original.slug.rps} | ${Math.round((100 * original.slug.rps) / floor)}% | | ${original.slug.p99} | | |`,
   );
   if (s.webBlog && s.slug)
-    console.log(`\nthe site's blog page: ${(s.webBlog.rps / Math.max(1, s.slug.rps)).toFixed(2)}x the API read's req/s, p99 ${s.webBlog.p99} ms`);
+    console.log(
+      `\nthe site's blog page: ${(s.webBlog.rps / Math.max(1, s.slug.rps)).toFixed(2)}x the API read's req/s, p99 ${s.webBlog.p99} ms`,
+    );
   if (s.webHome && s.page20)
-    console.log(`the site's home page: ${(s.webHome.rps / Math.max(1, s.page20.rps)).toFixed(2)}x the API read's req/s, p99 ${s.webHome.p99} ms`);
+    console.log(
+      `the site's home page: ${(s.webHome.rps / Math.max(1, s.page20.rps)).toFixed(2)}x the API read's req/s, p99 ${s.webHome.p99} ms`,
+    );
   if (s.slugUnderFlood && s.slug)
     console.log(`\nreads' p99 under the sign-in flood: ${(s.slugUnderFlood.p99 / Math.max(1, s.slug.p99)).toFixed(1)}x idle`);
   console.log(

@@ -96,7 +96,8 @@ describe('distributed tracing', () => {
     let tree: ExportedSpan[] = [];
     while (Date.now() < deadline) {
       tree = receiver.spans.filter((s) => s.traceId === traceId);
-      if (tree.some((s) => s.service === 'user-service' && s.kind === 2) && tree.some((s) => s.service === 'web-service' && s.kind === 3)) break;
+      if (tree.some((s) => s.service === 'user-service' && s.kind === 2) && tree.some((s) => s.service === 'web-service' && s.kind === 3))
+        break;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     const byId = new Map(tree.map((s) => [s.spanId, s]));
