@@ -5,7 +5,6 @@ import { connect } from 'node:tls';
 import { startReadLoad } from '@blog/test-support';
 import { describe, expect, it } from 'vitest';
 import {
-  components,
   deployment,
   entryPointApi,
   eventually,
@@ -19,7 +18,10 @@ import {
   release,
   serviceHost,
   servicePods,
+  siteHost,
   sleep,
+  type Workload,
+  workloads,
 } from './cluster.ts';
 
 const vaultCa = (mount: string) =>
@@ -43,7 +45,7 @@ function servedSerial(host: string, port: number, servername: string): Promise<s
   });
 }
 
-async function podSerial(component: (typeof components)[number], pod: string): Promise<string> {
+async function podSerial(component: Workload, pod: string): Promise<string> {
   const forward = await portForward(pod, 8443);
   try {
     return await servedSerial('127.0.0.1', forward.port, serviceHost(component));
@@ -59,8 +61,9 @@ describe('certificates', () => {
     expect(intermediate.verify(root.publicKey)).toBe(true);
     expect(new X509Certificate(platformCa).fingerprint256).toBe(root.fingerprint256);
     const certificates = kubectlJson(['-n', namespace, 'get', 'certificates.cert-manager.io']).items;
-    // Each service's, each database's, the public host's and the Ingress's client certificate.
-    expect(certificates.length).toBe(6);
+    // Each service's (the site's too), each database's, the public host's, the site's host's and
+    // the Ingress's client certificate.
+    expect(certificates.length).toBe(8);
     for (const certificate of certificates) {
       const ready = certificate.status.conditions.find((c: any) => c.type === 'Ready');
       expect(ready?.status, certificate.metadata.name).toBe('True');
@@ -74,9 +77,9 @@ describe('certificates', () => {
   });
 
   it('renews on demand; the services and the entry point serve the new certificates with no restart and no failed request', async () => {
-    const names = [...components.map((c) => `${deployment(c)}-tls`), `${release}-public-tls`];
+    const names = [...workloads.map((w) => `${deployment(w)}-tls`), `${release}-public-tls`, `${release}-site-tls`];
     const before = Object.fromEntries(names.map((name) => [name, secretCertificate(name).serialNumber]));
-    const pods = components.flatMap((component) => servicePods(component).map((pod) => ({ component, ...pod })));
+    const pods = workloads.flatMap((component) => servicePods(component).map((pod) => ({ component, ...pod })));
     // Each pod's containers' restart counts, by pod name.
     const restarts = (): Map<string, string> =>
       new Map(
@@ -126,6 +129,11 @@ describe('certificates', () => {
       'the entry point to serve the new public certificate',
       120,
       async () => (await servedSerial(nodeIp, 443, publicHost)) === after[`${release}-public-tls`],
+    );
+    await eventually(
+      "the entry point to serve the site's new certificate",
+      120,
+      async () => (await servedSerial(nodeIp, 443, siteHost)) === after[`${release}-site-tls`],
     );
     console.log(
       `renewed ${names.join(', ')}: served by every pod and the entry point ${Math.round((Date.now() - started) / 1000)}s after the Secrets changed`,

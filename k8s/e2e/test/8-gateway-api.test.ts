@@ -1,11 +1,23 @@
 // The Gateway API instead of the Ingress (ingress-nginx is retired upstream): `helm upgrade` moves
 // the public API to an HTTPRoute on the harness's Gateway, whose Traefik listener verifies the
-// services against the platform CA (the chart's BackendTLSPolicy); the session passes there, and
-// the Ingress is gone.
+// services against the platform CA (the chart's BackendTLSPolicy); the session passes there, the
+// site is served on its own listener, and the Ingress is gone.
 import { createCertificateAuthority } from '@blog/devstack';
-import { exampleSession } from '@blog/test-support';
+import { ApiClient, exampleSession, lookupAlways } from '@blog/test-support';
 import { describe, expect, it } from 'vitest';
-import { entryPointApi, eventually, helmUpgrade, kubectl, kubectlJson, kubectlResult, namespace, platformCa, release } from './cluster.ts';
+import {
+  entryPointApi,
+  eventually,
+  helmUpgrade,
+  kubectl,
+  kubectlJson,
+  kubectlResult,
+  namespace,
+  nodeIp,
+  platformCa,
+  release,
+  siteHost,
+} from './cluster.ts';
 
 const gatewayPort = 8444;
 
@@ -21,6 +33,19 @@ describe('the Gateway API route', () => {
     const api = entryPointApi(gatewayPort);
     await eventually('the Gateway to route the public host', 60, async () => (await api.get('/blogs')).status === 200);
     await exampleSession(api, `g${Date.now() % 1_000_000}`);
+    // The site, on the Gateway's listener for its own host, with HSTS and its own CSP.
+    await eventually("the site's HTTPRoute accepted by the Gateway", 120, () => {
+      const route = kubectlJson(['-n', namespace, 'get', 'httproutes.gateway.networking.k8s.io', `${release}-site`]);
+      const conditions = route.status?.parents?.[0]?.conditions ?? [];
+      return ['Accepted', 'ResolvedRefs'].every((type) => conditions.find((c: any) => c.type === type)?.status === 'True');
+    });
+    const site = new ApiClient(() => `https://${siteHost}:${gatewayPort}`, platformCa, { lookup: lookupAlways(nodeIp) });
+    await eventually('the Gateway to route the site', 60, async () => (await site.get('/')).status === 200);
+    const home = await site.get('/');
+    expect(home.text).toContain('<h1>Newest blogs</h1>');
+    expect(home.headers['strict-transport-security']).toMatch(/max-age=63072000/);
+    expect(home.headers['content-security-policy']).toContain("default-src 'none'");
+    await site.close();
     // The Gateway really checks the services' certificates: with another CA in the policy's
     // ConfigMap it refuses to talk to them; with the platform CA back, it does again.
     const caMap = `${release}-platform-ca`;

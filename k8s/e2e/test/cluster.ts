@@ -98,7 +98,7 @@ export function entryPointApi(port = 443): ApiClient {
   return new ApiClient(() => base, platformCa, { lookup: lookupAlways(nodeIp) });
 }
 
-export const serviceHost = (component: Component) => `${deployment(component)}.${namespace}.svc.cluster.local`;
+export const serviceHost = (workload: Workload) => `${deployment(workload)}.${namespace}.svc.cluster.local`;
 
 export interface PortForward {
   port: number;
