@@ -33,11 +33,15 @@ export function renderMarkdown(content: string): string {
 /** Text as HTML that shows it as it is (for feeds, whose titles are HTML). */
 export const escapeHtml = (text: string): string => markdown.utils.escapeHtml(text);
 
-/** The first words of a blog's content as plain text, for lists and feeds. */
+/**
+ * The first words of a blog's content as plain text, for lists: the text markdown-it parses out
+ * of it (a link's words without its address, an image's alt text, code as written), never markup.
+ */
 export function excerpt(content: string, maxLength = 200): string {
-  const text = content
-    .replace(/[`*_#>[\]()!~-]+/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
+  const parts = markdown.parse(content, {}).map((token) => {
+    if (token.type === 'inline') return markdown.renderer.renderInlineAsText(token.children ?? [], markdown.options, {});
+    return token.type === 'code_block' || token.type === 'fence' ? token.content : '';
+  });
+  const text = parts.join(' ').replace(/\s+/g, ' ').trim();
   return text.length <= maxLength ? text : `${text.slice(0, maxLength - 1).trimEnd()}…`;
 }

@@ -2,7 +2,7 @@
 // anywhere but http, https and mailto.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { renderMarkdown } from '../src/markdown.ts';
+import { excerpt, renderMarkdown } from '../src/markdown.ts';
 
 describe('renderMarkdown', () => {
   it.each([
@@ -88,5 +88,20 @@ describe('renderMarkdown', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('excerpt', () => {
+  it("is the content's words without markup: a link's text without its address, an image's alt, code as written", () => {
+    expect(
+      excerpt(
+        '# Dawn\n\nThe canal was **still**.\n\n- herons\n\n[The trust](https://example.org) ![a lock](https://example.org/l.png) `x < y`',
+      ),
+    ).toBe('Dawn The canal was still. herons The trust a lock x < y');
+  });
+
+  it('ends a long text at its limit with an ellipsis, and leaves a short one whole', () => {
+    expect(excerpt('word '.repeat(100), 20)).toBe('word word word word…');
+    expect(excerpt('short', 20)).toBe('short');
   });
 });
