@@ -2,7 +2,7 @@
 // (see dockerfile-layout.ts), then run: the service answers over TLS from its runtime layer alone,
 // exports its traces (the SDK is a chunk of the bundle loaded only then), signs in on its bcrypt worker,
 // its migration command migrates, blogctl's default command succeeds, and no build tooling ships.
-import { spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -41,6 +41,14 @@ function assertNoBuildTooling(image: BuiltImage) {
   const modules = join(image.root, image.workdir, 'node_modules');
   for (const name of buildTooling) expect(existsSync(join(modules, name)), name).toBe(false);
   expect(existsSync(join(modules, '.bin', 'tsc'))).toBe(false);
+}
+
+/** SIGTERM, as the kubelet sends it, and the exit it must answer with (its code is the test's to check). */
+async function stopGracefully(child: ChildProcess) {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
 }
 
 /** A service image built from the Dockerfile, and both services running for it to talk to. */
@@ -162,11 +170,7 @@ describe('the service image', () => {
         )
         .toEqual(expect.arrayContaining(['user-service 2 request', 'user-service 1 prisma']));
     } finally {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await stopGracefully(child);
       await agent.close();
       await receiver.close();
     }
@@ -260,11 +264,7 @@ describe('the web image', () => {
       expect(account.statusCode).toBe(200);
       expect(await account.body.text()).toContain(platform.admin.handle);
     } finally {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await stopGracefully(child);
       await agent.close();
     }
     expect(child.exitCode, output).toBe(0);
