@@ -2,11 +2,10 @@
 // for web.host, its certificate from the platform's issuer): its headers, then a reader and a
 // writer in Chromium, through the edge, the web service and both services' public ports.
 import { connect } from 'node:tls';
-import { ApiClient, lookupAlways } from '@blog/test-support';
 import { launchChromium } from '@blog/test-support/browser';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { entryPointApi, nodeIp, platformCa, publicHost, siteHost } from './cluster.ts';
+import { entryPointApi, entryPointSite, nodeIp, platformCa, publicHost, siteHost } from './cluster.ts';
 
 const suffix = Date.now().toString(36).slice(-6);
 const writer = { handle: `@site_${suffix}`, name: 'Site Walker', password: 'a walk through the cluster' };
@@ -51,7 +50,7 @@ describe('the site at the entry point', () => {
   it("is served on its own host with a certificate from the platform's issuer, HSTS from the edge and the site's CSP", async () => {
     const served = await servedCertificate();
     expect({ subject: served.subject, authorized: served.authorized }).toEqual({ subject: siteHost, authorized: true });
-    const siteClient = new ApiClient(() => site, platformCa, { lookup: lookupAlways(nodeIp) });
+    const siteClient = entryPointSite();
     const page = await siteClient.get('/');
     await siteClient.close();
     expect(page.status).toBe(200);

@@ -3,20 +3,19 @@
 // services against the platform CA (the chart's BackendTLSPolicy); the session passes there, the
 // site is served on its own listener, and the Ingress is gone.
 import { createCertificateAuthority } from '@blog/devstack';
-import { ApiClient, exampleSession, lookupAlways } from '@blog/test-support';
+import { exampleSession } from '@blog/test-support';
 import { describe, expect, it } from 'vitest';
 import {
   entryPointApi,
+  entryPointSite,
   eventually,
   helmUpgrade,
   kubectl,
   kubectlJson,
   kubectlResult,
   namespace,
-  nodeIp,
   platformCa,
   release,
-  siteHost,
 } from './cluster.ts';
 
 const gatewayPort = 8444;
@@ -39,7 +38,7 @@ describe('the Gateway API route', () => {
       const conditions = route.status?.parents?.[0]?.conditions ?? [];
       return ['Accepted', 'ResolvedRefs'].every((type) => conditions.find((c: any) => c.type === type)?.status === 'True');
     });
-    const site = new ApiClient(() => `https://${siteHost}:${gatewayPort}`, platformCa, { lookup: lookupAlways(nodeIp) });
+    const site = entryPointSite(gatewayPort);
     await eventually('the Gateway to route the site', 60, async () => (await site.get('/')).status === 200);
     const home = await site.get('/');
     expect(home.text).toContain('<h1>Newest blogs</h1>');

@@ -98,6 +98,12 @@ export function entryPointApi(port = 443): ApiClient {
   return new ApiClient(() => base, platformCa, { lookup: lookupAlways(nodeIp) });
 }
 
+/** The site at the cluster's entry point: Traefik at the site's own host, its certificate verified against the platform CA. */
+export function entryPointSite(port = 443): ApiClient {
+  const base = port === 443 ? `https://${siteHost}` : `https://${siteHost}:${port}`;
+  return new ApiClient(() => base, platformCa, { lookup: lookupAlways(nodeIp) });
+}
+
 export const serviceHost = (workload: Workload) => `${deployment(workload)}.${namespace}.svc.cluster.local`;
 
 export interface PortForward {
