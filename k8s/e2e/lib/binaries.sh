@@ -27,7 +27,7 @@ build_go() {
     read -r module name package <<<"$entry"
     dir=$(module_bin "$module")
     [[ -x $dir/$name ]] && continue
-    log "building $name from go/$module (a cold build of everything measured 35 minutes on 2 cores)"
+    log "building $name from go/$module (a cold build of everything measured 31 minutes on 2 cores, 2026-12-04)"
     mkdir -p "$dir"
     (cd "$E2E_DIR/go/$module" && CGO_ENABLED=0 go build -trimpath -ldflags "$(ldflags "$module")" -o "$dir/$name.partial" "$package")
     mv "$dir/$name.partial" "$dir/$name"
