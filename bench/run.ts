@@ -5,7 +5,7 @@
 // original Flask system's figures for comparison, and saves the run as JSON next to the
 // previous one. A benchmark, not a test: nothing here asserts a time.
 //   BENCH_SECONDS (10), BENCH_BLOGS (100000), BENCH_AUTHORS (1000), BENCH_RESULTS_DIR (bench/results),
-//   BENCH_CPU_PROFILE_DIR (unset: when set, both services and the floor write a V8 CPU profile there at exit),
+//   BENCH_CPU_PROFILE_DIR (unset: when set, the services, the site, the gateway and the floor write a V8 CPU profile there at exit),
 //   BENCH_SCENARIOS (all: a comma-separated subset of the scenarios' keys; the floor always runs),
 //   BENCH_NODE_OPTIONS (the services' NODE_OPTIONS, e.g. the heap limit the chart sets)
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -34,6 +34,11 @@ import { migrate, platformMigrationsDir } from '@blog/platform/migrate';
 
 const repo = resolve(import.meta.dirname, '..');
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+/** The flags that make a process write its V8 CPU profile as `<name>.cpuprofile` at exit, when BENCH_CPU_PROFILE_DIR asks. */
+const cpuProfile = (name: string): string[] =>
+  process.env.BENCH_CPU_PROFILE_DIR
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE_DIR}`, `--cpu-prof-name=${name}.cpuprofile`]
+    : [];
 const blogCount = Number(process.env.BENCH_BLOGS ?? 100_000);
 const authorCount = Number(process.env.BENCH_AUTHORS ?? 1000);
 const log = (line: string) => console.error(`[bench] ${line}`);
@@ -206,10 +211,7 @@ try {
       shutdownGraceMs: 0,
       user: userSecrets,
     });
-    const profile = process.env.BENCH_CPU_PROFILE_DIR
-      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE_DIR}`, `--cpu-prof-name=${name}.cpuprofile`]
-      : [];
-    const child = spawn(process.execPath, [...profile, join(repo, `services/${service}/bundle/dist/server.mjs`)], {
+    const child = spawn(process.execPath, [...cpuProfile(name), join(repo, `services/${service}/bundle/dist/server.mjs`)], {
       env: { PATH: process.env.PATH, NODE_ENV: 'production', NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? '', ...env },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
@@ -227,12 +229,9 @@ try {
   await waitFor(`https://127.0.0.1:${blog2Ports.public}/readyz`, caPem, blog2);
   const gatewayPort = await freePort();
   const gatewayTls = await writeTlsFiles(join(dir, 'gateway'), 'tls', ca, await issueLeaf(ca, { commonName: 'gateway', ...names }));
-  const gatewayProfile = process.env.BENCH_CPU_PROFILE_DIR
-    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE_DIR}`, '--cpu-prof-name=gateway.cpuprofile']
-    : [];
   const gateway = spawn(
     process.execPath,
-    [...gatewayProfile, '--conditions=development', '--import', 'tsx', join(repo, 'bench/gateway-server.ts')],
+    [...cpuProfile('gateway'), '--conditions=development', '--import', 'tsx', join(repo, 'bench/gateway-server.ts')],
     {
       env: {
         PATH: process.env.PATH,
@@ -255,7 +254,7 @@ try {
   const webPorts = { public: await freePort(), metrics: await freePort() };
   const sessionKeysFile = join(dir, 'session-keys.json');
   await writeSessionKeyRing(sessionKeysFile);
-  const web = spawn(process.execPath, [join(repo, 'services/web/bundle/dist/server.mjs')], {
+  const web = spawn(process.execPath, [...cpuProfile('web'), join(repo, 'services/web/bundle/dist/server.mjs')], {
     cwd: join(repo, 'services/web/bundle'),
     env: {
       PATH: process.env.PATH,
@@ -278,10 +277,7 @@ try {
   children.push(web);
   await waitFor(`https://127.0.0.1:${webPorts.public}/readyz`, caPem, web);
   const floorPort = await freePort();
-  const floorProfile = process.env.BENCH_CPU_PROFILE_DIR
-    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE_DIR}`, '--cpu-prof-name=floor.cpuprofile']
-    : [];
-  const floor = spawn(process.execPath, [...floorProfile, join(repo, 'bench/floor-server.mjs')], {
+  const floor = spawn(process.execPath, [...cpuProfile('floor'), join(repo, 'bench/floor-server.mjs')], {
     env: {
       PATH: process.env.PATH,
       FLOOR_PORT: String(floorPort),

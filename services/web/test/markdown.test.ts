@@ -104,4 +104,18 @@ describe('excerpt', () => {
     expect(excerpt('word '.repeat(100), 20)).toBe('word word word word…');
     expect(excerpt('short', 20)).toBe('short');
   });
+
+  it('follows an edit: the same blog with another content has that content as its excerpt', () => {
+    expect(excerpt('Before the edit.')).toBe('Before the edit.');
+    expect(excerpt('After the *edit*.')).toBe('After the edit.');
+    expect(excerpt('Before the edit.', 10)).toBe('Before th…');
+  });
+
+  it('reads only the leading paragraphs of a long content, and still fills the excerpt', () => {
+    const paragraph = 'A **long** paragraph of a [long](https://example.org) blog. '.repeat(10);
+    const long = `${paragraph}\n\n${paragraph}\n\n${'x'.repeat(1_000_000)}`;
+    expect(excerpt(long, 50)).toBe(excerpt(`${paragraph}\n\n${paragraph}`, 50));
+    expect(excerpt(long, 50)).toMatch(/^A long paragraph of a long blog\. A long paragraph…$/);
+    expect(excerpt('y'.repeat(1_000_000), 50)).toBe(`${'y'.repeat(49)}…`);
+  });
 });
