@@ -2,12 +2,13 @@
 // (see dockerfile-layout.ts), then run: the service answers over TLS from its runtime layer alone,
 // exports its traces (the SDK is a chunk of the bundle loaded only then), signs in on its bcrypt worker,
 // its migration command migrates, blogctl's default command succeeds, and no build tooling ships.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServiceDatabase, freePort, roleUrl, webServiceEnvironment, writeSessionKeyRing } from '@blog/devstack';
@@ -42,6 +43,12 @@ function assertNoBuildTooling(image: BuiltImage) {
   for (const name of buildTooling) expect(existsSync(join(modules, name)), name).toBe(false);
   expect(existsSync(join(modules, '.bin', 'tsc'))).toBe(false);
 }
+
+/**
+ * For a test that migrates, starts a service from its image and talks to it: seconds alone, but
+ * once over a minute in the full suite, with floods and a browser on the same two cores.
+ */
+const processTimeout = 180_000;
 
 /** SIGTERM, as the kubelet sends it, and the exit it must answer with (its code is the test's to check). */
 async function stopGracefully(child: ChildProcess) {
@@ -93,89 +100,99 @@ describe('the service image', () => {
     expect(megabytes).toBeLessThan(20);
   });
 
-  it('migrates an empty database with its own command, then serves over TLS from its runtime layer alone', async () => {
-    const { image, platform } = built;
-    const database = `user_image_${randomBytes(4).toString('hex')}`;
-    await createServiceDatabase(server, 'user', database);
-    const node = (args: string[], env: NodeJS.ProcessEnv) => ({
-      cwd: join(image.root, 'app'),
-      env: { PATH: process.env.PATH, NODE_ENV: 'production', ...env },
-      args: [...image.entrypoint.slice(1), ...args],
-    });
-    const migration = node(['dist/migrate.mjs'], {
-      MIGRATION_DATABASE_URL: roleUrl(server, 'user_migrator', info.passwords.user.migrator, database),
-    });
-    const migrated = spawnSync(process.execPath, migration.args, { cwd: migration.cwd, env: migration.env, encoding: 'utf8' });
-    expect(migrated.status, migrated.stderr).toBe(0);
-    expect(JSON.parse(migrated.stdout).applied).toContain('20261124005000_audit_trail');
+  it(
+    'migrates an empty database with its own command, then serves over TLS from its runtime layer alone',
+    async () => {
+      const { image, platform } = built;
+      const database = `user_image_${randomBytes(4).toString('hex')}`;
+      await createServiceDatabase(server, 'user', database);
+      const node = (args: string[], env: NodeJS.ProcessEnv) => ({
+        cwd: join(image.root, 'app'),
+        env: { PATH: process.env.PATH, NODE_ENV: 'production', ...env },
+        args: [...image.entrypoint.slice(1), ...args],
+      });
+      const migration = node(['dist/migrate.mjs'], {
+        MIGRATION_DATABASE_URL: roleUrl(server, 'user_migrator', info.passwords.user.migrator, database),
+      });
+      // Not spawnSync: the worker's event loop stays free, so a slow step ends in its own message.
+      const migrated = await promisify(execFile)(process.execPath, migration.args, {
+        cwd: migration.cwd,
+        env: migration.env,
+        timeout: 120_000,
+      }).catch((error: Error & { stderr?: string }) => {
+        throw new Error(`the image's migration command failed: ${error.message}\n${error.stderr ?? ''}`);
+      });
+      expect(JSON.parse(migrated.stdout).applied).toContain('20261124005000_audit_trail');
 
-    const [port, internal, metrics] = await Promise.all([freePort(), freePort(), freePort()]);
-    // Traces exported too: the bundle loads the tracing SDK, a chunk of its own, only then.
-    const receiver = await startOtlpReceiver();
-    const run = node(image.cmd, {
-      ...platform.env.user,
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
-      PORT: String(port),
-      INTERNAL_PORT: String(internal),
-      METRICS_PORT: String(metrics),
-      DATABASE_URL: roleUrl(server, 'user_app', info.passwords.user.app, database),
-    });
-    const child = spawn(process.execPath, run.args, { cwd: run.cwd, env: run.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk) => (output += chunk));
-    child.stderr.on('data', (chunk) => (output += chunk));
-    const agent = new Agent({ connect: { ca: platform.ca.trustPem } });
-    try {
-      await expect
-        .poll(
-          async () => {
-            if (child.exitCode !== null) throw new Error(`the service exited with ${child.exitCode}:\n${output.slice(-2000)}`);
-            return (await request(`https://127.0.0.1:${port}/readyz`, { dispatcher: agent }).catch(() => undefined))?.statusCode;
-          },
-          { timeout: 30_000 },
-        )
-        .toBe(200);
-      const traceId = randomBytes(16).toString('hex');
-      const users = await request(`https://127.0.0.1:${port}/users`, {
-        dispatcher: agent,
-        headers: { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
+      const [port, internal, metrics] = await Promise.all([freePort(), freePort(), freePort()]);
+      // Traces exported too: the bundle loads the tracing SDK, a chunk of its own, only then.
+      const receiver = await startOtlpReceiver();
+      const run = node(image.cmd, {
+        ...platform.env.user,
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+        PORT: String(port),
+        INTERNAL_PORT: String(internal),
+        METRICS_PORT: String(metrics),
+        DATABASE_URL: roleUrl(server, 'user_app', info.passwords.user.app, database),
       });
-      expect(users.statusCode).toBe(200);
-      expect(await users.body.json()).toMatchObject({ user_list: [{ handle: platform.admin.handle }] });
-      // A sign-in runs bcrypt in the bundle's worker module, and the docs page serves Swagger
-      // UI's files from the image's static folder.
-      const signIn = await request(`https://127.0.0.1:${port}/auth`, {
-        dispatcher: agent,
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username: platform.admin.handle, password: platform.admin.password }),
-      });
-      expect(signIn.statusCode).toBe(200);
-      expect(await signIn.body.json()).toHaveProperty('access_token');
-      const page = await request(`https://127.0.0.1:${port}/docs`, { dispatcher: agent });
-      expect(page.statusCode).toBe(200);
-      expect(await page.body.text()).toContain('swagger-ui');
-      const script = await request(`https://127.0.0.1:${port}/docs/static/swagger-ui-bundle.js`, { dispatcher: agent });
-      expect(script.statusCode).toBe(200);
-      await script.body.dump();
-      await expect
-        .poll(
-          () =>
-            receiver.spans
-              .filter((span) => span.traceId === traceId)
-              .map((span) => `${span.service} ${span.kind} ${span.name.split(':')[0]}`),
-          {
-            timeout: 10_000,
-          },
-        )
-        .toEqual(expect.arrayContaining(['user-service 2 request', 'user-service 1 prisma']));
-    } finally {
-      await stopGracefully(child);
-      await agent.close();
-      await receiver.close();
-    }
-    expect(child.exitCode, output).toBe(0);
-  });
+      const child = spawn(process.execPath, run.args, { cwd: run.cwd, env: run.env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      child.stdout.on('data', (chunk) => (output += chunk));
+      child.stderr.on('data', (chunk) => (output += chunk));
+      const agent = new Agent({ connect: { ca: platform.ca.trustPem }, headersTimeout: 30_000, bodyTimeout: 30_000 });
+      try {
+        await expect
+          .poll(
+            async () => {
+              if (child.exitCode !== null) throw new Error(`the service exited with ${child.exitCode}:\n${output.slice(-2000)}`);
+              return (await request(`https://127.0.0.1:${port}/readyz`, { dispatcher: agent }).catch(() => undefined))?.statusCode;
+            },
+            { timeout: 30_000 },
+          )
+          .toBe(200);
+        const traceId = randomBytes(16).toString('hex');
+        const users = await request(`https://127.0.0.1:${port}/users`, {
+          dispatcher: agent,
+          headers: { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
+        });
+        expect(users.statusCode).toBe(200);
+        expect(await users.body.json()).toMatchObject({ user_list: [{ handle: platform.admin.handle }] });
+        // A sign-in runs bcrypt in the bundle's worker module, and the docs page serves Swagger
+        // UI's files from the image's static folder.
+        const signIn = await request(`https://127.0.0.1:${port}/auth`, {
+          dispatcher: agent,
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ username: platform.admin.handle, password: platform.admin.password }),
+        });
+        expect(signIn.statusCode).toBe(200);
+        expect(await signIn.body.json()).toHaveProperty('access_token');
+        const page = await request(`https://127.0.0.1:${port}/docs`, { dispatcher: agent });
+        expect(page.statusCode).toBe(200);
+        expect(await page.body.text()).toContain('swagger-ui');
+        const script = await request(`https://127.0.0.1:${port}/docs/static/swagger-ui-bundle.js`, { dispatcher: agent });
+        expect(script.statusCode).toBe(200);
+        await script.body.dump();
+        await expect
+          .poll(
+            () =>
+              receiver.spans
+                .filter((span) => span.traceId === traceId)
+                .map((span) => `${span.service} ${span.kind} ${span.name.split(':')[0]}`),
+            {
+              timeout: 10_000,
+            },
+          )
+          .toEqual(expect.arrayContaining(['user-service 2 request', 'user-service 1 prisma']));
+      } finally {
+        await stopGracefully(child);
+        await agent.close();
+        await receiver.close();
+      }
+      expect(child.exitCode, output).toBe(0);
+    },
+    processTimeout,
+  );
 });
 
 describe('the web image', () => {
@@ -192,83 +209,87 @@ describe('the web image', () => {
     expect(megabytes).toBeLessThan(20);
   });
 
-  it('serves the site over TLS from its runtime layer alone: a page from the API, a sealed session, a sign-in', async () => {
-    const { image, platform } = built;
-    const keys = join(out, 'web-session-keys.json');
-    await writeSessionKeyRing(keys);
-    const [port, metrics] = await Promise.all([freePort(), freePort()]);
-    const origin = `https://127.0.0.1:${port}`;
-    const child = spawn(process.execPath, [...image.entrypoint.slice(1), ...image.cmd], {
-      cwd: join(image.root, image.workdir),
-      env: {
-        PATH: process.env.PATH,
-        NODE_ENV: 'production',
-        ...webServiceEnvironment({
-          host: '127.0.0.1',
-          ports: { public: port, metrics },
-          tls: {
-            certFile: platform.env.user.TLS_CERT_FILE!,
-            keyFile: platform.env.user.TLS_KEY_FILE!,
-            caFile: platform.env.user.TLS_CA_FILE!,
-          },
-          userApiUrl: platform.urls.userPublic,
-          blogApiUrl: platform.urls.blogPublic,
-          siteOrigin: origin,
-          sessionKeysFile: keys,
-          logLevel: 'warn',
-          shutdownGraceMs: 0,
-        }),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk) => (output += chunk));
-    child.stderr.on('data', (chunk) => (output += chunk));
-    const agent = new Agent({ connect: { ca: platform.ca.trustPem } });
-    const get = (path: string, cookie = '') => request(`${origin}${path}`, { dispatcher: agent, headers: cookie ? { cookie } : {} });
-    try {
-      await expect
-        .poll(
-          async () => {
-            if (child.exitCode !== null) throw new Error(`the web service exited with ${child.exitCode}:\n${output.slice(-2000)}`);
-            return (await get('/readyz').catch(() => undefined))?.statusCode;
-          },
-          { timeout: 30_000 },
-        )
-        .toBe(200);
-      const home = await get('/');
-      expect(home.statusCode).toBe(200);
-      expect(await home.body.text()).toContain('<h1>Newest blogs</h1>');
-      const css = await get('/static/site.css');
-      expect(css.statusCode).toBe(200);
-      await css.body.dump();
-      const form = await get('/sign-in');
-      const cookie = String(form.headers['set-cookie']).split(';')[0]!;
-      expect(cookie).toMatch(/^__Host-session=/);
-      const token = /name="_csrf" value="([^"]+)"/.exec(await form.body.text())![1]!;
-      const signIn = await request(`${origin}/sign-in`, {
-        dispatcher: agent,
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', origin, cookie },
-        body: new URLSearchParams({
-          username: platform.admin.handle,
-          password: platform.admin.password,
-          next: '/account',
-          _csrf: token,
-        }).toString(),
+  it(
+    'serves the site over TLS from its runtime layer alone: a page from the API, a sealed session, a sign-in',
+    async () => {
+      const { image, platform } = built;
+      const keys = join(out, 'web-session-keys.json');
+      await writeSessionKeyRing(keys);
+      const [port, metrics] = await Promise.all([freePort(), freePort()]);
+      const origin = `https://127.0.0.1:${port}`;
+      const child = spawn(process.execPath, [...image.entrypoint.slice(1), ...image.cmd], {
+        cwd: join(image.root, image.workdir),
+        env: {
+          PATH: process.env.PATH,
+          NODE_ENV: 'production',
+          ...webServiceEnvironment({
+            host: '127.0.0.1',
+            ports: { public: port, metrics },
+            tls: {
+              certFile: platform.env.user.TLS_CERT_FILE!,
+              keyFile: platform.env.user.TLS_KEY_FILE!,
+              caFile: platform.env.user.TLS_CA_FILE!,
+            },
+            userApiUrl: platform.urls.userPublic,
+            blogApiUrl: platform.urls.blogPublic,
+            siteOrigin: origin,
+            sessionKeysFile: keys,
+            logLevel: 'warn',
+            shutdownGraceMs: 0,
+          }),
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
       });
-      await signIn.body.dump();
-      expect(signIn.statusCode).toBe(303);
-      const session = String(signIn.headers['set-cookie']).split(';')[0]!;
-      const account = await get('/account', session);
-      expect(account.statusCode).toBe(200);
-      expect(await account.body.text()).toContain(platform.admin.handle);
-    } finally {
-      await stopGracefully(child);
-      await agent.close();
-    }
-    expect(child.exitCode, output).toBe(0);
-  });
+      let output = '';
+      child.stdout.on('data', (chunk) => (output += chunk));
+      child.stderr.on('data', (chunk) => (output += chunk));
+      const agent = new Agent({ connect: { ca: platform.ca.trustPem }, headersTimeout: 30_000, bodyTimeout: 30_000 });
+      const get = (path: string, cookie = '') => request(`${origin}${path}`, { dispatcher: agent, headers: cookie ? { cookie } : {} });
+      try {
+        await expect
+          .poll(
+            async () => {
+              if (child.exitCode !== null) throw new Error(`the web service exited with ${child.exitCode}:\n${output.slice(-2000)}`);
+              return (await get('/readyz').catch(() => undefined))?.statusCode;
+            },
+            { timeout: 30_000 },
+          )
+          .toBe(200);
+        const home = await get('/');
+        expect(home.statusCode).toBe(200);
+        expect(await home.body.text()).toContain('<h1>Newest blogs</h1>');
+        const css = await get('/static/site.css');
+        expect(css.statusCode).toBe(200);
+        await css.body.dump();
+        const form = await get('/sign-in');
+        const cookie = String(form.headers['set-cookie']).split(';')[0]!;
+        expect(cookie).toMatch(/^__Host-session=/);
+        const token = /name="_csrf" value="([^"]+)"/.exec(await form.body.text())![1]!;
+        const signIn = await request(`${origin}/sign-in`, {
+          dispatcher: agent,
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', origin, cookie },
+          body: new URLSearchParams({
+            username: platform.admin.handle,
+            password: platform.admin.password,
+            next: '/account',
+            _csrf: token,
+          }).toString(),
+        });
+        await signIn.body.dump();
+        expect(signIn.statusCode).toBe(303);
+        const session = String(signIn.headers['set-cookie']).split(';')[0]!;
+        const account = await get('/account', session);
+        expect(account.statusCode).toBe(200);
+        expect(await account.body.text()).toContain(platform.admin.handle);
+      } finally {
+        await stopGracefully(child);
+        await agent.close();
+      }
+      expect(child.exitCode, output).toBe(0);
+    },
+    processTimeout,
+  );
 });
 
 describe('the blogctl image', () => {
