@@ -115,6 +115,7 @@ describe('the service image', () => {
         MIGRATION_DATABASE_URL: roleUrl(server, 'user_migrator', info.passwords.user.migrator, database),
       });
       // Not spawnSync: the worker's event loop stays free, so a slow step ends in its own message.
+      const started = Date.now();
       const migrated = await promisify(execFile)(process.execPath, migration.args, {
         cwd: migration.cwd,
         env: migration.env,
@@ -123,6 +124,7 @@ describe('the service image', () => {
         throw new Error(`the image's migration command failed: ${error.message}\n${error.stderr ?? ''}`);
       });
       expect(JSON.parse(migrated.stdout).applied).toContain('20261124005000_audit_trail');
+      const migratedAt = Date.now();
 
       const [port, internal, metrics] = await Promise.all([freePort(), freePort(), freePort()]);
       // Traces exported too: the bundle loads the tracing SDK, a chunk of its own, only then.
@@ -150,6 +152,8 @@ describe('the service image', () => {
             { timeout: 30_000 },
           )
           .toBe(200);
+        // Which step is slow when the suite is loaded: seconds alone, once over a minute in all.
+        console.log(`user-service image: migrated in ${migratedAt - started} ms, ready ${Date.now() - migratedAt} ms later`);
         const traceId = randomBytes(16).toString('hex');
         const users = await request(`https://127.0.0.1:${port}/users`, {
           dispatcher: agent,
