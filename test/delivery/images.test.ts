@@ -50,6 +50,10 @@ function assertNoBuildTooling(image: BuiltImage) {
  */
 const processTimeout = 180_000;
 
+/** A client of a service run from its image: trusts the platform CA, and a request that hangs fails with a message. */
+const imageClient = (platform: TestPlatform) =>
+  new Agent({ connect: { ca: platform.ca.trustPem }, headersTimeout: 30_000, bodyTimeout: 30_000 });
+
 /** SIGTERM, as the kubelet sends it, and the exit it must answer with (its code is the test's to check). */
 async function stopGracefully(child: ChildProcess) {
   if (child.exitCode !== null) return;
@@ -141,7 +145,7 @@ describe('the service image', () => {
       let output = '';
       child.stdout.on('data', (chunk) => (output += chunk));
       child.stderr.on('data', (chunk) => (output += chunk));
-      const agent = new Agent({ connect: { ca: platform.ca.trustPem }, headersTimeout: 30_000, bodyTimeout: 30_000 });
+      const agent = imageClient(platform);
       try {
         await expect
           .poll(
@@ -247,7 +251,7 @@ describe('the web image', () => {
       let output = '';
       child.stdout.on('data', (chunk) => (output += chunk));
       child.stderr.on('data', (chunk) => (output += chunk));
-      const agent = new Agent({ connect: { ca: platform.ca.trustPem }, headersTimeout: 30_000, bodyTimeout: 30_000 });
+      const agent = imageClient(platform);
       const get = (path: string, cookie = '') => request(`${origin}${path}`, { dispatcher: agent, headers: cookie ? { cookie } : {} });
       try {
         await expect

@@ -92,17 +92,17 @@ export function helmUpgrade(...set: string[]): string {
   ]);
 }
 
-/** The public API at the cluster's entry point: Traefik at the public host, its certificate verified against the platform CA. */
-export function entryPointApi(port = 443): ApiClient {
-  const base = port === 443 ? `https://${publicHost}` : `https://${publicHost}:${port}`;
+/** A client of the cluster's entry point for one host: Traefik on the node, its certificate verified against the platform CA. */
+function entryPointClient(host: string, port: number): ApiClient {
+  const base = port === 443 ? `https://${host}` : `https://${host}:${port}`;
   return new ApiClient(() => base, platformCa, { lookup: lookupAlways(nodeIp) });
 }
 
-/** The site at the cluster's entry point: Traefik at the site's own host, its certificate verified against the platform CA. */
-export function entryPointSite(port = 443): ApiClient {
-  const base = port === 443 ? `https://${siteHost}` : `https://${siteHost}:${port}`;
-  return new ApiClient(() => base, platformCa, { lookup: lookupAlways(nodeIp) });
-}
+/** The public API at the cluster's entry point. */
+export const entryPointApi = (port = 443): ApiClient => entryPointClient(publicHost, port);
+
+/** The site at the cluster's entry point, on its own host. */
+export const entryPointSite = (port = 443): ApiClient => entryPointClient(siteHost, port);
 
 export const serviceHost = (workload: Workload) => `${deployment(workload)}.${namespace}.svc.cluster.local`;
 
