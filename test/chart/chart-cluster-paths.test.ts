@@ -210,7 +210,8 @@ describe("the edge's connection limits", () => {
     const dynamic = harnessObjects.find((o) => o?.kind === 'ConfigMap' && o.metadata.name === 'traefik-dynamic');
     const harnessCap = parse(dynamic.data['middlewares.yaml']).http.middlewares['in-flight'].inFlightReq;
     const userCap = userPath.extraObjects.find((o) => o.kind === 'Middleware' && o.metadata.name === 'in-flight')!.spec.inFlightReq;
-    expect(harnessCap).toEqual({ amount: defaultPerAddressLimits.requestsInFlight });
+    // Counted by the connection's address (Traefik's default source is the request's host).
+    expect(harnessCap).toEqual({ amount: defaultPerAddressLimits.requestsInFlight, sourceCriterion: { ipStrategy: { depth: 0 } } });
     expect(userCap).toEqual(harnessCap);
     const flags = harness.match(/--entryPoints\.[^\s]+/g) ?? [];
     for (const entryPoint of ['websecure', 'gateway']) {
