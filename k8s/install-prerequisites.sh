@@ -6,6 +6,7 @@
 #   cert-manager     - issues and rotates every certificate, from Vault
 #   Vault            - the PKI (dev mode here; k8s/values/vault-ha.yaml for real clusters)
 #   CloudNativePG    - the operator running each service's PostgreSQL cluster
+#   Barman Cloud     - CloudNativePG's plugin for the chart's backups (backup.*) to an object store
 #   metrics-server   - CPU metrics for the HorizontalPodAutoscalers
 #   kube-prometheus-stack, Jaeger v2 - metrics, alerts, dashboards and traces
 # Then configures Vault's PKI (vault-config/setup.sh), publishes the platform CA for the Gateway,
@@ -70,6 +71,12 @@ install cert-manager jetstack/cert-manager "$CERT_MANAGER_VERSION" cert-manager 
   --set crds.enabled=true --set enableCertificateOwnerRef=true
 install vault hashicorp/vault "$VAULT_CHART" vault -f "$K8S_DIR/values/vault-dev.yaml" --set server.image.tag="$VAULT_VERSION"
 install cnpg cnpg/cloudnative-pg "$CNPG_CHART" cnpg-system --set image.tag="${CNPG_VERSION#v}"
+# The Barman Cloud plugin from its release manifest (it has no chart); cert-manager, installed
+# above, signs its gRPC certificates.
+log "installing the Barman Cloud plugin $BARMAN_CLOUD_PLUGIN_VERSION into cnpg-system"
+cluster_kubectl apply --server-side --force-conflicts \
+  -f "https://github.com/cloudnative-pg/plugin-barman-cloud/releases/download/$BARMAN_CLOUD_PLUGIN_VERSION/manifest.yaml" >/dev/null
+cluster_kubectl -n cnpg-system rollout status deployment/barman-cloud --timeout 300s >/dev/null
 install metrics-server metrics-server/metrics-server "$METRICS_SERVER_CHART" kube-system --set 'args={--kubelet-insecure-tls}' \
   --set image.tag="$METRICS_SERVER_VERSION"
 install monitoring prometheus-community/kube-prometheus-stack "$KUBE_PROMETHEUS_STACK_CHART" monitoring \

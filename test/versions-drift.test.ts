@@ -44,6 +44,8 @@ const harnessPins = [
   { name: 'VAULT', module: 'vault', path: 'github.com/hashicorp/vault' },
   { name: 'KUBE_ROUTER', module: 'kube-router', path: 'github.com/cloudnativelabs/kube-router/v2' },
   { name: 'METRICS_SERVER', module: 'metrics-server', path: 'sigs.k8s.io/metrics-server' },
+  { name: 'BARMAN_CLOUD_PLUGIN', module: 'plugin-barman-cloud', path: 'github.com/cloudnative-pg/plugin-barman-cloud' },
+  { name: 'VERSITYGW', module: 'versitygw', path: 'github.com/versity/versitygw' },
 ] as const;
 
 describe('k8s/versions.env', () => {
@@ -73,6 +75,7 @@ describe('k8s/versions.env', () => {
     }
     // Nothing but these may differ: every other pin is the user path's version.
     expect(exceptions.sort()).toEqual([
+      'BARMAN_CLOUD_PLUGIN_HARNESS',
       'GATEWAY_API_HARNESS',
       'KUBE_ROUTER_HARNESS',
       'METRICS_SERVER_HARNESS',
@@ -105,6 +108,7 @@ describe('k8s/versions.env', () => {
       'CNPG_VERSION',
       'METRICS_SERVER_CHART',
       'METRICS_SERVER_VERSION',
+      'BARMAN_CLOUD_PLUGIN_VERSION',
       'KUBE_PROMETHEUS_STACK_CHART',
       'JAEGER_CHART',
     ]) {

@@ -91,7 +91,7 @@ up() {
   # mount of /run/netns.
   [[ -e /var/lib/kubelet ]] || touch "$E2E_RUN/made-var-lib-kubelet"
   mountpoint -q /run/netns || touch "$E2E_RUN/made-run-netns-mount"
-  log "versions (k8s/versions.env): Kubernetes $KUBERNETES_VERSION, etcd $ETCD_VERSION, CoreDNS $COREDNS_VERSION, CloudNativePG $CNPG_VERSION, cert-manager $CERT_MANAGER_VERSION, Vault $VAULT_VERSION, Traefik $TRAEFIK_VERSION, Gateway API $GATEWAY_API_VERSION, kube-router $KUBE_ROUTER_VERSION, metrics-server $METRICS_SERVER_VERSION"
+  log "versions (k8s/versions.env): Kubernetes $KUBERNETES_VERSION, etcd $ETCD_VERSION, CoreDNS $COREDNS_VERSION, CloudNativePG $CNPG_VERSION, cert-manager $CERT_MANAGER_VERSION, Vault $VAULT_VERSION, Traefik $TRAEFIK_VERSION, Gateway API $GATEWAY_API_VERSION, kube-router $KUBE_ROUTER_VERSION, metrics-server $METRICS_SERVER_VERSION, Barman Cloud plugin $BARMAN_CLOUD_PLUGIN_VERSION, versitygw $VERSITYGW_VERSION"
   timed "binaries" "$LIB/binaries.sh"
   "$LIB/network.sh" up
   "$LIB/pki.sh"

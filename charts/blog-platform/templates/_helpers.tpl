@@ -225,3 +225,19 @@ the quantity is not whole Mi, Gi, M or G.
 {{- end }}
 {{- if gt $mib 0 }}{{ div (mul $mib 6) 10 }}{{ end -}}
 {{- end }}
+
+{{/* The folder a database archives in, under backup.s3.destinationPath: (dict "ctx" $ "component" "user"). */}}
+{{- define "blog-platform.backupServerName" -}}
+{{- (index .ctx.Values.backup.serverNames .component) | default (include "blog-platform.dbCluster" .) -}}
+{{- end -}}
+{{/* One ObjectStore per database (each keeps its own recovery window in its status): (dict "ctx" $ "component" "user"). */}}
+{{- define "blog-platform.backupObjectStore" -}}
+{{- printf "%s-backup" (include "blog-platform.dbCluster" .) -}}
+{{- end -}}
+{{- define "blog-platform.backupCredentialsSecret" -}}
+{{- .Values.backup.s3.existingSecret | default (printf "%s-backup-s3" (include "blog-platform.fullname" .)) -}}
+{{- end -}}
+{{/* Backups are on only for the bundled databases. */}}
+{{- define "blog-platform.backupEnabled" -}}
+{{- if and .Values.backup.enabled (eq .Values.database.mode "cloudnativepg") -}}true{{- end -}}
+{{- end -}}

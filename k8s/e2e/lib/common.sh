@@ -31,6 +31,8 @@ GO_BINARIES=(
   "etcd etcd go.etcd.io/etcd/server/v3"
   "traefik traefik github.com/traefik/traefik/v3/cmd/traefik"
   "metrics-server metrics-server sigs.k8s.io/metrics-server/cmd/metrics-server"
+  "plugin-barman-cloud barman-cloud github.com/cloudnative-pg/plugin-barman-cloud/cmd/manager"
+  "versitygw versitygw github.com/versity/versitygw/cmd/versitygw"
   "probe probe ."
 )
 
@@ -55,6 +57,7 @@ GATEWAY_API_VERSION=$GATEWAY_API_HARNESS
 VAULT_VERSION=$VAULT_HARNESS
 KUBE_ROUTER_VERSION=$KUBE_ROUTER_HARNESS
 METRICS_SERVER_VERSION=$METRICS_SERVER_HARNESS
+BARMAN_CLOUD_PLUGIN_VERSION=$BARMAN_CLOUD_PLUGIN_HARNESS
 
 # check_versions: stops when a module under go/ pins another version than the list.
 check_versions() {
@@ -64,7 +67,9 @@ check_versions() {
     "cert-manager github.com/cert-manager/cert-manager $CERT_MANAGER_VERSION" \
     "traefik github.com/traefik/traefik/v3 $TRAEFIK_VERSION" "traefik sigs.k8s.io/gateway-api $GATEWAY_API_VERSION" \
     "vault github.com/hashicorp/vault $VAULT_VERSION" "kube-router github.com/cloudnativelabs/kube-router/v2 $KUBE_ROUTER_VERSION" \
-    "metrics-server sigs.k8s.io/metrics-server $METRICS_SERVER_VERSION"; do
+    "metrics-server sigs.k8s.io/metrics-server $METRICS_SERVER_VERSION" \
+    "plugin-barman-cloud github.com/cloudnative-pg/plugin-barman-cloud $BARMAN_CLOUD_PLUGIN_VERSION" \
+    "versitygw github.com/versity/versitygw $VERSITYGW_VERSION"; do
     read -r module path expected <<<"$pin"
     actual=$(module_version "$module" "$path")
     [[ $actual == "$expected" ]] || die "k8s/e2e/go/$module pins $path $actual, but k8s/versions.env says $expected"
@@ -82,6 +87,9 @@ CERT_MANAGER_TAG=$CERT_MANAGER_VERSION
 TRAEFIK_IMAGE=localhost/e2e/traefik:$TRAEFIK_VERSION
 PROBE_IMAGE=localhost/e2e/probe:e2e
 METRICS_SERVER_IMAGE=localhost/e2e/metrics-server:$METRICS_SERVER_VERSION
+BARMAN_CLOUD_PLUGIN_IMAGE=localhost/e2e/plugin-barman-cloud:${BARMAN_CLOUD_PLUGIN_VERSION#v}
+BARMAN_CLOUD_SIDECAR_IMAGE=localhost/e2e/plugin-barman-cloud-sidecar:${BARMAN_CLOUD_PLUGIN_VERSION#v}
+VERSITYGW_IMAGE=localhost/e2e/versitygw:${VERSITYGW_VERSION#v}
 # Everything a run creates on the machine is under these two folders, one network namespace,
 # one veth pair and one cgroup subtree; teardown removes exactly those.
 E2E_STATE=${E2E_STATE:-/var/lib/blog-platform-e2e}

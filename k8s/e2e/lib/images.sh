@@ -93,10 +93,11 @@ node_context
 timed "node build stand-in" containerfile "$NODE_BUILD_IMAGE" node-build.Containerfile "$DEBIAN_SUITE"
 timed "node runtime stand-in" containerfile "$NODE_RUNTIME_IMAGE" node-runtime.Containerfile "$DEBIAN_SUITE"
 timed "postgres image" containerfile "$POSTGRES_IMAGE" postgres.Containerfile "$POSTGRES_SUITE"
-cp "$(module_bin vault)/vault" "$(module_bin cloudnative-pg)/manager" "$CONTEXT/"
+cp "$(module_bin vault)/vault" "$(module_bin cloudnative-pg)/manager" "$(module_bin plugin-barman-cloud)/barman-cloud" "$CONTEXT/"
 timed "vault image" containerfile "$VAULT_IMAGE" vault.Containerfile "$DEBIAN_SUITE"
 timed "cloudnative-pg image" containerfile "$CNPG_IMAGE" cloudnative-pg.Containerfile "$DEBIAN_SUITE"
-rm "$CONTEXT/vault" "$CONTEXT/manager"
+timed "barman-cloud sidecar image" containerfile "$BARMAN_CLOUD_SIDECAR_IMAGE" barman-cloud-sidecar.Containerfile "$POSTGRES_SUITE"
+rm "$CONTEXT/vault" "$CONTEXT/manager" "$CONTEXT/barman-cloud"
 
 # Images of single binaries are remade every run (seconds): the tags stay, the binaries may not.
 binary_image registry.k8s.io/pause:3.10 "$E2E_CACHE/pause/pause"
@@ -107,6 +108,8 @@ done
 binary_image "$TRAEFIK_IMAGE" "$(module_bin traefik)/traefik"
 binary_image "$PROBE_IMAGE" "$(module_bin probe)/probe"
 binary_image "$METRICS_SERVER_IMAGE" "$(module_bin metrics-server)/metrics-server"
+binary_image "$BARMAN_CLOUD_PLUGIN_IMAGE" "$(module_bin plugin-barman-cloud)/barman-cloud"
+binary_image "$VERSITYGW_IMAGE" "$(module_bin versitygw)/versitygw"
 
 timed "user-service image" project_image "$PROJECT_REPOSITORY/user-service:$TAG" --build-arg SERVICE=user
 timed "blog-service image" project_image "$PROJECT_REPOSITORY/blog-service:$TAG" --build-arg SERVICE=blog
@@ -117,7 +120,8 @@ for name in user-service blog-service web-service blogctl; do
   sizes+="${sizes:+, }$name $(("$("${PODMAN[@]}" image inspect --format '{{.Size}}' "$PROJECT_REPOSITORY/$name:$TAG")" / 1000000)) MB"
 done
 log "image sizes, uncompressed, with the Node.js runtime stand-in: $sizes"
-images=(registry.k8s.io/pause:3.10 "$COREDNS_IMAGE" "$POSTGRES_IMAGE" "$VAULT_IMAGE" "$CNPG_IMAGE" "$TRAEFIK_IMAGE" "$PROBE_IMAGE" "$METRICS_SERVER_IMAGE")
+images=(registry.k8s.io/pause:3.10 "$COREDNS_IMAGE" "$POSTGRES_IMAGE" "$VAULT_IMAGE" "$CNPG_IMAGE" "$TRAEFIK_IMAGE" "$PROBE_IMAGE" "$METRICS_SERVER_IMAGE"
+  "$BARMAN_CLOUD_PLUGIN_IMAGE" "$BARMAN_CLOUD_SIDECAR_IMAGE" "$VERSITYGW_IMAGE")
 for component in controller webhook cainjector; do images+=("$CERT_MANAGER_IMAGE-$component:$CERT_MANAGER_TAG"); done
 for tag in "$TAG" "${EXTRA_TAGS[@]}"; do
   for name in user-service blog-service web-service blogctl; do

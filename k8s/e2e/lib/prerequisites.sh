@@ -2,8 +2,8 @@
 # What the chart's default topology expects of a cluster, installed as a user installs it
 # (k8s/install-prerequisites.sh does the same on kind): cluster DNS, a default StorageClass, the
 # release namespace (restricted Pod Security, from k8s/namespace.yaml), CloudNativePG, cert-manager,
-# metrics-server, Vault configured by vault-config/setup.sh, and Traefik as the ingress controller
-# and Gateway.
+# metrics-server, Vault configured by vault-config/setup.sh, Traefik as the ingress controller
+# and Gateway, CloudNativePG's Barman Cloud plugin, and an object store for the backups.
 # shellcheck source=k8s/e2e/lib/common.sh
 source "$(dirname "$0")/common.sh"
 
@@ -13,10 +13,10 @@ HELM=("$(node "$REPO_DIR/scripts/helm.mjs" 3)" --kubeconfig "$KUBECONFIG_ADMIN")
 # render FILE [VARIABLE=VALUE...]: the manifest with its ${...} placeholders filled in, and nothing else.
 render() {
   local file=$1; shift
-  local names=(COREDNS_IMAGE DNS_SERVICE_IP VAULT_IMAGE TRAEFIK_IMAGE PUBLIC_HOST SITE_HOST RELEASE NAMESPACE NODE_NAME VOLUMES INDEX)
+  local names=(COREDNS_IMAGE DNS_SERVICE_IP VAULT_IMAGE TRAEFIK_IMAGE VERSITYGW_IMAGE PUBLIC_HOST SITE_HOST RELEASE NAMESPACE NODE_NAME VOLUMES INDEX)
   # shellcheck disable=SC2016 # the names of the placeholders, not their values
   env "$@" COREDNS_IMAGE="$COREDNS_IMAGE" DNS_SERVICE_IP="$DNS_SERVICE_IP" VAULT_IMAGE="$VAULT_IMAGE" \
-    TRAEFIK_IMAGE="$TRAEFIK_IMAGE" PUBLIC_HOST="$PUBLIC_HOST" SITE_HOST="$SITE_HOST" RELEASE="$RELEASE" NAMESPACE="$NAMESPACE" \
+    TRAEFIK_IMAGE="$TRAEFIK_IMAGE" VERSITYGW_IMAGE="$VERSITYGW_IMAGE" PUBLIC_HOST="$PUBLIC_HOST" SITE_HOST="$SITE_HOST" RELEASE="$RELEASE" NAMESPACE="$NAMESPACE" \
     NODE_NAME="$NODE_NAME" VOLUMES="$VOLUMES" envsubst "$(printf '${%s} ' "${names[@]}")" <"$file"
 }
 
@@ -28,9 +28,9 @@ dns() {
   rollout kube-system deployment/coredns
 }
 
-# Sixteen local volumes behind the default StorageClass: the bundled databases take six per
-# install, and a volume once released is not reused (a rerun of the tests on a cluster that is up
-# installs again).
+# Twenty-four local volumes behind the default StorageClass: the bundled databases take six per
+# install, the object store one, a database recovered from it three more, and a volume once
+# released is not reused (a rerun of the tests on a cluster that is up installs again).
 storage() {
   "${KUBECTL[@]}" apply -f - >/dev/null <<YAML
 apiVersion: storage.k8s.io/v1
@@ -41,7 +41,7 @@ metadata:
 provisioner: kubernetes.io/no-provisioner
 volumeBindingMode: WaitForFirstConsumer
 YAML
-  for index in $(seq 0 15); do
+  for index in $(seq 0 23); do
     mkdir -p "$VOLUMES/$index"
     render "$E2E_DIR/manifests/storage.yaml" INDEX="$index" | apply
   done
@@ -69,6 +69,43 @@ cert_manager() {
     "${args[@]}" --wait --timeout 5m >/dev/null
   # Its webhook answers once cainjector has put the webhook's CA into the configuration.
   wait_for "cert-manager's webhook CA" 180 webhook_ca_injected
+}
+
+# CloudNativePG's Barman Cloud plugin from its module's release manifest, as
+# k8s/install-prerequisites.sh applies the published one: cert-manager signs its gRPC
+# certificates; the images (its manager, and the sidecar it injects into every database pod) are
+# the ones built here.
+barman_cloud() {
+  local source sidecar
+  source=$(module_source plugin-barman-cloud "github.com/cloudnative-pg/plugin-barman-cloud@$BARMAN_CLOUD_PLUGIN_VERSION")
+  sidecar=$(printf '%s' "$BARMAN_CLOUD_SIDECAR_IMAGE" | base64 -w0)
+  sed -e "s#image: ghcr.io/cloudnative-pg/plugin-barman-cloud-testing:main#image: $BARMAN_CLOUD_PLUGIN_IMAGE\n        imagePullPolicy: Never#" \
+    -e "/^  SIDECAR_IMAGE: |$/{N;N;s#.*#  SIDECAR_IMAGE: $sidecar#}" "$source/manifest.yaml" | apply
+  rollout cnpg-system deployment/barman-cloud
+}
+
+# The backups' object store (manifests/object-store.yaml), with root keys made for this run and a
+# certificate from the platform's CA; the release namespace gets the keys and the CA the chart's
+# backup.s3 names (ci/e2e-harness-values.yaml).
+object_store() {
+  local vault=("${KUBECTL[@]}" -n vault exec vault-0 -- env VAULT_TOKEN=root vault) issued access secret
+  "${vault[@]}" write pki_int/roles/e2e-object-store allowed_domains=versitygw.object-store.svc \
+    allow_bare_domains=true allow_subdomains=false max_ttl=72h key_type=ec key_bits=256 >/dev/null
+  issued=$("${vault[@]}" write -format=json pki_int/issue/e2e-object-store common_name=versitygw.object-store.svc ttl=48h)
+  render "$E2E_DIR/manifests/object-store.yaml" | apply
+  local pem=$E2E_RUN/object-store-tls
+  mkdir -p "$pem"
+  node -e 'const d = JSON.parse(require("fs").readFileSync(0, "utf8")).data;
+    require("fs").writeFileSync(process.argv[1] + "/tls.crt", [d.certificate, ...d.ca_chain].join("\n") + "\n");
+    require("fs").writeFileSync(process.argv[1] + "/tls.key", d.private_key + "\n", { mode: 0o600 });' "$pem" <<<"$issued"
+  "${KUBECTL[@]}" -n object-store create secret tls versitygw-tls --cert "$pem/tls.crt" --key "$pem/tls.key" >/dev/null
+  rm -rf "$pem"
+  access=$(openssl rand -hex 10); secret=$(openssl rand -hex 20)
+  local keys=(--from-literal=ACCESS_KEY_ID="$access" --from-literal=ACCESS_SECRET_KEY="$secret")
+  "${KUBECTL[@]}" -n object-store create secret generic versitygw-root "${keys[@]}" >/dev/null
+  "${KUBECTL[@]}" -n "$NAMESPACE" create secret generic e2e-object-store-credentials "${keys[@]}" >/dev/null
+  "${KUBECTL[@]}" -n "$NAMESPACE" create secret generic e2e-object-store-ca --from-file=ca.crt="$E2E_STATE/platform-ca.crt" >/dev/null
+  rollout object-store deployment/versitygw
 }
 
 webhook_ca_injected() {
@@ -121,5 +158,5 @@ namespace() { "${KUBECTL[@]}" apply -f "$REPO_DIR/k8s/namespace.yaml" >/dev/null
 # Every step in order, or only the ones named (prerequisites.sh ingress platform_ca), to redo one
 # on a cluster that is up.
 steps=("$@")
-((${#steps[@]})) || steps=(dns storage namespace cloudnative_pg cert_manager metrics_server vault ingress platform_ca)
+((${#steps[@]})) || steps=(dns storage namespace cloudnative_pg cert_manager barman_cloud metrics_server vault ingress platform_ca object_store)
 for step in "${steps[@]}"; do timed "$step" "$step"; done

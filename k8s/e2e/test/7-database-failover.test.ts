@@ -1,71 +1,17 @@
 // Losing the user database's primary under a steady write load: CloudNativePG promotes a
 // synchronous standby, the service recovers on its own, and no acknowledged write is lost (each
 // write's audit event commits in its transaction, so every acknowledged request id must be found).
-import type { ApiClient } from '@blog/test-support';
 import { describe, expect, it } from 'vitest';
-import { databaseHealthy, dbCluster, entryPointApi, eventually, kubectl, kubectlJson, namespace, release, sleep } from './cluster.ts';
-
-interface Writer {
-  handle: string;
-  token: string;
-  acknowledged: { index: number; requestId: string }[];
-}
-
-const password = 'correct horse battery staple';
-const suffix = `f${Date.now() % 1_000_000}`;
-
-async function newWriter(api: ApiClient, n: number): Promise<Writer> {
-  const handle = `@writer${n}${suffix}`;
-  expect((await api.post('/users', { handle, name: 'writer', password })).status).toBe(201);
-  const auth = await api.post('/auth', { username: handle, password });
-  expect(auth.status).toBe(200);
-  return { handle, token: auth.body.access_token, acknowledged: [] };
-}
-
-async function adminToken(api: ApiClient): Promise<string> {
-  const secret = kubectlJson(['-n', namespace, 'get', 'secret', `${release}-admin`]);
-  const auth = await api.post('/auth', { username: '@admin', password: Buffer.from(secret.data.password, 'base64').toString() });
-  expect(auth.status).toBe(200);
-  return auth.body.access_token;
-}
-
-/** The request ids of every user.updated event of the audit trail, newest first, back to `since`. */
-async function auditedRequestIds(api: ApiClient, token: string, since: number): Promise<Set<string>> {
-  const ids = new Set<string>();
-  let before: string | null = null;
-  for (;;) {
-    const page = await api.get(`/audit/users?limit=200${before ? `&before=${before}` : ''}`, { token });
-    expect(page.status).toBe(200);
-    for (const event of page.body.events) if (event.action === 'user.updated' && event.request_id) ids.add(event.request_id);
-    before = page.body.next_before;
-    const oldest = page.body.events.at(-1);
-    if (!before || !oldest || Date.parse(oldest.at) < since) return ids;
-  }
-}
+import { databaseHealthy, dbCluster, entryPointApi, eventually, kubectl, kubectlJson, namespace, sleep } from './cluster.ts';
+import { adminToken, auditedRequestIds, startWriteLoad } from './writes.ts';
 
 describe('database failover', () => {
   it("loses no acknowledged write when the user database's primary is deleted, and recovers on its own", async () => {
     const api = entryPointApi();
     try {
       const started = Date.now();
-      const writers = await Promise.all([0, 1, 2].map((n) => newWriter(api, n)));
-      const failures: { at: number; what: string }[] = [];
-      const successes: number[] = [];
-      let running = true;
-      const loops = writers.map(async (writer) => {
-        for (let index = 0; running; index++) {
-          const response = await api
-            .put(`/users/${encodeURIComponent(writer.handle)}`, { name: `name ${index}` }, { token: writer.token })
-            .catch((error: Error) => ({ status: 0, text: error.message, headers: {} as Record<string, unknown> }));
-          if (response.status === 200) {
-            writer.acknowledged.push({ index, requestId: String(response.headers['x-request-id']) });
-            successes.push(Date.now());
-          } else {
-            failures.push({ at: Date.now(), what: `${response.status} ${response.text.slice(0, 120)}` });
-            await sleep(200);
-          }
-        }
-      });
+      const load = await startWriteLoad(api, 'f');
+      const { writers, failures, successes } = load;
       await sleep(3000);
       const cluster = kubectlJson(['-n', namespace, 'get', 'clusters.postgresql.cnpg.io', dbCluster('user')]);
       const oldPrimary: string = cluster.status.currentPrimary;
@@ -80,8 +26,7 @@ describe('database failover', () => {
       await eventually('writes to succeed again', 180, () => successes.filter((t) => t > promoted).length > 30);
       const recovered = successes.find((t) => t > promoted)!;
       await eventually(`${dbCluster('user')} healthy again`, 300, () => databaseHealthy('user'));
-      running = false;
-      await Promise.all(loops);
+      await load.stop();
 
       const afterDelete = successes.filter((t) => t >= deleted);
       let longestGap = 0;

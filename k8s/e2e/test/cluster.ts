@@ -1,9 +1,10 @@
 // What the e2e tests use to reach the harness's cluster: kubectl and helm with its kubeconfig, the
 // entry point (Traefik's host ports on the node, for the public host name), port-forwards to single
 // pods, and probes run inside pods.
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { ApiClient, lookupAlways } from '@blog/test-support';
 // @ts-expect-error: a plain ESM script without types
 import { helmPath } from '../../../scripts/helm.mjs';
@@ -70,26 +71,33 @@ export function helm(args: string[]): string {
   return execFileSync(helmPath(3) as string, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], cwd: repoDir });
 }
 
+const helmUpgradeArgs = (set: string[]) => [
+  'upgrade',
+  release,
+  chartDir,
+  '-n',
+  namespace,
+  '-f',
+  valuesFile,
+  '--reset-then-reuse-values',
+  ...set.flatMap((s) => ['--set', s]),
+  '--wait',
+  '--timeout',
+  '10m',
+];
+
 /**
  * `helm upgrade` of the release with the harness's values and `set` on top of what earlier
  * upgrades set, waiting for it (the chart's own defaults come from the chart being installed).
  */
 export function helmUpgrade(...set: string[]): string {
-  const sets = set.flatMap((s) => ['--set', s]);
-  return helm([
-    'upgrade',
-    release,
-    chartDir,
-    '-n',
-    namespace,
-    '-f',
-    valuesFile,
-    '--reset-then-reuse-values',
-    ...sets,
-    '--wait',
-    '--timeout',
-    '10m',
-  ]);
+  return helm(helmUpgradeArgs(set));
+}
+
+/** The same `helm upgrade`, without blocking the test's own load (its requests go on meanwhile). */
+export async function helmUpgradeInBackground(...set: string[]): Promise<string> {
+  const { stdout } = await promisify(execFile)(helmPath(3) as string, helmUpgradeArgs(set), { encoding: 'utf8', cwd: repoDir });
+  return stdout;
 }
 
 /** A client of the cluster's entry point for one host: Traefik on the node, its certificate verified against the platform CA. */

@@ -52,22 +52,39 @@ export async function readNamespace(config: KubeConfig, namespace: string): Prom
   const batch = config.makeApiClient(BatchV1Api);
   const networking = config.makeApiClient(NetworkingV1Api);
   const custom = config.makeApiClient(CustomObjectsApi);
-  const [ns, pods, services, accounts, deployments, statefulSets, daemonSets, jobs, cronJobs, policies, certificates, issuers, clusters] =
-    await Promise.all([
-      core.readNamespace({ name: namespace }),
-      core.listNamespacedPod({ namespace }),
-      core.listNamespacedService({ namespace }),
-      core.listNamespacedServiceAccount({ namespace }),
-      apps.listNamespacedDeployment({ namespace }),
-      apps.listNamespacedStatefulSet({ namespace }),
-      apps.listNamespacedDaemonSet({ namespace }),
-      batch.listNamespacedJob({ namespace }),
-      batch.listNamespacedCronJob({ namespace }),
-      networking.listNamespacedNetworkPolicy({ namespace }),
-      customObjects(custom, namespace, 'cert-manager.io', 'v1', 'certificates', 'Certificate'),
-      customObjects(custom, namespace, 'cert-manager.io', 'v1', 'issuers', 'Issuer'),
-      customObjects(custom, namespace, 'postgresql.cnpg.io', 'v1', 'clusters', 'Cluster'),
-    ]);
+  const [
+    ns,
+    pods,
+    services,
+    accounts,
+    deployments,
+    statefulSets,
+    daemonSets,
+    jobs,
+    cronJobs,
+    policies,
+    certificates,
+    issuers,
+    clusters,
+    backups,
+    scheduledBackups,
+  ] = await Promise.all([
+    core.readNamespace({ name: namespace }),
+    core.listNamespacedPod({ namespace }),
+    core.listNamespacedService({ namespace }),
+    core.listNamespacedServiceAccount({ namespace }),
+    apps.listNamespacedDeployment({ namespace }),
+    apps.listNamespacedStatefulSet({ namespace }),
+    apps.listNamespacedDaemonSet({ namespace }),
+    batch.listNamespacedJob({ namespace }),
+    batch.listNamespacedCronJob({ namespace }),
+    networking.listNamespacedNetworkPolicy({ namespace }),
+    customObjects(custom, namespace, 'cert-manager.io', 'v1', 'certificates', 'Certificate'),
+    customObjects(custom, namespace, 'cert-manager.io', 'v1', 'issuers', 'Issuer'),
+    customObjects(custom, namespace, 'postgresql.cnpg.io', 'v1', 'clusters', 'Cluster'),
+    customObjects(custom, namespace, 'postgresql.cnpg.io', 'v1', 'backups', 'Backup'),
+    customObjects(custom, namespace, 'postgresql.cnpg.io', 'v1', 'scheduledbackups', 'ScheduledBackup'),
+  ]);
   // Pods owned by a workload are judged through their workload; standalone pods and every pod's live state still count for pods-not-root.
   return [
     { ...(ns as any), apiVersion: 'v1', kind: 'Namespace' },
@@ -83,5 +100,7 @@ export async function readNamespace(config: KubeConfig, namespace: string): Prom
     ...certificates,
     ...issuers,
     ...clusters,
+    ...backups,
+    ...scheduledBackups,
   ];
 }

@@ -12,16 +12,38 @@ const ready = (status: 'True' | 'False', extra: Record<string, unknown> = {}) =>
   conditions: [{ type: 'Ready', status, reason: status === 'True' ? 'Ready' : 'Failing', ...extra }],
 });
 
-/** A healthy deployment of the chart as the API would return it, with live status. */
-function healthyWorld(): K8sObject[] {
-  const rendered = render(ciValuesFiles.find((f) => f.includes('default'))!).filter((o) => o.kind !== 'Job' && o.kind !== 'Secret');
+const archiving = { type: 'ContinuousArchiving', status: 'True', reason: 'ContinuousArchivingSuccess' };
+
+/** A healthy deployment of the chart (with backups, or as shipped) as the API would return it, with live status. */
+function healthyWorld(values = 'backup'): K8sObject[] {
+  const rendered = render(ciValuesFiles.find((f) => f.endsWith(`/${values}-values.yaml`))!).filter(
+    (o) => o.kind !== 'Job' && o.kind !== 'Secret',
+  );
   const world: K8sObject[] = rendered.map((o) => {
     if (o.kind === 'Certificate')
       return { ...o, status: { ...ready('True'), notBefore: hours(-1), notAfter: hours(23), renewalTime: hours(15) } };
     if (o.kind === 'Issuer') return { ...o, status: ready('True') };
-    if (o.kind === 'Cluster') return { ...o, status: { phase: 'Cluster in healthy state', instances: 3, readyInstances: 3 } };
+    if (o.kind === 'Cluster')
+      return { ...o, status: { phase: 'Cluster in healthy state', instances: 3, readyInstances: 3, conditions: [archiving] } };
+    if (o.kind === 'ScheduledBackup')
+      return {
+        ...o,
+        metadata: { ...o.metadata, creationTimestamp: hours(-72) },
+        status: { lastScheduleTime: hours(-5), nextScheduleTime: hours(19) },
+      };
     return o;
   });
+  // Each scheduled run's base backup, completed.
+  const backups = rendered
+    .filter((o) => o.kind === 'ScheduledBackup')
+    .map((o) => ({
+      apiVersion: 'postgresql.cnpg.io/v1',
+      kind: 'Backup',
+      metadata: { name: `${o.metadata.name}-20261204030000` },
+      spec: { cluster: o.spec.cluster, method: 'plugin' },
+      status: { phase: 'completed', startedAt: hours(-5), stoppedAt: hours(-4.9) },
+    }));
+  world.push(...backups);
   const pods = rendered
     .filter((o) => o.kind === 'Deployment')
     .map((d) => ({
@@ -62,6 +84,8 @@ describe('blogctl audit, live', () => {
         'GET /api/v1/namespaces/blog',
         'GET /apis/cert-manager.io/v1/namespaces/blog/certificates',
         'GET /apis/postgresql.cnpg.io/v1/namespaces/blog/clusters',
+        'GET /apis/postgresql.cnpg.io/v1/namespaces/blog/backups',
+        'GET /apis/postgresql.cnpg.io/v1/namespaces/blog/scheduledbackups',
       ]),
     );
     const live = report.findings.filter((f) => f.area === 'live');
@@ -71,6 +95,7 @@ describe('blogctl audit, live', () => {
         'certificate-ready',
         'issuer-ready',
         'database-healthy',
+        'database-backed-up',
         'no-nodeport-or-loadbalancer',
         'namespace-restricted',
       ]),
@@ -109,6 +134,34 @@ describe('blogctl audit, live', () => {
       /1 of 3 instances ready.*no standby/,
     ],
     [
+      'database-backed-up',
+      (w: K8sObject[]): void => {
+        const cluster = w.find((o) => o.kind === 'Cluster')!;
+        cluster.status.conditions = [{ ...archiving, status: 'False', reason: 'ContinuousArchivingFailing', message: 'AccessDenied' }];
+      },
+      /WAL archiving fails: AccessDenied/,
+    ],
+    [
+      'database-backed-up',
+      (w: K8sObject[]): void => {
+        const cluster = w.find((o) => o.kind === 'Cluster')!;
+        for (const backup of w.filter((o) => o.kind === 'Backup' && o.spec.cluster.name === cluster.metadata.name))
+          backup.status.stoppedAt = hours(-30);
+      },
+      /newest completed base backup is 30 h old; its schedule allows 25 h/,
+    ],
+    [
+      'database-backed-up',
+      (w: K8sObject[]): void => {
+        const cluster = w.find((o) => o.kind === 'Cluster')!;
+        w.splice(
+          w.findIndex((o) => o.kind === 'Backup' && o.spec.cluster.name === cluster.metadata.name),
+          1,
+        );
+      },
+      /no completed base backup 72 h after its ScheduledBackup was made/,
+    ],
+    [
       'no-nodeport-or-loadbalancer',
       (w: K8sObject[]): void => {
         w.find((o) => o.kind === 'Service')!.spec.type = 'NodePort';
@@ -129,6 +182,17 @@ describe('blogctl audit, live', () => {
     const failures = report.findings.filter((f) => f.status === 'FAIL');
     expect(failures.map((f) => f.rule)).toEqual([rule]);
     expect(failures[0]!.message).toMatch(message);
+  });
+
+  it('warns about each database without backups, as the chart ships (backup.enabled off)', async () => {
+    const { report } = await liveAudit(healthyWorld('default'));
+    expect(report.findings.filter((f) => f.status !== 'PASS' && f.area === 'live').map((f) => `${f.status} ${f.rule} ${f.object}`)).toEqual(
+      [
+        'WARN database-backed-up Cluster/blog/blog-blog-platform-user-db',
+        'WARN database-backed-up Cluster/blog/blog-blog-platform-blog-db',
+      ],
+    );
+    expect(report.findings.find((f) => f.rule === 'database-backed-up')!.message).toMatch(/no backups: its WAL is not archived/);
   });
 
   it('warns about a certificate that nears expiry without having been renewed', async () => {

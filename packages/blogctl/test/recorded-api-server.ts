@@ -19,6 +19,8 @@ const collections: Record<string, { path: (ns: string) => string; apiVersion: st
   Certificate: { path: (ns) => `/apis/cert-manager.io/v1/namespaces/${ns}/certificates`, apiVersion: 'cert-manager.io/v1' },
   Issuer: { path: (ns) => `/apis/cert-manager.io/v1/namespaces/${ns}/issuers`, apiVersion: 'cert-manager.io/v1' },
   Cluster: { path: (ns) => `/apis/postgresql.cnpg.io/v1/namespaces/${ns}/clusters`, apiVersion: 'postgresql.cnpg.io/v1' },
+  Backup: { path: (ns) => `/apis/postgresql.cnpg.io/v1/namespaces/${ns}/backups`, apiVersion: 'postgresql.cnpg.io/v1' },
+  ScheduledBackup: { path: (ns) => `/apis/postgresql.cnpg.io/v1/namespaces/${ns}/scheduledbackups`, apiVersion: 'postgresql.cnpg.io/v1' },
 };
 
 export interface RecordedApi {

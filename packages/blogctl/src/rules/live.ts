@@ -31,6 +31,11 @@ const rules = {
     why: 'A degraded cluster, or one without a synchronous standby, can lose acknowledged writes on failover.',
     fix: 'kubectl cnpg status <cluster>; make sure at least two instances are ready and spec.postgresql.synchronous.number >= 1.',
   },
+  databaseBackedUp: {
+    id: 'database-backed-up',
+    why: 'Standbys survive a lost pod or node, not what takes every copy at once: a deleted namespace, a lost disk under a one-node cluster, a DELETE without WHERE. Only WAL and base backups in an object store bring those back, and a recovery replays WAL from the newest base backup, so a stale one makes it slow or, past the retention, impossible.',
+    fix: 'Turn on backup.enabled with an object store (README.md, "Backups and point-in-time recovery"). For a failing archive or backup: kubectl logs <instance pod> -c plugin-barman-cloud, and kubectl describe backup <name>.',
+  },
   exposedServices: {
     id: 'no-nodeport-or-loadbalancer',
     why: 'A NodePort or LoadBalancer Service bypasses the ingress: its TLS, rate limits and routing table.',
@@ -47,6 +52,45 @@ const condition = (object: K8sObject, type: string) => (object.status?.condition
 
 function finding(rule: LiveRuleInfo, object: K8sObject, status: Finding['status'], message: string): Finding {
   return { rule: rule.id, area: 'live', status, object: objectRef(object), message, why: rule.why, fix: rule.fix };
+}
+
+/** Beyond its schedule, a base backup gets this long to complete before it counts as missed. */
+const backupGrace = 3_600_000;
+const inHours = (ms: number) => `${Math.round(ms / 3_600_000)} h`;
+
+/** Whether a CloudNativePG cluster archives its WAL and has a base backup as recent as its schedules promise. */
+function backupVerdict(cluster: K8sObject, objects: K8sObject[], now: number): [Finding['status'], string] {
+  const archived =
+    (cluster.spec?.plugins ?? []).some((p: any) => p.isWALArchiver && p.enabled !== false) ||
+    Boolean(cluster.spec?.backup?.barmanObjectStore);
+  if (!archived) return ['WARN', 'no backups: its WAL is not archived and no base backup is taken (a loss of every copy loses it all)'];
+  const archiving = condition(cluster, 'ContinuousArchiving');
+  if (archiving?.status === 'False') return ['FAIL', `WAL archiving fails: ${archiving.message ?? archiving.reason ?? 'no reason given'}`];
+  const lastBackup = condition(cluster, 'LastBackupSucceeded');
+  if (lastBackup?.status === 'False')
+    return ['FAIL', `the last base backup failed: ${lastBackup.message ?? lastBackup.reason ?? 'no reason given'}`];
+  const ofCluster = (o: K8sObject) => o.spec?.cluster?.name === cluster.metadata.name;
+  const schedules = objects.filter((o) => o.kind === 'ScheduledBackup' && ofCluster(o) && o.spec?.suspend !== true);
+  if (schedules.length === 0)
+    return ['WARN', 'WAL is archived but no ScheduledBackup takes base backups: a recovery replays everything since the oldest one'];
+  const completed = objects
+    .filter((o) => o.kind === 'Backup' && ofCluster(o) && o.status?.phase === 'completed' && o.status?.stoppedAt)
+    .map((o) => Date.parse(o.status.stoppedAt));
+  const newest = completed.length ? Math.max(...completed) : undefined;
+  // The tightest schedule decides: the time between its last run and its next.
+  const intervals = schedules
+    .map((o) => Date.parse(o.status?.nextScheduleTime) - Date.parse(o.status?.lastScheduleTime))
+    .filter((ms) => Number.isFinite(ms) && ms > 0);
+  const allowed = (intervals.length ? Math.min(...intervals) : 86_400_000) + backupGrace;
+  if (newest === undefined) {
+    const since = Math.min(...schedules.map((o) => Date.parse(o.metadata.creationTimestamp ?? '') || now));
+    return now - since > backupGrace
+      ? ['FAIL', `no completed base backup ${inHours(now - since)} after its ScheduledBackup was made`]
+      : ['PASS', 'WAL archived; the first base backup is under way'];
+  }
+  if (now - newest > allowed)
+    return ['FAIL', `the newest completed base backup is ${inHours(now - newest)} old; its schedule allows ${inHours(allowed)}`];
+  return ['PASS', `WAL archived; newest base backup ${inHours(now - newest)} old (its schedule allows ${inHours(allowed)})`];
 }
 
 /** Rules that need the cluster's state, not only the manifests. */
@@ -114,6 +158,10 @@ export function auditLive(objects: K8sObject[], now = Date.now()): Finding[] {
         ? finding(rules.databaseHealthy, cluster, 'PASS', `healthy, ${readyInstances}/${instances} ready, ${synchronous} synchronous`)
         : finding(rules.databaseHealthy, cluster, 'FAIL', problems.join('; ')),
     );
+  }
+  for (const cluster of objects.filter((o) => o.kind === 'Cluster' && o.apiVersion.startsWith('postgresql.cnpg.io/'))) {
+    const [status, message] = backupVerdict(cluster, objects, now);
+    findings.push(finding(rules.databaseBackedUp, cluster, status, message));
   }
   for (const service of objects.filter((o) => o.kind === 'Service')) {
     const type = service.spec?.type ?? 'ClusterIP';
