@@ -20,7 +20,7 @@ describe('audit and RBAC', () => {
     expect(failures, JSON.stringify(failures, null, 2)).toEqual([]);
     expect(clean.status).toBe(0);
     const live = new Set(clean.report.findings.filter((f: any) => f.area === 'live' && f.status === 'PASS').map((f: any) => f.rule));
-    for (const rule of ['certificate-ready', 'issuer-ready', 'database-healthy', 'namespace-restricted'])
+    for (const rule of ['certificate-ready', 'issuer-ready', 'database-healthy', 'database-backed-up', 'namespace-restricted'])
       expect(live, rule).toContain(rule);
 
     kubectl(['-n', namespace, 'create', 'service', 'nodeport', 'e2e-exposed', '--tcp', '8443:8443']);
@@ -73,7 +73,13 @@ describe('audit and RBAC', () => {
       expect(canI(auditor, 'list', resource, '-n', namespace), resource).toBe('yes');
       expect(canI(auditor, 'delete', resource, '-n', namespace), resource).toBe('no');
     }
-    for (const resource of ['certificates.cert-manager.io', 'issuers.cert-manager.io', 'clusters.postgresql.cnpg.io']) {
+    for (const resource of [
+      'certificates.cert-manager.io',
+      'issuers.cert-manager.io',
+      'clusters.postgresql.cnpg.io',
+      'backups.postgresql.cnpg.io',
+      'scheduledbackups.postgresql.cnpg.io',
+    ]) {
       expect(canI(auditor, 'list', resource, '-n', namespace), resource).toBe('yes');
       expect(canI(auditor, 'patch', resource, '-n', namespace), resource).toBe('no');
     }
