@@ -44,9 +44,12 @@ function archiveFolder(serverName: string): string {
   return join(volume.spec.local.path, bucket, serverName);
 }
 
+/** The WAL segments of an archive, of every timeline (a failover starts a new one, beside its .history file). */
 function archivedWal(serverName: string): string[] {
   const wals = join(archiveFolder(serverName), 'wals');
-  return readdirSync(wals).flatMap((timeline) => readdirSync(join(wals, timeline)).filter((name) => /^[0-9A-F]{24}\.gz$/.test(name)));
+  return readdirSync(wals, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .flatMap((timeline) => readdirSync(join(wals, timeline.name)).filter((name) => /^[0-9A-F]{24}\.gz$/.test(name)));
 }
 
 const baseBackups = (serverName: string) => readdirSync(join(archiveFolder(serverName), 'base'));
