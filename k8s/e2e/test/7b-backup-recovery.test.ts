@@ -86,8 +86,8 @@ function onPrimary(sql: string): string {
   return kubectl(['-n', namespace, 'exec', primary, '-c', 'postgres', '--', 'psql', '-qtAX', '-c', sql]).trim();
 }
 
-/** Every copy gone at once: the Cluster, its pods killed without a shutdown, its volumes. Returns when all are gone. */
-async function destroyDatabase(): Promise<number> {
+/** Every copy gone at once: the Cluster, its pods killed without a shutdown, its volumes. */
+async function destroyDatabase(): Promise<void> {
   const selector = `cnpg.io/cluster=${cluster}`;
   kubectl(['-n', namespace, 'delete', 'clusters.postgresql.cnpg.io', cluster, '--wait=false']);
   kubectl(['-n', namespace, 'delete', 'pod', '-l', selector, '--grace-period=0', '--force']);
@@ -99,7 +99,6 @@ async function destroyDatabase(): Promise<number> {
       kubectl(['-n', namespace, 'get', 'clusters.postgresql.cnpg.io', '--ignore-not-found', cluster]) === '',
   );
   kubectl(['-n', namespace, 'delete', 'pvc', '-l', selector, '--wait=true', '--timeout=120s']);
-  return Date.now();
 }
 
 /** The runbook's recovery: the chart recreates the Cluster from the archive, which then archives anew. */
@@ -113,10 +112,23 @@ async function recover(from: string, to: string, targetTime: string): Promise<vo
   await eventually(`${cluster} recovered and healthy`, 600, () => databaseHealthy('user'));
 }
 
-/** The first acknowledged write after the database was gone: the moment the service writes again. */
-async function writesAgain(load: WriteLoad, gone: number): Promise<number> {
-  await eventually('writes to succeed again', 300, () => load.successes.some((t) => t > gone));
-  return load.successes.find((t) => t > gone)!;
+/** The recovered database's first acknowledged writes. */
+async function writesAgain(load: WriteLoad): Promise<void> {
+  const healthy = Date.now();
+  await eventually('writes to succeed again', 300, () => load.successes.some((t) => t > healthy));
+}
+
+/**
+ * The outage a destroyed database caused: the longest pause between acknowledged writes since
+ * `since`, from the last write the old database acknowledged (its processes outlive their deleted
+ * pods by a moment) to the first the recovered one did.
+ */
+function outage(load: WriteLoad, since: number): { lastOld: number; firstNew: number } {
+  const times = [since, ...load.successes.filter((t) => t >= since)];
+  let widest = { lastOld: since, firstNew: since };
+  for (let i = 1; i < times.length; i++)
+    if (times[i]! - times[i - 1]! > widest.firstNew - widest.lastOld) widest = { lastOld: times[i - 1]!, firstNew: times[i]! };
+  return widest;
 }
 
 function verifyAuditChain(): { ok: boolean } {
@@ -187,8 +199,6 @@ describe('backups and point-in-time recovery', () => {
   it('recovers the destroyed user database to a time T: every write acknowledged before T is back, none sent after it, the audit chain intact', async () => {
     const started = Date.now();
     const load = await startWriteLoad(api, 'p');
-    let recoveredAt = 0;
-    let destroyed = 0;
     try {
       await sleep(5000);
       // T on a whole second, so that the target the chart is given is exactly the T compared with.
@@ -198,22 +208,24 @@ describe('backups and point-in-time recovery', () => {
       // Past T in the archive: the segment with T and the writes after it.
       const last = onPrimary('select pg_walfile_name(pg_switch_wal())');
       await eventually('the WAL after T in the store', 60, () => archivedWal(serverNames[0]!).includes(`${last}.gz`));
-      destroyed = Date.now();
-      const gone = await destroyDatabase();
+      const destroyed = Date.now();
+      await destroyDatabase();
       const targetTime = new Date(target).toISOString().replace('.000Z', 'Z');
       await recover(serverNames[0]!, serverNames[1]!, targetTime);
-      recoveredAt = await writesAgain(load, gone);
+      await writesAgain(load);
       await load.stop();
+      const { lastOld, firstNew } = outage(load, destroyed);
 
       const audited = await auditedRequestIds(api, await adminToken(api), started);
       const writes = load.writers.flatMap((w) => w.acknowledged);
       const before = writes.filter((w) => w.acknowledgedAt < target);
-      const after = writes.filter((w) => w.sentAt > target && w.acknowledgedAt < destroyed);
+      const after = writes.filter((w) => w.sentAt > target && w.acknowledgedAt <= lastOld);
       const lost = before.filter((w) => !audited.has(w.requestId));
       const kept = after.filter((w) => audited.has(w.requestId));
       console.log(
         `point-in-time recovery to ${targetTime}: database destroyed ${seconds(destroyed - target)} after T, ` +
-          `gone with its volumes ${seconds(gone - destroyed)} later, writing again ${seconds(recoveredAt - gone)} after that (the recovery time); of ${before.length} writes acknowledged before T ${lost.length} lost, ` +
+          `no write acknowledged for ${seconds(firstNew - lastOld)} (the recovery time: the old database's last acknowledged write to the recovered one's first); ` +
+          `of ${before.length} writes acknowledged before T ${lost.length} lost, ` +
           `of ${after.length} acknowledged writes sent after T ${kept.length} came back`,
       );
       expect(before.length).toBeGreaterThan(10);
@@ -235,24 +247,26 @@ describe('backups and point-in-time recovery', () => {
     try {
       await sleep(3 * archiveTimeoutSeconds * 1000);
       const destroyed = Date.now();
-      const gone = await destroyDatabase();
+      await destroyDatabase();
       await recover(serverNames[1]!, serverNames[2]!, '');
-      const recoveredAt = await writesAgain(load, gone);
+      await writesAgain(load);
       await load.stop();
+      const { lastOld, firstNew } = outage(load, destroyed);
 
       const audited = await auditedRequestIds(api, await adminToken(api), started);
-      // Every write acknowledged before the database was gone (the kill of its pods began at `destroyed`).
-      const writes = load.writers.flatMap((w) => w.acknowledged).filter((w) => w.acknowledgedAt < gone);
+      // Every write the old database acknowledged.
+      const writes = load.writers.flatMap((w) => w.acknowledged).filter((w) => w.acknowledgedAt <= lastOld);
       const lost = writes.filter((w) => !audited.has(w.requestId));
       const newestKept = Math.max(...writes.filter((w) => audited.has(w.requestId)).map((w) => w.acknowledgedAt));
-      const oldestLost = lost.length ? Math.min(...lost.map((w) => w.acknowledgedAt)) : destroyed;
+      const oldestLost = lost.length ? Math.min(...lost.map((w) => w.acknowledgedAt)) : lastOld;
       console.log(
-        `recovery to the end of the archive: writing again ${seconds(recoveredAt - gone)} after the database was gone (the recovery time); recovery point: the newest write kept was acknowledged ` +
-          `${seconds(destroyed - newestKept)} before the loss; ${lost.length} of ${writes.length} acknowledged writes lost, ` +
-          `the oldest of them ${seconds(destroyed - oldestLost)} before the loss (archive timeout ${archiveTimeoutSeconds}s)`,
+        `recovery to the end of the archive: no write acknowledged for ${seconds(firstNew - lastOld)} (the recovery time); ` +
+          `recovery point: the newest write kept was acknowledged ${seconds(lastOld - newestKept)} before the old database's last; ` +
+          `${lost.length} of ${writes.length} acknowledged writes lost, the oldest of them ${seconds(lastOld - oldestLost)} before that last one ` +
+          `(archive timeout ${archiveTimeoutSeconds}s; the kill began ${seconds(lastOld - destroyed)} before it)`,
       );
       // The archive command runs each archive_timeout; its upload takes up to a second or two more.
-      expect(destroyed - oldestLost).toBeLessThanOrEqual((archiveTimeoutSeconds + 5) * 1000);
+      expect(lastOld - oldestLost).toBeLessThanOrEqual((archiveTimeoutSeconds + 5) * 1000);
       expect(verifyAuditChain().ok).toBe(true);
       await serves(api);
       // The runbook's last step: recovery off again, the new archive kept.
