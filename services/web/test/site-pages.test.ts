@@ -323,4 +323,22 @@ describe('feeds', () => {
     expect(all.body).toContain(`${origin}/blogs/${posted.body.slug}`);
     expect((await site.publicApp.inject({ method: 'GET', url: '/authors/%40nobody_here/feed.atom' })).statusCode).toBe(404);
   });
+
+  it('say they were updated when their latest entry was, and an empty one as of now', async () => {
+    const feedUpdated = async (handle: string) => {
+      const feed = await site.publicApp.inject({ method: 'GET', url: `/authors/${encodeURIComponent(handle)}/feed.atom` });
+      expect(feed.statusCode).toBe(200);
+      return Date.parse(/<feed[^]*?<updated>([^<]+)<\/updated>/.exec(feed.body)![1]!);
+    };
+    const author = await platform.signUp('@feed_dates');
+    const before = Date.now();
+    expect(Math.abs((await feedUpdated(author.handle)) - before)).toBeLessThan(60_000);
+    const older = await platform.api.post('/blogs', { title: 'Older', content: 'first' }, { token: author.token });
+    const newer = await platform.api.post('/blogs', { title: 'Newer', content: 'second' }, { token: author.token });
+    expect([older.status, newer.status]).toEqual([201, 201]);
+    const edited = await platform.api.put(`/blogs/${older.body.slug}`, { content: 'first, edited' }, { token: author.token });
+    expect(edited.status).toBe(200);
+    expect(await feedUpdated(author.handle)).toBe(Date.parse(edited.body.updated_at));
+    expect(Date.parse(edited.body.updated_at)).toBeGreaterThan(Date.parse(newer.body.updated_at));
+  });
 });

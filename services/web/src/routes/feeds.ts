@@ -22,7 +22,9 @@ export function registerFeedRoutes(app: App, ctx: WebContext): void {
       title: escapeHtml(options.title),
       id: `${siteOrigin}${options.path}`,
       link: `${siteOrigin}${options.path}`,
-      updated: options.blogs.length > 0 ? new Date(options.blogs[0]!.updated_at) : new Date(0),
+      // The feed changed when its latest entry did (an older blog may have been edited last); a
+      // feed without entries is as of now, not of 1970.
+      updated: options.blogs.length > 0 ? new Date(Math.max(...options.blogs.map((blog) => Date.parse(blog.updated_at)))) : new Date(),
       feedLinks: { atom: `${siteOrigin}${options.feedPath}` },
       copyright: 'Each blog belongs to its author',
       generator: 'blog-platform web service',
