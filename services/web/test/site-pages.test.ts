@@ -328,7 +328,7 @@ describe('feeds', () => {
     const feedUpdated = async (handle: string) => {
       const feed = await site.publicApp.inject({ method: 'GET', url: `/authors/${encodeURIComponent(handle)}/feed.atom` });
       expect(feed.statusCode).toBe(200);
-      return Date.parse(/<feed[^]*?<updated>([^<]+)<\/updated>/.exec(feed.body)![1]!);
+      return Date.parse(/<feed[\s\S]*?<updated>([^<]+)<\/updated>/.exec(feed.body)![1]!);
     };
     const author = await platform.signUp('@feed_dates');
     const before = Date.now();
