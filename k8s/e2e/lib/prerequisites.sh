@@ -21,6 +21,8 @@ render() {
 }
 
 apply() { "${KUBECTL[@]}" apply --server-side --force-conflicts -f - >/dev/null; }
+# The vault CLI in the harness's Vault pod, with its dev root token.
+vault_cli() { "${KUBECTL[@]}" -n vault exec vault-0 -- env VAULT_TOKEN=root vault "$@"; }
 rollout() { "${KUBECTL[@]}" -n "$1" rollout status "$2" --timeout 300s >/dev/null; }
 
 dns() {
@@ -88,10 +90,10 @@ barman_cloud() {
 # certificate from the platform's CA; the release namespace gets the keys and the CA the chart's
 # backup.s3 names (ci/e2e-harness-values.yaml).
 object_store() {
-  local vault=("${KUBECTL[@]}" -n vault exec vault-0 -- env VAULT_TOKEN=root vault) issued access secret
-  "${vault[@]}" write pki_int/roles/e2e-object-store allowed_domains=versitygw.object-store.svc \
+  local issued access secret
+  vault_cli write pki_int/roles/e2e-object-store allowed_domains=versitygw.object-store.svc \
     allow_bare_domains=true allow_subdomains=false max_ttl=72h key_type=ec key_bits=256 >/dev/null
-  issued=$("${vault[@]}" write -format=json pki_int/issue/e2e-object-store common_name=versitygw.object-store.svc ttl=48h)
+  issued=$(vault_cli write -format=json pki_int/issue/e2e-object-store common_name=versitygw.object-store.svc ttl=48h)
   render "$E2E_DIR/manifests/object-store.yaml" | apply
   local pem=$E2E_RUN/object-store-tls
   mkdir -p "$pem"
@@ -136,7 +138,7 @@ ingress() {
 # The platform CA that the Gateway verifies the services with (the chart's BackendTLSPolicy names
 # the ConfigMap; trust-manager would keep it in sync on a real cluster): Vault's root.
 platform_ca() {
-  "${KUBECTL[@]}" -n vault exec vault-0 -- env VAULT_TOKEN=root vault read -field=certificate pki/cert/ca >"$E2E_STATE/platform-ca.crt"
+  vault_cli read -field=certificate pki/cert/ca >"$E2E_STATE/platform-ca.crt"
   "${KUBECTL[@]}" -n "$NAMESPACE" create configmap "$RELEASE-platform-ca" --from-file=ca.crt="$E2E_STATE/platform-ca.crt" >/dev/null
 }
 

@@ -3,7 +3,7 @@
 // write's audit event commits in its transaction, so every acknowledged request id must be found).
 import { describe, expect, it } from 'vitest';
 import { databaseHealthy, dbCluster, entryPointApi, eventually, kubectl, kubectlJson, namespace, sleep } from './cluster.ts';
-import { adminToken, auditedRequestIds, startWriteLoad } from './writes.ts';
+import { adminToken, auditedRequestIds, startWriteLoad, widestPause } from './writes.ts';
 
 describe('database failover', () => {
   it("loses no acknowledged write when the user database's primary is deleted, and recovers on its own", async () => {
@@ -28,9 +28,8 @@ describe('database failover', () => {
       await eventually(`${dbCluster('user')} healthy again`, 300, () => databaseHealthy('user'));
       await load.stop();
 
-      const afterDelete = successes.filter((t) => t >= deleted);
-      let longestGap = 0;
-      for (let i = 1; i < afterDelete.length; i++) longestGap = Math.max(longestGap, afterDelete[i]! - afterDelete[i - 1]!);
+      const gap = widestPause(successes.filter((t) => t >= deleted));
+      const longestGap = gap.to - gap.from;
       const acknowledged = writers.reduce((n, w) => n + w.acknowledged.length, 0);
       const kinds = [...new Set(failures.map((f) => f.what.split(' ')[0]))].join(', ');
       console.log(

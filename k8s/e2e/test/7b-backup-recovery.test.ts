@@ -13,6 +13,7 @@ import {
   chartDir,
   databaseHealthy,
   dbCluster,
+  deployment,
   entryPointApi,
   eventually,
   helm,
@@ -26,7 +27,7 @@ import {
   sleep,
   valuesFile,
 } from './cluster.ts';
-import { adminToken, auditedRequestIds, startWriteLoad, type WriteLoad } from './writes.ts';
+import { adminToken, auditedRequestIds, startWriteLoad, type WriteLoad, widestPause } from './writes.ts';
 
 const cluster = dbCluster('user');
 const bucket = 'blog-platform-backups';
@@ -119,16 +120,13 @@ async function writesAgain(load: WriteLoad): Promise<void> {
 }
 
 /**
- * The outage a destroyed database caused: the longest pause between acknowledged writes since
+ * The outage a destroyed database caused: the widest pause between acknowledged writes since
  * `since`, from the last write the old database acknowledged (its processes outlive their deleted
  * pods by a moment) to the first the recovered one did.
  */
 function outage(load: WriteLoad, since: number): { lastOld: number; firstNew: number } {
-  const times = [since, ...load.successes.filter((t) => t >= since)];
-  let widest = { lastOld: since, firstNew: since };
-  for (let i = 1; i < times.length; i++)
-    if (times[i]! - times[i - 1]! > widest.firstNew - widest.lastOld) widest = { lastOld: times[i - 1]!, firstNew: times[i]! };
-  return widest;
+  const { from, to } = widestPause([since, ...load.successes.filter((t) => t >= since)]);
+  return { lastOld: from, firstNew: to };
 }
 
 function verifyAuditChain(): { ok: boolean } {
@@ -136,7 +134,7 @@ function verifyAuditChain(): { ok: boolean } {
     '-n',
     namespace,
     'exec',
-    'deploy/blog-platform-user',
+    `deploy/${deployment('user')}`,
     '-c',
     'user',
     '--',

@@ -70,6 +70,14 @@ export async function startWriteLoad(api: ApiClient, prefix: string): Promise<Wr
   };
 }
 
+/** The widest pause between consecutive moments of `times` (in order): where writes stopped, and when they came back. */
+export function widestPause(times: number[]): { from: number; to: number } {
+  let widest = { from: times[0] ?? 0, to: times[0] ?? 0 };
+  for (let i = 1; i < times.length; i++)
+    if (times[i]! - times[i - 1]! > widest.to - widest.from) widest = { from: times[i - 1]!, to: times[i]! };
+  return widest;
+}
+
 export async function adminToken(api: ApiClient): Promise<string> {
   const secret = kubectlJson(['-n', namespace, 'get', 'secret', `${release}-admin`]);
   const auth = await api.post('/auth', { username: '@admin', password: Buffer.from(secret.data.password, 'base64').toString() });

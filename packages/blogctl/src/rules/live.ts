@@ -158,8 +158,6 @@ export function auditLive(objects: K8sObject[], now = Date.now()): Finding[] {
         ? finding(rules.databaseHealthy, cluster, 'PASS', `healthy, ${readyInstances}/${instances} ready, ${synchronous} synchronous`)
         : finding(rules.databaseHealthy, cluster, 'FAIL', problems.join('; ')),
     );
-  }
-  for (const cluster of objects.filter((o) => o.kind === 'Cluster' && o.apiVersion.startsWith('postgresql.cnpg.io/'))) {
     const [status, message] = backupVerdict(cluster, objects, now);
     findings.push(finding(rules.databaseBackedUp, cluster, status, message));
   }
