@@ -24,7 +24,7 @@ clean: down ## Stop the local platform and wipe its state (LOCAL_STATE_DIR, defa
 test: ## Run every test suite (what CI runs)
 	npm test
 
-e2e: ## Build a one-node cluster and its operators from source (root, no Docker), helm install the chart, test it, tear down
+e2e: ## Build a cluster of a control plane and three workers (E2E_NODES=1: one) and its operators from source (root, no Docker), helm install the chart, test it, tear down
 	k8s/e2e/e2e.sh run
 
 cluster: ## Create the kind (or PROVIDER=minikube) cluster and install the prerequisites of k8s/versions.env; safe to rerun

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The e2e harness: a one-node Kubernetes cluster built from source on this machine (no Docker,
-# no kind), the platform's images built from the repository's Dockerfile, and the chart installed
-# with `helm install` exactly as a user would; the tests in k8s/e2e/test then run against it.
+# The e2e harness: a Kubernetes cluster of a control plane and three worker nodes (E2E_NODES=1
+# for one), built from source on this machine (no Docker, no kind), each machine in a network
+# namespace of its own, the platform's images built from the repository's Dockerfile, and the
+# chart installed with `helm install` exactly as a user would; the tests in k8s/e2e/test then run
+# against it.
 #
 #   k8s/e2e/e2e.sh run     build or reuse the cached binaries, bring the cluster up, run the tests,
 #                          tear everything down (the default; `make e2e`)
@@ -12,7 +14,7 @@
 #   k8s/e2e/e2e.sh deps    install the Debian packages it needs (apt-get)
 #   k8s/e2e/e2e.sh preflight  check root, network namespaces, packages, Go, Node.js and disk
 #
-# Needs root (it makes a network namespace, mounts and cgroups), Go, Node.js, the Debian packages
+# Needs root (it makes network namespaces, a bridge, mounts and cgroups), Go, Node.js, the Debian packages
 # of `deps` (installed when missing) and free disk; `preflight` checks all of it first, in seconds.
 # shellcheck source=k8s/e2e/lib/common.sh
 source "$(dirname "$0")/lib/common.sh"
@@ -56,7 +58,7 @@ free_gib() {
 
 # Everything a run needs, checked before anything is built or changed; stops with what to do.
 preflight() {
-  [[ $(id -u) == 0 ]] || die "the harness needs root: it creates a network namespace, mounts and cgroups (run: sudo make e2e)"
+  [[ $(id -u) == 0 ]] || die "the harness needs root: it creates network namespaces, a bridge, mounts and cgroups (run: sudo make e2e)"
   command -v ip >/dev/null || die "ip (iproute2) is missing: apt-get install iproute2"
   { ip netns add blog-e2e-preflight 2>/dev/null && ip netns delete blog-e2e-preflight; } ||
     die "this machine does not let root create network namespaces (ip netns add); the harness needs them"
@@ -96,15 +98,20 @@ up() {
   "$LIB/network.sh" up
   "$LIB/pki.sh"
   timed "control plane" "$LIB/control-plane.sh"
-  timed "node" "$LIB/node.sh"
+  local n
+  for n in "${WORKERS[@]}"; do timed "node $(node_name "$n")" "$LIB/node.sh" "$n"; done
   timed "images" "$LIB/images.sh" "$E2E_TAG" "$E2E_UPGRADE_TAG"
-  wait_for "the node to be Ready" 120 "${KUBECTL[@]}" wait --for condition=Ready "node/$NODE_NAME" --timeout 1s
+  for n in "${WORKERS[@]}"; do
+    wait_for "$(node_name "$n") to be Ready" 120 "${KUBECTL[@]}" wait --for condition=Ready "node/$(node_name "$n")" --timeout 1s
+  done
   timed "prerequisites" "$LIB/prerequisites.sh"
   cat >"$E2E_STATE/cluster.env" <<ENV
 KUBECONFIG=$KUBECONFIG_ADMIN
 E2E_KUBECTL=$KUBE_BIN/kubectl
 E2E_PLATFORM_CA=$E2E_STATE/platform-ca.crt
-E2E_NODE_IP=$NODE_IP
+E2E_NODES=$E2E_NODES
+E2E_NODE_IP=$ENTRY_NODE_IP
+E2E_NODE_IPS="$(for n in "${WORKERS[@]}"; do printf '%s=%s ' "$(node_name "$n")" "$(node_ip "$n")"; done)"
 E2E_HOST_IP=$HOST_IP
 E2E_SECOND_CLIENT_IP=$SECOND_CLIENT_IP
 E2E_PUBLIC_HOST=$PUBLIC_HOST

@@ -90,21 +90,36 @@ METRICS_SERVER_IMAGE=localhost/e2e/metrics-server:$METRICS_SERVER_VERSION
 BARMAN_CLOUD_PLUGIN_IMAGE=localhost/e2e/plugin-barman-cloud:${BARMAN_CLOUD_PLUGIN_VERSION#v}
 BARMAN_CLOUD_SIDECAR_IMAGE=localhost/e2e/plugin-barman-cloud-sidecar:${BARMAN_CLOUD_PLUGIN_VERSION#v}
 VERSITYGW_IMAGE=localhost/e2e/versitygw:${VERSITYGW_VERSION#v}
-# Everything a run creates on the machine is under these two folders, one network namespace,
-# one veth pair and one cgroup subtree; teardown removes exactly those.
+# Everything a run creates on the machine is under these two folders, one network namespace per
+# node, one bridge with a veth pair per node, and one cgroup subtree; teardown removes exactly those.
 E2E_STATE=${E2E_STATE:-/var/lib/blog-platform-e2e}
 E2E_RUN=/run/blog-platform-e2e
-E2E_NETNS=blog-e2e
 E2E_CGROUP=blog-e2e
-HOST_VETH=be2e-host
-# The node lives in its own network namespace, reached from the machine over a veth pair.
+# The cluster: a control plane (etcd, the API server, the controller manager, the scheduler) and
+# E2E_NODES worker nodes, each machine in a network namespace of its own, all on one bridge of the
+# machine's, as machines on one switch. Three workers by default, so that every database has an
+# instance on each and a lost worker is survivable; one for a quicker, less faithful run.
+E2E_NODES=${E2E_NODES:-3}
+[[ $E2E_NODES =~ ^[1-9]$ ]] || { echo "E2E_NODES must be a number of worker nodes from 1 to 9, not '$E2E_NODES'" >&2; exit 1; }
+BRIDGE=be2e-br
 HOST_IP=10.213.0.1
-NODE_IP=10.213.0.2
 # A second address of the machine on the same link, for tests that need two clients the edge tells
 # apart (its limits are per client address).
 SECOND_CLIENT_IP=10.213.0.11
-NODE_NAME=e2e-node
-POD_CIDR=10.244.0.0/24
+CONTROL_PLANE_NETNS=blog-e2e
+CONTROL_PLANE_IP=10.213.0.2
+# Worker N (1..E2E_NODES): its name, namespace, address on the bridge, the machine's end of its
+# link, and the pods' addresses it hands out.
+mapfile -t WORKERS < <(seq 1 "$E2E_NODES")
+node_name() { echo "e2e-node-$1"; }
+node_netns() { echo "blog-e2e-$1"; }
+node_ip() { echo "10.213.0.2$1"; }
+node_link() { echo "be2e-n$1"; }
+node_pod_cidr() { echo "10.244.$1.0/24"; }
+# Every pod address of the cluster (kube-proxy's cluster CIDR: traffic from inside it is not masqueraded).
+CLUSTER_CIDR=10.244.0.0/16
+# The clients outside the cluster enter through worker 1's host ports (every worker has them).
+ENTRY_NODE_IP=$(node_ip 1)
 SERVICE_CIDR=10.96.0.0/16
 KUBERNETES_SERVICE_IP=10.96.0.1
 DNS_SERVICE_IP=10.96.0.10
@@ -114,28 +129,51 @@ RELEASE=blog-platform
 NAMESPACE=blog
 PUBLIC_HOST=blog.localtest.me
 SITE_HOST=www.$PUBLIC_HOST
-CONTAINERD_SOCKET=$E2E_RUN/containerd/containerd.sock
 KUBECONFIG_ADMIN=$E2E_STATE/pki/admin.kubeconfig
 # Logs outlive the run (teardown removes the state), for a look after a failure.
 LOG_DIR=$REPO_DIR/.local/e2e-logs
-# containerd namespace that the kubelet's images live in.
-CTR=(ctr --address "$CONTAINERD_SOCKET" --namespace k8s.io)
 KUBECTL=("$KUBE_BIN/kubectl" --kubeconfig "$KUBECONFIG_ADMIN")
+# Worker N's containerd, and ctr on the namespace its kubelet's images live in.
+containerd_socket() { echo "$E2E_RUN/$(node_name "$1")/containerd/containerd.sock"; }
+node_ctr() { local n=$1; shift; ctr --address "$(containerd_socket "$n")" --namespace k8s.io "$@"; }
 
 log() { printf '[e2e %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-# Runs a command inside the node's network namespace (and only that: mounts stay the machine's,
-# so the kubelet, containerd and runc see one another's mounts).
-in_node() { nsenter --net="/run/netns/$E2E_NETNS" -- "$@"; }
+# in_netns NETNS COMMAND...: runs COMMAND in one machine's network namespace (and only that: mounts
+# stay the machine's, so each kubelet, its containerd and runc see one another's mounts).
+in_netns() { local netns=$1; shift; nsenter --net="/run/netns/$netns" -- "$@"; }
 
-# Starts a long-running component in the node's namespace; its pid goes to $E2E_RUN/<name>.pid.
+# start_component NETNS NAME COMMAND...: starts a long-running component in a machine's network
+# namespace; its pid goes to $E2E_RUN/NAME.pid, its output to $LOG_DIR/NAME.log.
 start_component() {
-  local name=$1; shift
+  local netns=$1 name=$2; shift 2
   mkdir -p "$LOG_DIR" "$E2E_RUN"
   # nsenter execs the component, so $! is the component itself (a function here would fork).
-  nsenter --net="/run/netns/$E2E_NETNS" -- "$@" >"$LOG_DIR/$name.log" 2>&1 </dev/null &
+  nsenter --net="/run/netns/$netns" -- "$@" >"$LOG_DIR/$name.log" 2>&1 </dev/null &
   echo $! >"$E2E_RUN/$name.pid"
+}
+
+# start_kube_proxy NETNS MACHINE IP: kube-proxy on a machine (each worker, and the control plane,
+# whose API server calls webhooks at Service addresses), in iptables mode.
+start_kube_proxy() {
+  local netns=$1 machine=$2 ip=$3 config=$E2E_STATE/conf/kube-proxy-$2.yaml
+  mkdir -p "${config%/*}"
+  cat >"$config" <<YAML
+apiVersion: kubeproxy.config.k8s.io/v1alpha1
+kind: KubeProxyConfiguration
+clientConnection: { kubeconfig: $E2E_STATE/pki/kube-proxy.kubeconfig }
+mode: iptables
+clusterCIDR: $CLUSTER_CIDR
+hostnameOverride: $machine
+bindAddress: $ip
+metricsBindAddress: 127.0.0.1:10249
+healthzBindAddress: 127.0.0.1:10256
+nodePortAddresses: [$ip/32]
+# The conntrack table is machine-wide: leave its size and timeouts alone.
+conntrack: { maxPerCore: 0, min: 0, tcpEstablishedTimeout: 0s, tcpCloseWaitTimeout: 0s }
+YAML
+  start_component "$netns" "$machine-kube-proxy" "$KUBE_BIN/kube-proxy" --config "$config"
 }
 
 # wait_for DESCRIPTION SECONDS COMMAND...: polls until COMMAND succeeds.

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Every image the cluster runs, built here and imported into containerd's k8s.io namespace.
+# Every image the cluster runs, built here and imported into every worker's containerd (its k8s.io
+# namespace).
 # Public images cannot be pulled on this machine, so the bases are stand-ins built from Debian and
 # the official Node.js binary (see images/); the project's own images are built from the
 # repository's Dockerfile exactly as a user builds them, with only the base-image build arguments
@@ -70,11 +71,12 @@ project_image() {
     -f "$REPO_DIR/Dockerfile" -t "$tag" "$@" "$REPO_DIR" >>"$LOG_DIR/images.log"
 }
 
+# import_image IMAGE: saved once, imported on each worker.
 import_image() {
-  local archive=$E2E_STATE/image.tar
+  local archive=$E2E_STATE/image.tar n
   rm -f "$archive"
   "${PODMAN[@]}" save --format docker-archive -o "$archive" "$1" >/dev/null
-  "${CTR[@]}" images import "$archive" >/dev/null
+  for n in "${WORKERS[@]}"; do node_ctr "$n" images import "$archive" >/dev/null; done
   rm -f "$archive"
 }
 

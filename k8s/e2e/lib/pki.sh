@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The cluster's certificates and kubeconfigs, made fresh for every run (nothing is kept or
-# committed): one CA, the API server's and kubelet's serving certificates, a client certificate
-# per component, the service-account signing key, and the aggregation layer's front-proxy CA with
+# committed): one CA, the API server's and each kubelet's serving certificates, a client
+# certificate per component (and per kubelet: the Node authorizer knows a node by its own), the service-account signing key, and the aggregation layer's front-proxy CA with
 # the client certificate the API server presents to extension API servers (metrics-server).
 # shellcheck source=k8s/e2e/lib/common.sh
 source "$(dirname "$0")/common.sh"
@@ -24,7 +24,7 @@ extendedKeyUsage=clientAuth"; }
 kubeconfig() {
   local name=$1 file=$PKI/$1.kubeconfig
   local kc=("$KUBE_BIN/kubectl" config --kubeconfig "$file")
-  "${kc[@]}" set-cluster e2e --server "https://$NODE_IP:6443" --certificate-authority "$PKI/ca.crt" --embed-certs >/dev/null
+  "${kc[@]}" set-cluster e2e --server "https://$CONTROL_PLANE_IP:6443" --certificate-authority "$PKI/ca.crt" --embed-certs >/dev/null
   "${kc[@]}" set-credentials "$name" --client-certificate "$PKI/$name.crt" --client-key "$PKI/$name.key" --embed-certs >/dev/null
   "${kc[@]}" set-context e2e --cluster e2e --user "$name" >/dev/null
   "${kc[@]}" use-context e2e >/dev/null
@@ -38,9 +38,11 @@ openssl req -x509 -new -key "$PKI/ca.key" -subj "/CN=blog-platform-e2e-ca" -days
 server_ext="keyUsage=critical,digitalSignature
 extendedKeyUsage=serverAuth"
 cert apiserver "/CN=kube-apiserver" "$server_ext
-subjectAltName=IP:$NODE_IP,IP:$KUBERNETES_SERVICE_IP,IP:127.0.0.1,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
-cert kubelet-serving "/CN=$NODE_NAME" "$server_ext
-subjectAltName=IP:$NODE_IP,DNS:$NODE_NAME"
+subjectAltName=IP:$CONTROL_PLANE_IP,IP:$KUBERNETES_SERVICE_IP,IP:127.0.0.1,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
+for n in "${WORKERS[@]}"; do
+  cert "kubelet-serving-$n" "/CN=$(node_name "$n")" "$server_ext
+subjectAltName=IP:$(node_ip "$n"),DNS:$(node_name "$n")"
+done
 
 client admin "/O=system:masters/CN=e2e-admin"
 client apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client"
@@ -48,8 +50,11 @@ client kube-controller-manager "/CN=system:kube-controller-manager"
 client kube-scheduler "/CN=system:kube-scheduler"
 client kube-proxy "/CN=system:kube-proxy"
 client kube-router "/CN=system:kube-router"
-client kubelet "/O=system:nodes/CN=system:node:$NODE_NAME"
-for name in admin kube-controller-manager kube-scheduler kube-proxy kube-router kubelet; do kubeconfig "$name"; done
+for n in "${WORKERS[@]}"; do
+  client "kubelet-$n" "/O=system:nodes/CN=system:node:$(node_name "$n")"
+  kubeconfig "kubelet-$n"
+done
+for name in admin kube-controller-manager kube-scheduler kube-proxy kube-router; do kubeconfig "$name"; done
 
 # The front proxy has a CA of its own, as kubeadm sets it up: an extension API server believes the
 # user named in a request's headers only from a client certificate of this CA.

@@ -15,9 +15,9 @@ render() {
   local file=$1; shift
   local names=(COREDNS_IMAGE DNS_SERVICE_IP VAULT_IMAGE TRAEFIK_IMAGE VERSITYGW_IMAGE PUBLIC_HOST SITE_HOST RELEASE NAMESPACE NODE_NAME VOLUMES INDEX)
   # shellcheck disable=SC2016 # the names of the placeholders, not their values
-  env "$@" COREDNS_IMAGE="$COREDNS_IMAGE" DNS_SERVICE_IP="$DNS_SERVICE_IP" VAULT_IMAGE="$VAULT_IMAGE" \
+  env COREDNS_IMAGE="$COREDNS_IMAGE" DNS_SERVICE_IP="$DNS_SERVICE_IP" VAULT_IMAGE="$VAULT_IMAGE" \
     TRAEFIK_IMAGE="$TRAEFIK_IMAGE" VERSITYGW_IMAGE="$VERSITYGW_IMAGE" PUBLIC_HOST="$PUBLIC_HOST" SITE_HOST="$SITE_HOST" RELEASE="$RELEASE" NAMESPACE="$NAMESPACE" \
-    NODE_NAME="$NODE_NAME" VOLUMES="$VOLUMES" envsubst "$(printf '${%s} ' "${names[@]}")" <"$file"
+    VOLUMES="$VOLUMES" "$@" envsubst "$(printf '${%s} ' "${names[@]}")" <"$file"
 }
 
 apply() { "${KUBECTL[@]}" apply --server-side --force-conflicts -f - >/dev/null; }
@@ -30,9 +30,10 @@ dns() {
   rollout kube-system deployment/coredns
 }
 
-# Twenty-four local volumes behind the default StorageClass: the bundled databases take six per
-# install, the object store one, a database recovered from it three more, and a volume once
-# released is not reused (a rerun of the tests on a cluster that is up installs again).
+# Ten local volumes on each worker behind the default StorageClass: the bundled databases take six
+# per install (with three workers, one per database on each), the object store one, a database
+# recovered from it three more, and a volume once released is not reused (a rerun of the tests on a
+# cluster that is up installs again). With one worker, all thirty are on it.
 storage() {
   "${KUBECTL[@]}" apply -f - >/dev/null <<YAML
 apiVersion: storage.k8s.io/v1
@@ -43,9 +44,11 @@ metadata:
 provisioner: kubernetes.io/no-provisioner
 volumeBindingMode: WaitForFirstConsumer
 YAML
-  for index in $(seq 0 23); do
-    mkdir -p "$VOLUMES/$index"
-    render "$E2E_DIR/manifests/storage.yaml" INDEX="$index" | apply
+  local index node
+  for index in $(seq 0 29); do
+    node=$(node_name $((index % E2E_NODES + 1)))
+    mkdir -p "$VOLUMES/$node/$index"
+    render "$E2E_DIR/manifests/storage.yaml" INDEX="$index" NODE_NAME="$node" | apply
   done
 }
 
@@ -117,7 +120,7 @@ webhook_ca_injected() {
 # Vault, then the PKI, policy and Kubernetes auth role the platform needs, by the project's own
 # script, exactly as on kind.
 vault() {
-  render "$E2E_DIR/manifests/vault.yaml" | apply
+  render "$E2E_DIR/manifests/vault.yaml" NODE_NAME="$(node_name 1)" | apply
   rollout vault statefulset/vault
   PATH="$KUBE_BIN:$PATH" KUBECONFIG=$KUBECONFIG_ADMIN VAULT_NAMESPACE=vault VAULT_POD=vault-0 VAULT_TOKEN=root \
     PLATFORM_NAMESPACE=$NAMESPACE RELEASE=$RELEASE PUBLIC_HOST=$PUBLIC_HOST SITE_HOST=$SITE_HOST "$REPO_DIR/vault-config/setup.sh" >/dev/null
@@ -132,7 +135,7 @@ ingress() {
   "${KUBECTL[@]}" wait --for condition=Established --timeout 60s "${crds[@]}" >/dev/null
   render "$E2E_DIR/manifests/traefik.yaml" | apply
   render "$REPO_DIR/k8s/manifests/gateway.yaml" | apply
-  rollout traefik deployment/traefik
+  rollout traefik daemonset/traefik
 }
 
 # The platform CA that the Gateway verifies the services with (the chart's BackendTLSPolicy names

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Removes everything a run created: processes, containers, mounts, pod network namespaces, the
-# cgroup subtree, the node's network namespace (and with it every iptables rule of the cluster)
-# and the state folders. Safe to run when nothing, or only part, is up. The cache stays.
+# cgroup subtree, the machines' network namespaces and their bridge (and with them every iptables
+# rule of the cluster) and the state folders. Safe to run when nothing, or only part, is up. The cache stays.
 # shellcheck source=k8s/e2e/lib/common.sh
 source "$(dirname "$0")/common.sh"
 set +e
@@ -40,11 +40,18 @@ stop_strays() {
   pkill -KILL -f "$pattern"
 }
 
-# The kubelet stops first so that it restarts nothing; containerd's shims outlive containerd.
-for component in kubelet kube-router kube-proxy kube-scheduler kube-controller-manager kube-apiserver; do stop_pid "$component"; done
+# The kubelets stop first so that they restart nothing; containerd's shims outlive containerd.
+# Every worker a run may have had (E2E_NODES may differ from the run's), by its pid files.
+nodes=()
+for file in "$E2E_RUN"/e2e-node-*-kubelet.pid; do
+  [[ -f $file ]] && { file=${file##*/e2e-node-}; nodes+=("${file%-kubelet.pid}"); }
+done
+for n in "${nodes[@]}"; do stop_pid "$(node_name "$n")-kubelet"; done
+for n in "${nodes[@]}"; do stop_pid "$(node_name "$n")-kube-router"; stop_pid "$(node_name "$n")-kube-proxy"; done
+for component in e2e-control-plane-kube-proxy kube-scheduler kube-controller-manager kube-apiserver; do stop_pid "$component"; done
 kill_cgroup_processes
-pkill -KILL -f "containerd-shim-runc-v2 .*-address $CONTAINERD_SOCKET" 2>/dev/null
-stop_pid containerd
+pkill -KILL -f "containerd-shim-runc-v2 .*-address $E2E_RUN/" 2>/dev/null
+for n in "${nodes[@]}"; do stop_pid "$(node_name "$n")-containerd"; done
 stop_pid etcd
 stop_strays
 for _ in 1 2 3; do kill_cgroup_processes; sleep 0.5; done

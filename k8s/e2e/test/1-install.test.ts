@@ -8,6 +8,7 @@ import {
   databaseHealthy,
   dbCluster,
   deploymentsSettled,
+  entryPointApi,
   eventually,
   helm,
   imageTag,
@@ -15,15 +16,20 @@ import {
   kubectlJson,
   kubectlResult,
   namespace,
+  nodeCount,
+  nodeIps,
+  nodeNames,
+  podNodes,
   release,
-  valuesFile,
+  valuesArgs,
+  workloads,
 } from './cluster.ts';
 
 describe('helm install', () => {
   it('installs into the empty namespace with `--wait`; every pod migrated its database first', () => {
     expect(kubectlJson(['-n', namespace, 'get', 'pods']).items).toEqual([]);
     const started = Date.now();
-    const output = helm(['install', release, chartDir, '-n', namespace, '-f', valuesFile, '--wait', '--timeout', '15m']);
+    const output = helm(['install', release, chartDir, '-n', namespace, ...valuesArgs, '--wait', '--timeout', '15m']);
     console.log(`helm install --wait: ${Math.round((Date.now() - started) / 1000)}s`);
     expect(output).toMatch(/STATUS: deployed/);
     for (const component of components) {
@@ -71,6 +77,36 @@ describe('helm install', () => {
       ).toBe(true);
       expect(rows.filter(([, , sync]) => sync === 'quorum' || sync === 'sync').length, replication).toBeGreaterThanOrEqual(1);
     }
+  });
+
+  it('spreads what a lost node must not take at once: one instance of each database per node, replicas over nodes, the entry point on every node', async () => {
+    const nodes = nodeNames();
+    expect(nodes).toHaveLength(nodeCount);
+    const table: string[] = [];
+    const where = (what: string, placed: Map<string, string>) => {
+      table.push(
+        `${what.padEnd(24)} ${nodes.map((node) => String([...placed.values()].filter((n) => n === node).length).padStart(14)).join('')}`,
+      );
+      return new Set(placed.values());
+    };
+    for (const component of components) {
+      const instances = podNodes(`cnpg.io/cluster=${dbCluster(component)}`);
+      expect(instances.size).toBe(3);
+      // Required anti-affinity: never two instances on one node where there are three.
+      expect(where(`${component} database`, instances).size, `${component} database`).toBe(Math.min(3, nodeCount));
+    }
+    for (const workload of workloads) {
+      const replicas = podNodes(`app.kubernetes.io/component=${workload}`);
+      expect(where(`${workload} replicas`, replicas).size, `${workload} replicas`).toBe(Math.min(replicas.size, nodeCount));
+    }
+    expect([...where('traefik (entry point)', podNodes('app.kubernetes.io/name=traefik', 'traefik'))].sort()).toEqual(nodes);
+    // And every worker answers at the entry point, each with its own Traefik.
+    for (const [node, address] of nodeIps) {
+      const api = entryPointApi(443, address);
+      expect((await api.get('/blogs')).status, `the entry point through ${node}`).toBe(200);
+      await api.close();
+    }
+    console.log(`pods per node:\n${''.padEnd(24)} ${nodes.map((n) => n.padStart(14)).join('')}\n${table.join('\n')}`);
   });
 
   it('enforces the restricted Pod Security Standard: every pod was admitted, a privileged one is refused', () => {

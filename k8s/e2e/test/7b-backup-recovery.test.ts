@@ -25,7 +25,7 @@ import {
   namespace,
   release,
   sleep,
-  valuesFile,
+  valuesArgs,
 } from './cluster.ts';
 import { adminToken, auditedRequestIds, startWriteLoad, type WriteLoad, widestPause } from './writes.ts';
 
@@ -157,7 +157,7 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 describe('backups and point-in-time recovery', () => {
   it("renders ObjectStores the plugin's CRD accepts with strict field validation", () => {
     // No published schema package knows ObjectStore (test/chart/chart-kubernetes-schemas.test.ts): the API server checks it.
-    const rendered = helm(['template', release, chartDir, '-n', namespace, '-f', valuesFile]);
+    const rendered = helm(['template', release, chartDir, '-n', namespace, ...valuesArgs]);
     const stores = parseAllDocuments(rendered)
       .map((doc) => doc.toJS())
       .filter((o) => o?.kind === 'ObjectStore');

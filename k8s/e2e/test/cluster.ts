@@ -19,10 +19,23 @@ export const repoDir = resolve(import.meta.dirname, '../../..');
 export const namespace = 'blog';
 export const release = 'blog-platform';
 export const chartDir = resolve(repoDir, 'charts/blog-platform');
-export const valuesFile = resolve(chartDir, 'ci/e2e-harness-values.yaml');
+/** The harness's workers (E2E_NODES), and the chart's values for them: `-f` arguments of helm. */
+export const nodeCount = Number(required('E2E_NODES'));
+export const valuesArgs = ['e2e-harness-values.yaml', ...(nodeCount === 1 ? ['e2e-harness-one-node-values.yaml'] : [])].flatMap((file) => [
+  '-f',
+  resolve(chartDir, 'ci', file),
+]);
 export const imageTag = required('E2E_TAG');
 export const upgradeTag = required('E2E_UPGRADE_TAG');
+/** The worker the entry point is reached through (every worker serves it). */
 export const nodeIp = required('E2E_NODE_IP');
+/** Each worker's address, by node name. */
+export const nodeIps = new Map(
+  required('E2E_NODE_IPS')
+    .trim()
+    .split(/\s+/)
+    .map((pair) => pair.split('=') as [string, string]),
+);
 export const hostIp = required('E2E_HOST_IP');
 /** Another address of this machine on the node's link: a second client, as the edge's per-address limits see clients. */
 export const secondClientIp = required('E2E_SECOND_CLIENT_IP');
@@ -43,6 +56,12 @@ export const dbCluster = (component: Component) => `${release}-${component}-db`;
 
 export function kubectl(args: string[], input?: string): string {
   return execFileSync(kubectlBin, args, { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
+}
+
+/** kubectl without blocking the test's own load (a drain takes minutes): its output, then its errors. */
+export async function kubectlInBackground(args: string[]): Promise<string> {
+  const { stdout, stderr } = await promisify(execFile)(kubectlBin, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
+  return `${stdout}${stderr}`;
 }
 
 /** kubectl's exit status and both streams, for commands expected to fail. */
@@ -77,8 +96,7 @@ const helmUpgradeArgs = (set: string[]) => [
   chartDir,
   '-n',
   namespace,
-  '-f',
-  valuesFile,
+  ...valuesArgs,
   '--reset-then-reuse-values',
   ...set.flatMap((s) => ['--set', s]),
   '--wait',
@@ -100,17 +118,17 @@ export async function helmUpgradeInBackground(...set: string[]): Promise<string>
   return stdout;
 }
 
-/** A client of the cluster's entry point for one host: Traefik on the node, its certificate verified against the platform CA. */
-function entryPointClient(host: string, port: number): ApiClient {
+/** A client of the cluster's entry point for one host: Traefik on a worker, its certificate verified against the platform CA. */
+function entryPointClient(host: string, port: number, address: string): ApiClient {
   const base = port === 443 ? `https://${host}` : `https://${host}:${port}`;
-  return new ApiClient(() => base, platformCa, { lookup: lookupAlways(nodeIp) });
+  return new ApiClient(() => base, platformCa, { lookup: lookupAlways(address) });
 }
 
-/** The public API at the cluster's entry point. */
-export const entryPointApi = (port = 443): ApiClient => entryPointClient(publicHost, port);
+/** The public API at the cluster's entry point (through worker `address`, E2E_NODE_IP unless told). */
+export const entryPointApi = (port = 443, address = nodeIp): ApiClient => entryPointClient(publicHost, port, address);
 
 /** The site at the cluster's entry point, on its own host. */
-export const entryPointSite = (port = 443): ApiClient => entryPointClient(siteHost, port);
+export const entryPointSite = (port = 443, address = nodeIp): ApiClient => entryPointClient(siteHost, port, address);
 
 export const serviceHost = (workload: Workload) => `${deployment(workload)}.${namespace}.svc.cluster.local`;
 
@@ -168,6 +186,28 @@ export function runningPods(selector: string, ns = namespace): Pod[] {
     .filter((pod: any) => pod.status.phase === 'Running' && !pod.metadata.deletionTimestamp)
     .map((pod: any) => ({ name: pod.metadata.name, ip: pod.status.podIP, labels: pod.metadata.labels ?? {} }));
 }
+
+/** The node of each running pod the selector matches, by pod name. */
+export function podNodes(selector: string, ns = namespace): Map<string, string> {
+  const list = kubectlJson(['-n', ns, 'get', 'pods', '-l', selector]);
+  return new Map(
+    list.items
+      .filter((pod: any) => pod.status.phase === 'Running' && !pod.metadata.deletionTimestamp)
+      .map((pod: any) => [pod.metadata.name, pod.spec.nodeName]),
+  );
+}
+
+/** The node each database's primary runs on. */
+export function primaryNode(component: Component): { pod: string; node: string } {
+  const pod: string = kubectlJson(['-n', namespace, 'get', 'clusters.postgresql.cnpg.io', dbCluster(component)]).status.currentPrimary;
+  return { pod, node: kubectlJson(['-n', namespace, 'get', 'pod', pod]).spec.nodeName };
+}
+
+/** The worker nodes' names. */
+export const nodeNames = (): string[] =>
+  kubectlJson(['get', 'nodes'])
+    .items.map((node: any) => node.metadata.name)
+    .sort();
 
 export const servicePods = (workload: Workload) => runningPods(`app.kubernetes.io/component=${workload}`);
 

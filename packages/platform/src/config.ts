@@ -165,6 +165,13 @@ export const commonConfigSpec = {
   /** When set, the password of DATABASE_URL is read from this file (a mounted Secret), not the URL. */
   DATABASE_PASSWORD_FILE: env.file({ optional: true }),
   DATABASE_POOL_MAX: env.int({ default: 10, min: 1, max: 100 }),
+  /**
+   * How long a query waits for the database's answer before it fails (the request answers 503) and
+   * its connection is given up. A database lost with its node never answers, not even with a
+   * reset: without a deadline a request would wait for the kernel to give up on the connection,
+   * about fifteen minutes.
+   */
+  DATABASE_QUERY_TIMEOUT_MS: env.int({ default: 10000, min: 100, max: 600000 }),
   /** How often tallied audit events (refusals, throttled sign-ins) are written, one event per kind. */
   AUDIT_FLUSH_INTERVAL_MS: env.int({ default: 5000, min: 100, max: 60000 }),
   INTERNAL_ALLOWED_PEERS: env.list({ item: /^[a-z][a-z0-9-]*$/ }),

@@ -1,9 +1,18 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 
-/** The connection pool of a service; the URL names the application role. Owned by the service, which ends it. */
-export function createPool(databaseUrl: string, poolMax: number): pg.Pool {
-  return new pg.Pool({ connectionString: databaseUrl, max: poolMax, connectionTimeoutMillis: 5000 });
+/**
+ * The connection pool of a service; the URL names the application role. Owned by the service,
+ * which ends it. A query unanswered after `queryTimeoutMs` fails as the database being
+ * unavailable (pg's "Query read timeout"); the pool drops the connection it failed on.
+ */
+export function createPool(databaseUrl: string, options: { max: number; queryTimeoutMs: number }): pg.Pool {
+  return new pg.Pool({
+    connectionString: databaseUrl,
+    max: options.max,
+    connectionTimeoutMillis: 5000,
+    query_timeout: options.queryTimeoutMs,
+  });
 }
 
 /** The pg driver adapter both services give their Prisma client, over the service's own pool. */
@@ -56,10 +65,12 @@ export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
     return true;
   if (typeof e.kind === 'string' && unavailableKinds.has(e.kind)) return true;
   if (typeof e.originalCode === 'string' && unavailableSqlState.test(e.originalCode)) return true;
-  // pg's own words for a connection that ended or never came, when it gives no code.
+  // pg's own words for a connection that ended, never came or stopped answering, when it gives no code.
   if (
     typeof e.message === 'string' &&
-    /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/.test(e.message)
+    /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout)/.test(
+      e.message,
+    )
   )
     return true;
   return isDatabaseUnavailable(e.meta?.driverAdapterError, depth + 1) || isDatabaseUnavailable(e.cause, depth + 1);

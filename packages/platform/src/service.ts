@@ -17,6 +17,7 @@ export interface ServiceBaseConfig {
   DATABASE_URL: string;
   DATABASE_PASSWORD_FILE: string;
   DATABASE_POOL_MAX: number;
+  DATABASE_QUERY_TIMEOUT_MS: number;
   AUDIT_FLUSH_INTERVAL_MS: number;
   TRUSTED_PROXIES: string[];
   CORS_ALLOWED_ORIGINS: string[];
@@ -46,7 +47,10 @@ export interface ServiceBuildOptions {
 /** What every service opens first: its logger, its TLS material, its database pool and its metrics. */
 export function openServiceBase(name: string, config: ServiceBaseConfig, options: ServiceBuildOptions = {}): ServiceBase {
   const tlsFiles = { certFile: config.TLS_CERT_FILE, keyFile: config.TLS_KEY_FILE, caFile: config.TLS_CA_FILE };
-  const pool = createPool(withPasswordFile(config.DATABASE_URL, config.DATABASE_PASSWORD_FILE || undefined), config.DATABASE_POOL_MAX);
+  const pool = createPool(withPasswordFile(config.DATABASE_URL, config.DATABASE_PASSWORD_FILE || undefined), {
+    max: config.DATABASE_POOL_MAX,
+    queryTimeoutMs: config.DATABASE_QUERY_TIMEOUT_MS,
+  });
   const metrics = new ServiceMetrics(name);
   metrics.instrumentPool(pool);
   return { logger: createLogger(name, config.LOG_LEVEL, options.logDestination), tlsFiles, tls: readTlsMaterial(tlsFiles), pool, metrics };

@@ -1,18 +1,23 @@
 // `npm run reencrypt`: after a new primary key is added to the key ring, re-seals every email under it.
-// Then the old key can leave the ring. Reads DATABASE_URL and FIELD_ENCRYPTION_KEYS_FILE.
-import { createPool, env, loadConfig } from '@blog/platform';
+// Then the old key can leave the ring. Reads DATABASE_URL, FIELD_ENCRYPTION_KEYS_FILE and
+// DATABASE_QUERY_TIMEOUT_MS (as the service does).
+import { commonConfigSpec, createPool, env, loadConfig } from '@blog/platform';
 import { createDb } from '../db.ts';
 import { FieldCipher } from '../services/field-cipher.ts';
 import { reencryptEmails } from '../services/email-rotation.ts';
 
-let config: { DATABASE_URL: string; FIELD_ENCRYPTION_KEYS_FILE: string };
+let config: { DATABASE_URL: string; FIELD_ENCRYPTION_KEYS_FILE: string; DATABASE_QUERY_TIMEOUT_MS: number };
 try {
-  config = loadConfig({ DATABASE_URL: env.url({ protocols: ['postgres:', 'postgresql:'] }), FIELD_ENCRYPTION_KEYS_FILE: env.file() });
+  config = loadConfig({
+    DATABASE_URL: env.url({ protocols: ['postgres:', 'postgresql:'] }),
+    FIELD_ENCRYPTION_KEYS_FILE: env.file(),
+    DATABASE_QUERY_TIMEOUT_MS: commonConfigSpec.DATABASE_QUERY_TIMEOUT_MS,
+  });
 } catch (error) {
   console.error((error as Error).message);
   process.exit(2);
 }
-const db = createDb(createPool(config.DATABASE_URL, 2));
+const db = createDb(createPool(config.DATABASE_URL, { max: 2, queryTimeoutMs: config.DATABASE_QUERY_TIMEOUT_MS }));
 try {
   const cipher = FieldCipher.fromFile(config.FIELD_ENCRYPTION_KEYS_FILE);
   const moved = await reencryptEmails(db, cipher);

@@ -1,6 +1,7 @@
 // The database goes away (a failover, a restart) under the user service: every route that needs it
 // answers 503 with Retry-After, never 500, and the service serves again on its own when the
-// database is back, with nothing half-written.
+// database is back, with nothing half-written. Or it goes silent, lost with its node: the query
+// deadline (DATABASE_QUERY_TIMEOUT_MS) answers for it, and the connections to it are given up.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { injector, TcpForwarder, userInProcess } from '@blog/test-support';
 import type { App } from '@blog/platform';
@@ -14,7 +15,7 @@ beforeAll(async () => {
     database = await TcpForwarder.open(port);
     return database.port;
   };
-  ({ app, close } = await userInProcess({}, { databaseVia }));
+  ({ app, close } = await userInProcess({ DATABASE_QUERY_TIMEOUT_MS: String(queryTimeoutMs) }, { databaseVia }));
 });
 afterAll(async () => {
   await close?.();
@@ -23,6 +24,14 @@ afterAll(async () => {
 
 const call = injector(() => app);
 const password = 'correct horse battery';
+const queryTimeoutMs = 1500;
+
+function expectUnavailable(answer: { status: number; headers: Record<string, unknown>; body: any }): void {
+  expect(answer.status, JSON.stringify(answer.body)).toBe(503);
+  expect(answer.headers['retry-after']).toBeDefined();
+  expect(Object.keys(answer.body).sort()).toEqual(['msg', 'request_id']);
+  expect(answer.body.msg).toMatch(/try again/);
+}
 
 describe('a database outage', () => {
   it('answers 503 with Retry-After while the database is away, then serves again, having written nothing meanwhile', async () => {
@@ -39,17 +48,54 @@ describe('a database outage', () => {
       call('PUT', '/users/%40before', { body: { name: 'Changed' }, token }),
       call('POST', '/auth', { body: { username: '@before', password } }),
     ]);
-    for (const answer of during) {
-      expect(answer.status, JSON.stringify(answer.body)).toBe(503);
-      expect(answer.headers['retry-after']).toBeDefined();
-      expect(Object.keys(answer.body).sort()).toEqual(['msg', 'request_id']);
-      expect(answer.body.msg).toMatch(/try again/);
-    }
+    for (const answer of during) expectUnavailable(answer);
 
     await database.restore();
     await expect.poll(async () => (await call('GET', '/users/%40before')).status, { timeout: 15_000 }).toBe(200);
     expect((await call('GET', '/users/%40before')).body.name).toBe('Before');
     expect((await call('GET', '/users/%40during')).status).toBe(404);
     expect((await call('POST', '/users', { body: { handle: '@after', name: 'After', password } })).status).toBe(201);
+  });
+
+  it('answers 503 within the query deadline when the database goes silent, then serves again from a database that answers, lending no silent connection again', async () => {
+    const signIn = await call('POST', '/auth', { body: { username: '@before', password } });
+    const token = signIn.body.access_token as string;
+    // Connections in the pool, open to the database that is about to go silent.
+    await Promise.all(Array.from({ length: 5 }, () => call('GET', '/users/%40before')));
+
+    database.freeze();
+    const started = Date.now();
+    const during = await Promise.all([
+      call('GET', '/users/%40before'),
+      call('PUT', '/users/%40before', { body: { name: 'Silent' }, token }),
+      call('POST', '/users', { body: { handle: '@silent', name: 'Silent', password } }),
+    ]);
+    const waited = Date.now() - started;
+    for (const answer of during) expectUnavailable(answer);
+    // Bounded by the deadline (a new connection's own timeout is 5 s), not by the kernel's minutes.
+    expect(waited).toBeLessThan(20_000);
+
+    // A failover: new connections reach a database that answers; the silent ones stay silent.
+    await database.restore();
+    // Reads first; a write once the revocation list has refreshed from the database again (until then it refuses tokens, 503).
+    await expect.poll(async () => (await call('GET', '/users/%40before')).status, { timeout: 60_000, interval: 200 }).toBe(200);
+    await expect
+      .poll(async () => (await call('PUT', '/users/%40before', { body: { name: 'After silence' }, token })).status, {
+        timeout: 60_000,
+        interval: 200,
+      })
+      .toBe(200);
+    // Every connection the pool lends now answers, the deepest idle ones too (as many requests at
+    // once as it holds): the silent ones were given up, not lent again.
+    for (let round = 0; round < 3; round++) {
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          i % 2 ? call('GET', '/users/%40before') : call('PUT', '/users/%40before', { body: { name: 'After silence' }, token }),
+        ),
+      );
+      expect(answers.map((a) => a.status)).toEqual(Array(10).fill(200));
+    }
+    expect((await call('GET', '/users/%40before')).body.name).toBe('After silence');
+    expect((await call('GET', '/users/%40silent')).status).toBe(404);
   });
 });
