@@ -76,7 +76,11 @@ install cnpg cnpg/cloudnative-pg "$CNPG_CHART" cnpg-system --set image.tag="${CN
 log "installing the Barman Cloud plugin $BARMAN_CLOUD_PLUGIN_VERSION into cnpg-system"
 cluster_kubectl apply --server-side --force-conflicts \
   -f "https://github.com/cloudnative-pg/plugin-barman-cloud/releases/download/$BARMAN_CLOUD_PLUGIN_VERSION/manifest.yaml" >/dev/null
-cluster_kubectl -n cnpg-system rollout status deployment/barman-cloud --timeout 300s >/dev/null
+# Both move off a lost node within seconds (manifests/operator-tolerations.yaml says why).
+for deployment in cnpg-cloudnative-pg barman-cloud; do
+  cluster_kubectl -n cnpg-system patch deployment "$deployment" --patch-file "$K8S_DIR/manifests/operator-tolerations.yaml" >/dev/null
+  cluster_kubectl -n cnpg-system rollout status "deployment/$deployment" --timeout 300s >/dev/null
+done
 install metrics-server metrics-server/metrics-server "$METRICS_SERVER_CHART" kube-system --set 'args={--kubelet-insecure-tls}' \
   --set image.tag="$METRICS_SERVER_VERSION"
 install monitoring prometheus-community/kube-prometheus-stack "$KUBE_PROMETHEUS_STACK_CHART" monitoring \

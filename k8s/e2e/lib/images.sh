@@ -71,12 +71,16 @@ project_image() {
     -f "$REPO_DIR/Dockerfile" -t "$tag" "$@" "$REPO_DIR" >>"$LOG_DIR/images.log"
 }
 
-# import_image IMAGE: saved once, imported on each worker.
+# import_image IMAGE: saved once, imported on every worker at once.
 import_image() {
-  local archive=$E2E_STATE/image.tar n
+  local archive=$E2E_STATE/image.tar n pid imports=()
   rm -f "$archive"
   "${PODMAN[@]}" save --format docker-archive -o "$archive" "$1" >/dev/null
-  for n in "${WORKERS[@]}"; do node_ctr "$n" images import "$archive" >/dev/null; done
+  for n in "${WORKERS[@]}"; do
+    node_ctr "$n" images import "$archive" >/dev/null &
+    imports+=($!)
+  done
+  for pid in "${imports[@]}"; do wait "$pid"; done
   rm -f "$archive"
 }
 

@@ -87,6 +87,12 @@ barman_cloud() {
   sed -e "s#image: ghcr.io/cloudnative-pg/plugin-barman-cloud-testing:main#image: $BARMAN_CLOUD_PLUGIN_IMAGE\n        imagePullPolicy: Never#" \
     -e "/^  SIDECAR_IMAGE: |$/{N;N;s#.*#  SIDECAR_IMAGE: $sidecar#}" "$source/manifest.yaml" | apply
   rollout cnpg-system deployment/barman-cloud
+  # The operator and the plugin move off a lost node within seconds, as on kind (the patch says why).
+  local deployment
+  for deployment in cnpg-controller-manager barman-cloud; do
+    "${KUBECTL[@]}" -n cnpg-system patch deployment "$deployment" --patch-file "$REPO_DIR/k8s/manifests/operator-tolerations.yaml" >/dev/null
+    rollout cnpg-system "deployment/$deployment"
+  done
 }
 
 # The backups' object store (manifests/object-store.yaml), with root keys made for this run and a

@@ -58,12 +58,6 @@ export function kubectl(args: string[], input?: string): string {
   return execFileSync(kubectlBin, args, { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
 }
 
-/** kubectl without blocking the test's own load (a drain takes minutes): its output, then its errors. */
-export async function kubectlInBackground(args: string[]): Promise<string> {
-  const { stdout, stderr } = await promisify(execFile)(kubectlBin, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
-  return `${stdout}${stderr}`;
-}
-
 /** kubectl's exit status and both streams, for commands expected to fail. */
 export function kubectlResult(args: string[], input?: string): { status: number; output: string } {
   try {
@@ -195,12 +189,6 @@ export function podNodes(selector: string, ns = namespace): Map<string, string> 
       .filter((pod: any) => pod.status.phase === 'Running' && !pod.metadata.deletionTimestamp)
       .map((pod: any) => [pod.metadata.name, pod.spec.nodeName]),
   );
-}
-
-/** The node each database's primary runs on. */
-export function primaryNode(component: Component): { pod: string; node: string } {
-  const pod: string = kubectlJson(['-n', namespace, 'get', 'clusters.postgresql.cnpg.io', dbCluster(component)]).status.currentPrimary;
-  return { pod, node: kubectlJson(['-n', namespace, 'get', 'pod', pod]).spec.nodeName };
 }
 
 /** The worker nodes' names. */
