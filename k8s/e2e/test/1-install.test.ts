@@ -3,6 +3,7 @@
 // their names, against the one release this file installs and 9-uninstall.test.ts removes.
 import { describe, expect, it } from 'vitest';
 import {
+  type Component,
   chartDir,
   components,
   databaseHealthy,
@@ -24,6 +25,18 @@ import {
   valuesArgs,
   workloads,
 } from './cluster.ts';
+
+/** The primary's pg_stat_replication: application_name, state and sync_state of each standby. */
+function replicationRows(component: Component): string[][] {
+  const primary = kubectlJson(['-n', namespace, 'get', 'clusters.postgresql.cnpg.io', dbCluster(component)]).status.currentPrimary;
+  const sql = 'select application_name, state, sync_state from pg_stat_replication order by 1';
+  const output = kubectl(['-n', namespace, 'exec', primary, '-c', 'postgres', '--', 'psql', '-U', 'postgres', '-At', '-c', sql]);
+  return output
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.split('|'));
+}
 
 describe('helm install', () => {
   it('installs into the empty namespace with `--wait`; every pod migrated its database first', () => {
@@ -50,32 +63,14 @@ describe('helm install', () => {
       await eventually(`${dbCluster(component)} healthy`, 300, () => databaseHealthy(component));
       const cluster = kubectlJson(['-n', namespace, 'get', 'clusters.postgresql.cnpg.io', dbCluster(component)]);
       expect(cluster.status.instances).toBe(3);
-      const primary = cluster.status.currentPrimary;
-      const replication = kubectl([
-        '-n',
-        namespace,
-        'exec',
-        primary,
-        '-c',
-        'postgres',
-        '--',
-        'psql',
-        '-U',
-        'postgres',
-        '-At',
-        '-c',
-        'select application_name, state, sync_state from pg_stat_replication order by 1',
-      ]);
-      const rows = replication
-        .trim()
-        .split('\n')
-        .map((line) => line.split('|'));
-      expect(rows.length, replication).toBe(2);
-      expect(
-        rows.every(([, state]) => state === 'streaming'),
-        replication,
-      ).toBe(true);
-      expect(rows.filter(([, , sync]) => sync === 'quorum' || sync === 'sync').length, replication).toBeGreaterThanOrEqual(1);
+      // A standby is ready once PostgreSQL accepts connections, which can be while it still
+      // replays the archive and before it streams: wait for both to stream, then check.
+      let rows: string[][] = [];
+      await eventually(`two streaming standbys of ${dbCluster(component)}`, 120, () => {
+        rows = replicationRows(component);
+        return rows.length === 2 && rows.every(([, state]) => state === 'streaming');
+      });
+      expect(rows.filter(([, , sync]) => sync === 'quorum' || sync === 'sync').length, JSON.stringify(rows)).toBeGreaterThanOrEqual(1);
     }
   });
 

@@ -171,25 +171,21 @@ export async function podApi(component: Component, pod: string): Promise<{ api: 
 export interface Pod {
   name: string;
   ip: string;
+  node: string;
   labels: Record<string, string>;
 }
 
+/** The pods the selector matches that run and are not being deleted. */
 export function runningPods(selector: string, ns = namespace): Pod[] {
   const list = kubectlJson(['-n', ns, 'get', 'pods', '-l', selector]);
   return list.items
     .filter((pod: any) => pod.status.phase === 'Running' && !pod.metadata.deletionTimestamp)
-    .map((pod: any) => ({ name: pod.metadata.name, ip: pod.status.podIP, labels: pod.metadata.labels ?? {} }));
+    .map((pod: any) => ({ name: pod.metadata.name, ip: pod.status.podIP, node: pod.spec.nodeName, labels: pod.metadata.labels ?? {} }));
 }
 
 /** The node of each running pod the selector matches, by pod name. */
-export function podNodes(selector: string, ns = namespace): Map<string, string> {
-  const list = kubectlJson(['-n', ns, 'get', 'pods', '-l', selector]);
-  return new Map(
-    list.items
-      .filter((pod: any) => pod.status.phase === 'Running' && !pod.metadata.deletionTimestamp)
-      .map((pod: any) => [pod.metadata.name, pod.spec.nodeName]),
-  );
-}
+export const podNodes = (selector: string, ns = namespace): Map<string, string> =>
+  new Map(runningPods(selector, ns).map((pod) => [pod.name, pod.node]));
 
 /** The worker nodes' names. */
 export const nodeNames = (): string[] =>
