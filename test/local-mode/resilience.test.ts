@@ -1,7 +1,10 @@
-// Local mode keeps serving while replicas crash, and keeps its data across restarts.
+// Local mode keeps serving while replicas crash and while its database stops answering, and keeps
+// its data across restarts.
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalPlatform, startLocalPlatform, startReadLoad } from '@blog/test-support';
 
@@ -19,6 +22,19 @@ afterAll(async () => {
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The local PostgreSQL's postmaster and every process it forked (its backends, its workers). */
+async function postgresProcesses(): Promise<number[]> {
+  const postmaster = Number((await readFile(join(stateDir, 'postgres', 'data', 'postmaster.pid'), 'utf8')).split('\n')[0]);
+  const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(postmaster)], { encoding: 'utf8' });
+  return [
+    postmaster,
+    ...children
+      .split('\n')
+      .filter((line) => line.trim())
+      .map(Number),
+  ];
+}
 
 describe('local mode resilience', () => {
   it('loads the demo data set', async () => {
@@ -59,6 +75,59 @@ describe('local mode resilience', () => {
       expect(after.replicas.find((r) => r.name === victim.name)).toMatchObject({ healthy: true, restarts: 1 });
       expect(local.output()).toMatch(new RegExp(`replica ${victim.name} exited \\(SIGKILL\\); restarting in \\d+ ms`));
     }
+  });
+
+  it('keeps every replica ready while the database is paused, and answers reads itself: 200 once it is back, or its own 503', {
+    timeout: 120_000,
+  }, async () => {
+    const { replicas } = await local.status();
+    const apiReplicas = replicas.filter((r) => r.service === 'user' || r.service === 'blog');
+    const probe = new Agent({ connect: { ca: local.ca }, headersTimeout: 2000, bodyTimeout: 2000 });
+    const readiness = () =>
+      Promise.all(
+        apiReplicas.map(
+          async (r) =>
+            (await request(`https://127.0.0.1:${r.publicPort}/readyz`, { dispatcher: probe }).catch(() => undefined))?.statusCode,
+        ),
+      );
+    expect((await local.api.get('/blogs')).status).toBe(200);
+    const paused = await postgresProcesses();
+    const pausedAt = Date.now();
+    for (const pid of paused) process.kill(pid, 'SIGSTOP');
+    let reads: { status: number; body: any; headers: Record<string, unknown>; seconds: number }[];
+    const readinessDuring: (number | undefined)[][] = [];
+    try {
+      const during = ['/blogs', '/users/%40ada'].map(async (path) => {
+        const started = Date.now();
+        const answer = await local.api.get(path);
+        return { ...answer, seconds: (Date.now() - started) / 1000 };
+      });
+      for (let i = 0; i < 4; i++) {
+        readinessDuring.push(await readiness());
+        await sleep(2500);
+      }
+      reads = await Promise.all(during);
+      await sleep(Math.max(0, pausedAt + 12_000 - Date.now()));
+    } finally {
+      for (const pid of paused) process.kill(pid, 'SIGCONT');
+    }
+    console.log(
+      `database paused 12 s: readiness ${JSON.stringify(readinessDuring)}, reads ${reads.map((r) => `${r.status} in ${r.seconds.toFixed(1)} s`).join(', ')}`,
+    );
+    for (const sample of readinessDuring) expect(sample).toEqual(apiReplicas.map(() => 200));
+    for (const read of reads) {
+      expect(read.seconds).toBeLessThan(15);
+      if (read.status !== 200) {
+        // The service's own answer, not the gateway's "no ready replica".
+        expect(read.status).toBe(503);
+        expect(read.headers['retry-after']).toBeDefined();
+        expect(read.body.msg).toBe('The database is unavailable; try again shortly');
+      }
+    }
+    await expect.poll(async () => (await local.api.get('/blogs')).status, { timeout: 10_000, interval: 250 }).toBe(200);
+    const after = await Promise.all(['/blogs', '/users/%40ada', '/users', '/blogs/search?title=engine'].map((p) => local.api.get(p)));
+    expect(after.map((a) => a.status)).toEqual([200, 200, 200, 200]);
+    await probe.close();
   });
 
   it('keeps every acknowledged write across a restart', async () => {

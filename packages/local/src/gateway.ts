@@ -106,6 +106,11 @@ export async function startGateway(options: GatewayOptions): Promise<FastifyInst
     const upstream = ready[cursor[service]++ % ready.length]!;
     const body = request.body as Buffer | undefined;
     return reply.from(`${upstream}${request.url}`, {
+      // A replica's answer goes to the client as it is. reply-from would otherwise repeat a GET
+      // answered 503 up to ten times (and a 0 for maxRetriesOn503 means its default): a service
+      // that waited its DATABASE_PRIMARY_WAIT_MS for a database would then hold the client for
+      // minutes. The gateway's own retry, on another replica, is for a replica that gave no answer.
+      retryDelay: () => null,
       ...(body && body.length > 0 ? { body, contentType: request.headers['content-type'] ?? 'application/octet-stream' } : {}),
       // A replica's answer has begun: its work for this request is over, whether or not the client is still there to read it.
       rewriteHeaders: (headers) => {

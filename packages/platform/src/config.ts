@@ -172,9 +172,19 @@ export const commonConfigSpec = {
    * about fifteen minutes.
    */
   DATABASE_QUERY_TIMEOUT_MS: env.int({ default: 10000, min: 100, max: 600000 }),
+  /**
+   * How long a request waits for the database's primary while it moves (a switchover, a failover:
+   * connections refused, the server shutting down or starting, a standby where the primary was)
+   * before it answers 503 with Retry-After. Longer than a planned switchover takes (measured in
+   * k8s/e2e's node-drain test), shorter than the callers' timeouts: the other service's
+   * (PEER_TIMEOUT_MS) and the site's (API_TIMEOUT_MS). 0: answer 503 at once.
+   */
+  DATABASE_PRIMARY_WAIT_MS: env.int({ default: 8000, min: 0, max: 60000 }),
   /** How often tallied audit events (refusals, throttled sign-ins) are written, one event per kind. */
   AUDIT_FLUSH_INTERVAL_MS: env.int({ default: 5000, min: 100, max: 60000 }),
   INTERNAL_ALLOWED_PEERS: env.list({ item: /^[a-z][a-z0-9-]*$/ }),
+  /** How long a call to the other service's internal API may take; longer than its DATABASE_PRIMARY_WAIT_MS, so that a moving primary there is waited for, not given up on. */
+  PEER_TIMEOUT_MS: env.int({ default: 10000, min: 500, max: 60000 }),
   JWT_ISSUER: env.string({ default: 'https://blog-platform/user-service' }),
   JWT_AUDIENCE: env.string({ default: 'blog-platform' }),
   /** Browser origins allowed to call the API; none by default, so browsers refuse cross-origin calls. */

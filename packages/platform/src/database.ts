@@ -1,18 +1,26 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
+import { isConnectionLost } from './database-errors.ts';
+
+export interface PoolOptions {
+  max: number;
+  /** How long a query waits for the database's answer (DATABASE_QUERY_TIMEOUT_MS). */
+  queryTimeoutMs: number;
+  /** How long a request waits for a primary that is moving (DATABASE_PRIMARY_WAIT_MS); 0: not at all. */
+  primaryWaitMs: number;
+}
 
 /**
  * The connection pool of a service; the URL names the application role. Owned by the service,
  * which ends it. A query unanswered after `queryTimeoutMs` fails as the database being
- * unavailable (pg's "Query read timeout"); the pool drops the connection it failed on.
+ * unavailable (pg's "Query read timeout"); the pool drops the connection it failed on. A request
+ * that finds no primary waits up to `primaryWaitMs` for one (PrimaryWaitingPool).
  */
-export function createPool(databaseUrl: string, options: { max: number; queryTimeoutMs: number }): pg.Pool {
-  return new pg.Pool({
-    connectionString: databaseUrl,
-    max: options.max,
-    connectionTimeoutMillis: 5000,
-    query_timeout: options.queryTimeoutMs,
-  });
+export function createPool(databaseUrl: string, options: PoolOptions): pg.Pool {
+  return new PrimaryWaitingPool(
+    { connectionString: databaseUrl, max: options.max, connectionTimeoutMillis: 5000, query_timeout: options.queryTimeoutMs },
+    options.primaryWaitMs,
+  );
 }
 
 /** The pg driver adapter both services give their Prisma client, over the service's own pool. */
@@ -20,58 +28,107 @@ export function databaseAdapter(pool: pg.Pool): PrismaPg {
   return new PrismaPg(pool);
 }
 
-/** A unique constraint refused the write (Prisma's P2002). */
-export function isUniqueViolation(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: string }).code === 'P2002';
+/** How often a request looks again for a primary that is moving. */
+const primaryPollMs = 250;
+
+/**
+ * A pool that rides out a primary changing (a switchover, a failover, a restart) instead of
+ * failing the request at once, within `primaryWaitMs`:
+ * - a new connection that cannot be had (refused, the server starting or shutting down, the
+ *   database's Service with no endpoint yet) is asked for again: nothing was sent on it;
+ * - a new connection that reached a server in recovery (a demoted primary the Service still
+ *   names for a moment) is closed and asked for again, so a write never meets a standby;
+ * - a statement the server refused before running it (read-only transaction, cannot connect
+ *   now) is sent again on another connection;
+ * - a read (Prisma's reads are single SELECTs outside a transaction) whose connection was lost
+ *   is sent again: it changed nothing.
+ * A write whose connection was lost after it was sent is never sent again: whether it committed
+ * is unknown, so it fails as the database being unavailable (the service answers 503 with
+ * Retry-After), and the client decides; statements inside a transaction (Prisma's writes that
+ * touch several rows) are the transaction's to fail for the same reason.
+ */
+export class PrimaryWaitingPool extends pg.Pool {
+  /** Connections already known to reach a primary. */
+  private readonly onPrimary = new WeakSet<pg.PoolClient>();
+
+  constructor(
+    config: pg.PoolConfig,
+    private readonly primaryWaitMs: number,
+  ) {
+    super(config);
+  }
+
+  // pg-pool's own query() takes its connection through connect(callback), so both forms wait.
+  override connect(): Promise<pg.PoolClient>;
+  override connect(
+    callback: (error: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void,
+  ): void;
+  override connect(
+    callback?: (error: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void,
+  ): Promise<pg.PoolClient> | undefined {
+    const connected = this.connectToPrimary(Date.now() + this.primaryWaitMs);
+    if (!callback) return connected;
+    connected.then(
+      (client) => callback(undefined, client, (release) => client.release(release as Error | boolean | undefined)),
+      (error: Error) => callback(error, undefined, () => {}),
+    );
+    return undefined;
+  }
+
+  // biome-ignore lint/suspicious/noExplicitAny: pg's query() is overloaded many ways; only its promise form is waited for.
+  override query(...args: any[]): any {
+    const [config] = args;
+    const promiseForm = args.length === 1 && typeof config === 'object' && config !== null && typeof config.text === 'string';
+    if (!promiseForm) return super.query(...(args as Parameters<pg.Pool['query']>));
+    return this.queryRidingOut(config as pg.QueryConfig, Date.now() + this.primaryWaitMs);
+  }
+
+  private async queryRidingOut(config: pg.QueryConfig, deadline: number): Promise<pg.QueryResult> {
+    for (;;) {
+      try {
+        return await super.query(config);
+      } catch (error) {
+        const again = refusedBeforeRunning(error) || (isRead(config.text) && isConnectionLost(error));
+        if (!again || Date.now() + primaryPollMs > deadline) throw error;
+        await sleep(primaryPollMs);
+      }
+    }
+  }
+
+  private async connectToPrimary(deadline: number): Promise<pg.PoolClient> {
+    for (;;) {
+      let failure: unknown;
+      try {
+        const client = await super.connect();
+        if (this.onPrimary.has(client)) return client;
+        const { rows } = await client.query<{ standby: boolean }>('SELECT pg_is_in_recovery() AS standby');
+        if (!rows[0]?.standby) {
+          this.onPrimary.add(client);
+          return client;
+        }
+        client.release(true);
+        failure = Object.assign(new Error('the database reached is a standby, not the primary'), { code: '25006' });
+      } catch (error) {
+        if (!isConnectionLost(error) && !refusedBeforeRunning(error)) throw error;
+        failure = error;
+      }
+      if (Date.now() + primaryPollMs > deadline) throw failure;
+      await sleep(primaryPollMs);
+    }
+  }
 }
 
-/** Prisma's codes for a database that cannot be reached or answered in time, or dropped the connection. */
-const unavailablePrismaCodes = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P1018', 'P2024', 'P2028', 'P2037']);
-/** The driver's kinds of the same, when Prisma passes the driver's error on. */
-const unavailableKinds = new Set([
-  'DatabaseNotReachable',
-  'SocketTimeout',
-  'ConnectionClosed',
-  'TooManyConnections',
-  'TransactionAlreadyClosed',
-]);
-const unavailableSocketCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
-/**
- * PostgreSQL's SQLSTATEs for the same: a connection exception (class 08), the server shutting
- * down or starting (57P01-57P03), too many connections, and a write on a standby, which a
- * connection made before a failover may still be talking to.
- */
-const unavailableSqlState = /^(08...|57P0[123]|53300|25006)$/;
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
 
-/**
- * Whether an error means the database is unavailable for now (down, failing over, out of
- * connections), not that the request or the code is wrong: the caller answers 503 and the client
- * may retry. Looks through Prisma's wrapping to the driver's error.
- */
-export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
-  if (typeof error !== 'object' || error === null || depth > 4) return false;
-  const e = error as {
-    code?: unknown;
-    kind?: unknown;
-    originalCode?: unknown;
-    message?: unknown;
-    cause?: unknown;
-    meta?: { driverAdapterError?: unknown };
-  };
-  if (
-    typeof e.code === 'string' &&
-    (unavailablePrismaCodes.has(e.code) || unavailableSocketCodes.has(e.code) || unavailableSqlState.test(e.code))
-  )
-    return true;
-  if (typeof e.kind === 'string' && unavailableKinds.has(e.kind)) return true;
-  if (typeof e.originalCode === 'string' && unavailableSqlState.test(e.originalCode)) return true;
-  // pg's own words for a connection that ended, never came or stopped answering, when it gives no code.
-  if (
-    typeof e.message === 'string' &&
-    /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout)/.test(
-      e.message,
-    )
-  )
-    return true;
-  return isDatabaseUnavailable(e.meta?.driverAdapterError, depth + 1) || isDatabaseUnavailable(e.cause, depth + 1);
+/** A statement Prisma sends for a read: a single SELECT (its writes are INSERT, UPDATE, DELETE). */
+function isRead(text: string): boolean {
+  return /^\s*SELECT\b/i.test(text);
+}
+
+/** The server refused the statement before running it: cannot connect now (starting, shutting down), or read-only (a standby). */
+function refusedBeforeRunning(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '57P03' || code === '25006';
 }

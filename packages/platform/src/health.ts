@@ -8,25 +8,24 @@ export interface Readiness {
 const Status = Type.Object({ status: Type.String() });
 
 /**
- * `/healthz` says the process runs; `/readyz` says it should get traffic (dependencies up, not draining).
+ * `/healthz` says the process runs; `/readyz` says this replica should get traffic: it has
+ * started (configuration, certificates and, for a service with a database, its migrations checked
+ * at start) and is not draining. It leaves out what every replica shares, the database above all:
+ * were a moving primary to make every replica unready at once, the Service would have no endpoint
+ * and the edge would answer for it with a bare 503; instead each request that needs the database
+ * waits for it (DATABASE_PRIMARY_WAIT_MS) and answers the service's own 503 with Retry-After.
  * While draining, every answer also closes its connection: a client holding a kept-alive
  * connection to this replica reconnects, and the Service sends the new one to a ready replica.
  */
-export function registerHealthRoutes(app: App, readiness: Readiness, isReady: () => Promise<void>): void {
+export function registerHealthRoutes(app: App, readiness: Readiness): void {
   app.addHook('onSend', (_request, reply, payload, done) => {
     if (readiness.draining) reply.header('connection', 'close');
     done(null, payload);
   });
   const schema = { hide: true, response: { 200: Status, 503: Status } };
   app.get('/healthz', { schema, logLevel: 'warn' }, async () => ({ status: 'ok' }));
-  app.get('/readyz', { schema, logLevel: 'warn' }, async (request, reply) => {
+  app.get('/readyz', { schema, logLevel: 'warn' }, async (_request, reply) => {
     if (readiness.draining) return reply.status(503).send({ status: 'draining' });
-    try {
-      await isReady();
-      return { status: 'ready' };
-    } catch (error) {
-      request.log.warn({ err: error }, 'not ready');
-      return reply.status(503).send({ status: 'unavailable' });
-    }
+    return { status: 'ready' };
   });
 }

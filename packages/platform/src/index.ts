@@ -17,6 +17,7 @@ export * from './sql.ts';
 export * from './tls.ts';
 export * from './schemas.ts';
 export * from './database.ts';
+export * from './database-errors.ts';
 export * from './service.ts';
 export * from './audit.ts';
 export * from './audit-route.ts';

@@ -18,6 +18,7 @@ export interface ServiceBaseConfig {
   DATABASE_PASSWORD_FILE: string;
   DATABASE_POOL_MAX: number;
   DATABASE_QUERY_TIMEOUT_MS: number;
+  DATABASE_PRIMARY_WAIT_MS: number;
   AUDIT_FLUSH_INTERVAL_MS: number;
   TRUSTED_PROXIES: string[];
   CORS_ALLOWED_ORIGINS: string[];
@@ -50,6 +51,7 @@ export function openServiceBase(name: string, config: ServiceBaseConfig, options
   const pool = createPool(withPasswordFile(config.DATABASE_URL, config.DATABASE_PASSWORD_FILE || undefined), {
     max: config.DATABASE_POOL_MAX,
     queryTimeoutMs: config.DATABASE_QUERY_TIMEOUT_MS,
+    primaryWaitMs: config.DATABASE_PRIMARY_WAIT_MS,
   });
   const metrics = new ServiceMetrics(name);
   metrics.instrumentPool(pool);
@@ -60,8 +62,6 @@ export interface ServicePortsOptions {
   base: ServiceBase;
   config: ServiceBaseConfig;
   openapi: { title: string; description: string };
-  /** Readiness: throws when a dependency (the database) is down. */
-  isReady: () => Promise<void>;
   /** Clients that present this service's certificate, reloaded with it. */
   peerClients: { reloadTls(material: TlsMaterial): void }[];
   /** Where refusals (401 with a token, 403) are tallied. */
@@ -114,14 +114,14 @@ export async function createServicePorts(options: ServicePortsOptions): Promise<
     done();
   });
   await registerOpenApi(publicApp, { ...options.openapi, version: '1.0.0' });
-  registerHealthRoutes(publicApp, readiness, options.isReady);
+  registerHealthRoutes(publicApp, readiness);
   options.registerPublic(publicApp);
 
   const internalApp = createServer({ kind: 'internal', tls: base.tls, logger: base.logger, timeouts, connectionsPerAddress });
   await traceRequests(internalApp);
   base.metrics.instrument(internalApp);
   internalApp.addHook('onRequest', requirePeer(config.INTERNAL_ALLOWED_PEERS));
-  registerHealthRoutes(internalApp, readiness, options.isReady);
+  registerHealthRoutes(internalApp, readiness);
   options.registerInternal(internalApp);
 
   const stopWatchingTls = keepTlsCurrent(base.tlsFiles, [publicApp, internalApp], options.peerClients, base.logger);

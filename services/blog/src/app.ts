@@ -40,7 +40,7 @@ export async function buildApp(config: BlogConfig, options: BlogBuildOptions = {
   const { logger, tls, pool, metrics } = base;
   await assertMigrated(pool, 'blog', migrationsDir);
   const db = createDb(pool);
-  const userService = new PeerClient({ baseUrl: config.USER_SERVICE_URL, tls });
+  const userService = new PeerClient({ baseUrl: config.USER_SERVICE_URL, tls, timeoutMs: config.PEER_TIMEOUT_MS });
   const users = options.users ?? new UserDirectory(userService);
   const { revocations, authenticate } = createAccessControl({
     issuer: config.JWT_ISSUER,
@@ -65,7 +65,6 @@ export async function buildApp(config: BlogConfig, options: BlogBuildOptions = {
     base,
     config,
     openapi: { title: 'Blog service', description: 'Blogs and search' },
-    isReady: async () => void (await db.$queryRaw`SELECT 1`),
     peerClients: [userService],
     audit: context.audit,
     registerPublic: (app) => {

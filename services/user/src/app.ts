@@ -58,7 +58,7 @@ export async function buildApp(config: UserConfig, options: ServiceBuildOptions 
     // The service that ends sessions refuses their tokens at once, on every replica.
     sessionIsActive: (sessionId) => sessionIsActive(db, sessionId),
   });
-  const blogService = new PeerClient({ baseUrl: config.BLOG_SERVICE_URL, tls });
+  const blogService = new PeerClient({ baseUrl: config.BLOG_SERVICE_URL, tls, timeoutMs: config.PEER_TIMEOUT_MS });
   const deletionRelay = new DeletionRelay(db, blogService, config.DELETION_RELAY_INTERVAL_MS, logger);
   const context: UserContext = {
     config,
@@ -93,7 +93,6 @@ export async function buildApp(config: UserConfig, options: ServiceBuildOptions 
     base,
     config,
     openapi: { title: 'User service', description: 'Users, passwords, sign-in and token issuing' },
-    isReady: async () => void (await db.$queryRaw`SELECT 1`),
     peerClients: [blogService],
     audit: context.audit,
     registerPublic: (app) => {

@@ -101,7 +101,7 @@ export async function buildApp(config: WebConfig, options: ServiceBuildOptions =
 
   app.addHook('onRequest', requireSameOrigin(config.SITE_ORIGIN));
   installPageErrors(app);
-  registerHealthRoutes(app, readiness, async () => undefined);
+  registerHealthRoutes(app, readiness);
   registerReadingRoutes(app, context);
   registerFeedRoutes(app, context);
   registerSessionRoutes(app, context);

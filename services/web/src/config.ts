@@ -14,8 +14,11 @@ export const webConfigSpec = {
   SESSION_MAX_AGE_SECONDS: env.int({ default: 7 * 24 * 3600, min: 300, max: 30 * 24 * 3600 }),
   /** How long a public page may be cached by the browser before it asks again (then a 304 when unchanged). */
   PUBLIC_CACHE_SECONDS: env.int({ default: 30, min: 0, max: 3600 }),
-  /** How long one API call may take before the page gives up with a 503. */
-  API_TIMEOUT_MS: env.int({ default: 10_000, min: 500, max: 60_000 }),
+  /**
+   * How long one API call may take before the page gives up with a 503: longer than the services'
+   * DATABASE_PRIMARY_WAIT_MS and PEER_TIMEOUT_MS, so that a page rides out a moving primary.
+   */
+  API_TIMEOUT_MS: env.int({ default: 15_000, min: 500, max: 60_000 }),
 };
 
 export type WebConfig = ConfigOf<typeof webConfigSpec>;

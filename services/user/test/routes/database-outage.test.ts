@@ -1,7 +1,10 @@
-// The database goes away (a failover, a restart) under the user service: every route that needs it
-// answers 503 with Retry-After, never 500, and the service serves again on its own when the
-// database is back, with nothing half-written. Or it goes silent, lost with its node: the query
-// deadline (DATABASE_QUERY_TIMEOUT_MS) answers for it, and the connections to it are given up.
+// The database goes away (a switchover, a failover, a restart) under the user service. The
+// replica stays ready (its readiness is its own, not the shared database's). A request made while
+// the database is away waits for it (DATABASE_PRIMARY_WAIT_MS) and is answered as usual once it is
+// back; a request that outwaits the bound answers 503 with Retry-After, never 500, with nothing
+// half-written, and the service serves again on its own. Or the database goes silent, lost with
+// its node: the query deadline (DATABASE_QUERY_TIMEOUT_MS) answers for it, and the connections to
+// it are given up.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { injector, TcpForwarder, userInProcess } from '@blog/test-support';
 import type { App } from '@blog/platform';
@@ -15,7 +18,10 @@ beforeAll(async () => {
     database = await TcpForwarder.open(port);
     return database.port;
   };
-  ({ app, close } = await userInProcess({ DATABASE_QUERY_TIMEOUT_MS: String(queryTimeoutMs) }, { databaseVia }));
+  ({ app, close } = await userInProcess(
+    { DATABASE_QUERY_TIMEOUT_MS: String(queryTimeoutMs), DATABASE_PRIMARY_WAIT_MS: String(primaryWaitMs) },
+    { databaseVia },
+  ));
 });
 afterAll(async () => {
   await close?.();
@@ -25,6 +31,7 @@ afterAll(async () => {
 const call = injector(() => app);
 const password = 'correct horse battery';
 const queryTimeoutMs = 1500;
+const primaryWaitMs = 3000;
 
 function expectUnavailable(answer: { status: number; headers: Record<string, unknown>; body: any }): void {
   expect(answer.status, JSON.stringify(answer.body)).toBe(503);
@@ -34,8 +41,32 @@ function expectUnavailable(answer: { status: number; headers: Record<string, unk
 }
 
 describe('a database outage', () => {
-  it('answers 503 with Retry-After while the database is away, then serves again, having written nothing meanwhile', async () => {
+  it('keeps the replica ready and answers every request made during a short outage once the database is back', async () => {
     expect((await call('POST', '/users', { body: { handle: '@before', name: 'Before', password } })).status).toBe(201);
+    const signIn = await call('POST', '/auth', { body: { username: '@before', password } });
+    expect(signIn.status).toBe(200);
+    const token = signIn.body.access_token as string;
+    // Connections in the pool, open to the database about to go: they are dropped with it.
+    await Promise.all(Array.from({ length: 5 }, () => call('GET', '/users/%40before')));
+
+    await database.cut();
+    const during = Promise.all([
+      call('GET', '/users/%40before'),
+      call('GET', '/users'),
+      call('POST', '/users', { body: { handle: '@brief', name: 'Brief', password } }),
+      call('PUT', '/users/%40before', { body: { name: 'Brief change' }, token }),
+      call('POST', '/auth', { body: { username: '@before', password } }),
+    ]);
+    expect((await call('GET', '/readyz')).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, primaryWaitMs / 3));
+    expect((await call('GET', '/readyz')).status).toBe(200);
+    await database.restore();
+    expect((await during).map((answer) => answer.status)).toEqual([200, 200, 201, 200, 200]);
+    expect((await call('GET', '/users/%40before')).body.name).toBe('Brief change');
+    expect((await call('PUT', '/users/%40before', { body: { name: 'Before' }, token })).status).toBe(200);
+  });
+
+  it('answers 503 with Retry-After when the database stays away longer than the wait, then serves again, having written nothing meanwhile', async () => {
     const signIn = await call('POST', '/auth', { body: { username: '@before', password } });
     expect(signIn.status).toBe(200);
     const token = signIn.body.access_token as string;
@@ -49,6 +80,7 @@ describe('a database outage', () => {
       call('POST', '/auth', { body: { username: '@before', password } }),
     ]);
     for (const answer of during) expectUnavailable(answer);
+    expect((await call('GET', '/readyz')).status).toBe(200);
 
     await database.restore();
     await expect.poll(async () => (await call('GET', '/users/%40before')).status, { timeout: 15_000 }).toBe(200);
