@@ -215,9 +215,25 @@ describe("the edge's connection limits", () => {
     expect(userCap).toEqual(harnessCap);
     const flags = harness.match(/--entryPoints\.[^\s]+/g) ?? [];
     for (const entryPoint of ['websecure', 'gateway']) {
-      expect(flags.find((flag) => flag.startsWith(`--entryPoints.${entryPoint}.http.middlewares=`))).toMatch(/[=,]in-flight@file$/);
+      expect(flags.find((flag) => flag.startsWith(`--entryPoints.${entryPoint}.http.middlewares=`))).toMatch(/[=,]in-flight@file(,|$)/);
       expect(userPath.additionalArguments.find((flag) => flag.startsWith(`--entryPoints.${entryPoint}.http.middlewares=`))).toMatch(
         /[=,]traefik-in-flight@kubernetescrd(,|$)/,
+      );
+    }
+  });
+
+  it('retry a request whose connection to a backend failed before it was sent, the same way on both paths and both entry points', () => {
+    const harnessObjects = parseAllDocuments(harness).map((document) => document.toJS());
+    const dynamic = harnessObjects.find((o) => o?.kind === 'ConfigMap' && o.metadata.name === 'traefik-dynamic');
+    const harnessRetry = parse(dynamic.data['middlewares.yaml']).http.middlewares.retry.retry;
+    const userRetry = userPath.extraObjects.find((o) => o.kind === 'Middleware' && o.metadata.name === 'retry')!.spec.retry;
+    expect(harnessRetry).toEqual({ attempts: 3, initialInterval: '100ms' });
+    expect(userRetry).toEqual(harnessRetry);
+    const flags = harness.match(/--entryPoints\.[^\s]+/g) ?? [];
+    for (const entryPoint of ['websecure', 'gateway']) {
+      expect(flags.find((flag) => flag.startsWith(`--entryPoints.${entryPoint}.http.middlewares=`))).toMatch(/[=,]retry@file$/);
+      expect(userPath.additionalArguments.find((flag) => flag.startsWith(`--entryPoints.${entryPoint}.http.middlewares=`))).toMatch(
+        /[=,]traefik-retry@kubernetescrd(,|$)/,
       );
     }
   });

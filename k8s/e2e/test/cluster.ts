@@ -58,6 +58,18 @@ export function kubectl(args: string[], input?: string): string {
   return execFileSync(kubectlBin, args, { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
 }
 
+/** kubectl without blocking the test's own load (a drain takes minutes): its output, then its errors. */
+export async function kubectlInBackground(args: string[]): Promise<string> {
+  const { stdout, stderr } = await promisify(execFile)(kubectlBin, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
+  return `${stdout}${stderr}`;
+}
+
+/** kubectl's JSON without blocking the test's own load, for what a test watches while its load runs. */
+export async function kubectlJsonInBackground(args: string[]): Promise<any> {
+  const { stdout } = await promisify(execFile)(kubectlBin, [...args, '-o', 'json'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  return JSON.parse(stdout);
+}
+
 /** kubectl's exit status and both streams, for commands expected to fail. */
 export function kubectlResult(args: string[], input?: string): { status: number; output: string } {
   try {
@@ -186,6 +198,12 @@ export function runningPods(selector: string, ns = namespace): Pod[] {
 /** The node of each running pod the selector matches, by pod name. */
 export const podNodes = (selector: string, ns = namespace): Map<string, string> =>
   new Map(runningPods(selector, ns).map((pod) => [pod.name, pod.node]));
+
+/** The node each database's primary runs on. */
+export function primaryNode(component: Component): { pod: string; node: string } {
+  const pod: string = kubectlJson(['-n', namespace, 'get', 'clusters.postgresql.cnpg.io', dbCluster(component)]).status.currentPrimary;
+  return { pod, node: kubectlJson(['-n', namespace, 'get', 'pod', pod]).spec.nodeName };
+}
 
 /** The worker nodes' names. */
 export const nodeNames = (): string[] =>

@@ -1,7 +1,7 @@
 // The read load the steps that change the cluster run under: reads of the API that touch both
 // services (the blog service's call to the user service included) and pages of the site (each a
 // call or two of the web service to both services' public ports), through the entry point.
-import { startReadLoad } from '@blog/test-support';
+import { type ReadLoadResult, startReadLoad } from '@blog/test-support';
 import { entryPointApi, entryPointSite, nodeIp } from './cluster.ts';
 
 const readPaths = ['/blogs', '/blogs/search?title=engine', '/users/%40admin', '/users/blogs?user_name=lovelace', '/.well-known/jwks.json'];
@@ -11,6 +11,8 @@ export interface TrafficResult {
   reads: number;
   pages: number;
   failures: string[];
+  /** Every read and page, in the order they were sent. */
+  timeline: ReadLoadResult['timeline'];
 }
 
 /** Reads of the API and pages of the site through worker `address`'s entry point, until stopped. */
@@ -20,7 +22,12 @@ export function startTraffic(address = nodeIp): { stop: () => Promise<TrafficRes
   return {
     stop: async () => {
       const [a, s] = await Promise.all([api.stop(), site.stop()]);
-      return { reads: a.reads, pages: s.reads, failures: [...a.failures, ...s.failures] };
+      return {
+        reads: a.reads,
+        pages: s.reads,
+        failures: [...a.failures, ...s.failures],
+        timeline: [...a.timeline, ...s.timeline].sort((x, y) => x.at - y.at),
+      };
     },
   };
 }

@@ -4,6 +4,8 @@ export interface ReadLoadResult {
   reads: number;
   /** One line per read that did not answer 200: path, status (0: no answer) and why. */
   failures: string[];
+  /** Every read: when it was sent (ms since the epoch), how long its answer took, and whether it was a 200. */
+  timeline: { at: number; ms: number; ok: boolean }[];
 }
 
 /**
@@ -12,12 +14,14 @@ export interface ReadLoadResult {
  */
 export function startReadLoad(api: ApiClient, paths: string[], workers = 4): { stop: () => Promise<ReadLoadResult> } {
   let running = true;
-  const result: ReadLoadResult = { reads: 0, failures: [] };
+  const result: ReadLoadResult = { reads: 0, failures: [], timeline: [] };
   const worker = async (offset: number) => {
     for (let i = offset; running; i++) {
       const path = paths[i % paths.length]!;
+      const at = Date.now();
       const response = await api.get(path).catch((error: Error) => ({ status: 0, text: `${error.message} ${String(error.cause ?? '')}` }));
       result.reads++;
+      result.timeline.push({ at, ms: Date.now() - at, ok: response.status === 200 });
       if (response.status !== 200) result.failures.push(`${path}: ${response.status} ${response.text}`);
     }
   };

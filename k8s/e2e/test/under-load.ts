@@ -1,0 +1,77 @@
+// A disruption measured as a user sees it: reads of the API and pages of the site, and writes,
+// through the entry point while the cluster is changed, and the figures of each window of it.
+import type { ApiClient } from '@blog/test-support';
+import { entryPointApi } from './cluster.ts';
+import { startTraffic, type TrafficResult } from './traffic.ts';
+import { adminToken, auditedRequestIds, startWriteLoad, type WriteLoad, widestPause } from './writes.ts';
+
+export interface WindowFigures {
+  reads: number;
+  readsFailed: number;
+  writesAcknowledged: number;
+  /** Writes answered with the service's own 503 (JSON, Retry-After): the client may repeat them. */
+  writesRefused: number;
+  /** Writes that failed any other way: the edge's bare 503, a timeout, a reset, a 5xx. */
+  writesFailed: string[];
+  /** The longest stretch without an acknowledged write, in seconds, and where it began. */
+  longestWriteGap: number;
+  writeGapFrom: number;
+}
+
+export interface LoadRun {
+  api: ApiClient;
+  /** When each acknowledged write came back, as they come. */
+  successes: number[];
+  /** The figures of [from, to] (ms since the epoch), once stopped. */
+  window(from: number, to: number): WindowFigures;
+  stop(): Promise<{ traffic: TrafficResult; writes: WriteLoad }>;
+  /** Acknowledged writes the database no longer has (by the audit trail, which commits with each). */
+  lostWrites(): Promise<string[]>;
+}
+
+/** The service's own refusal: 503 with its JSON error body, not the edge's plain-text one. */
+const refusedByService = (what: string) => what.startsWith('503 {"msg"');
+
+export async function startLoad(prefix: string): Promise<LoadRun> {
+  const api = entryPointApi();
+  const traffic = startTraffic();
+  const started = Date.now();
+  const writes = await startWriteLoad(api, prefix);
+  let stopped: { traffic: TrafficResult; writes: WriteLoad } | undefined;
+  return {
+    api,
+    successes: writes.successes,
+    window(from, to) {
+      if (!stopped) throw new Error('stop the load first');
+      const sent = stopped.traffic.timeline.filter((r) => r.at >= from && r.at <= to);
+      const failures = writes.failures.filter((f) => f.at >= from && f.at <= to);
+      const pause = widestPause([from, ...writes.successes.filter((t) => t >= from && t <= to), to]);
+      return {
+        reads: sent.length,
+        readsFailed: sent.filter((r) => !r.ok).length,
+        writesAcknowledged: writes.successes.filter((t) => t >= from && t <= to).length,
+        writesRefused: failures.filter((f) => refusedByService(f.what)).length,
+        writesFailed: failures.filter((f) => !refusedByService(f.what)).map((f) => f.what),
+        longestWriteGap: (pause.to - pause.from) / 1000,
+        writeGapFrom: pause.from,
+      };
+    },
+    async stop() {
+      await writes.stop();
+      stopped = { traffic: await traffic.stop(), writes };
+      return stopped;
+    },
+    async lostWrites() {
+      const audited = await auditedRequestIds(api, await adminToken(api), started);
+      return writes.writers.flatMap((w) => w.acknowledged.filter((a) => !audited.has(a.requestId)).map((a) => `${w.handle} ${a.index}`));
+    },
+  };
+}
+
+/** One line of figures, as the drain, rolling-update and lost-node steps print them. */
+export function describeWindow(f: WindowFigures): string {
+  return (
+    `reads and pages ${f.reads} sent, ${f.readsFailed} failed; writes ${f.writesAcknowledged} acknowledged, ` +
+    `${f.writesRefused} refused with the service's 503, ${f.writesFailed.length} failed otherwise; longest write gap ${f.longestWriteGap.toFixed(1)} s`
+  );
+}
