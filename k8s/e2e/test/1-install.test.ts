@@ -3,7 +3,6 @@
 // their names, against the one release this file installs and 9-uninstall.test.ts removes.
 import { describe, expect, it } from 'vitest';
 import {
-  type Component,
   chartDir,
   components,
   databaseHealthy,
@@ -23,20 +22,9 @@ import {
   podNodes,
   release,
   valuesArgs,
+  replicationRows,
   workloads,
 } from './cluster.ts';
-
-/** The primary's pg_stat_replication: application_name, state and sync_state of each standby. */
-function replicationRows(component: Component): string[][] {
-  const primary = kubectlJson(['-n', namespace, 'get', 'clusters.postgresql.cnpg.io', dbCluster(component)]).status.currentPrimary;
-  const sql = 'select application_name, state, sync_state from pg_stat_replication order by 1';
-  const output = kubectl(['-n', namespace, 'exec', primary, '-c', 'postgres', '--', 'psql', '-U', 'postgres', '-At', '-c', sql]);
-  return output
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => line.split('|'));
-}
 
 describe('helm install', () => {
   it('installs into the empty namespace with `--wait`; every pod migrated its database first', () => {

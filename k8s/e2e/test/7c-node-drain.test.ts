@@ -25,6 +25,7 @@ import {
   podNodes,
   primaryNode,
   sleep,
+  standbysStreaming,
   workloads,
 } from './cluster.ts';
 import { describeWindow, startLoad, type WindowFigures } from './under-load.ts';
@@ -92,6 +93,15 @@ describe.skipIf(nodeCount < 3 || process.env.E2E_NODE_DRAIN !== '1')('draining e
         const before = Object.fromEntries(components.map((c) => [c, primaryNode(c)]));
         const switchovers = watchSwitchovers();
         const from = Date.now();
+        // The runbook's order (README, "Node maintenance"): cordon, let CloudNativePG switch each
+        // primary away and its cluster be healthy again with both standbys streaming, then drain. A drain at once evicts the old
+        // primary while it is still being demoted (the operator takes its primary label first), and
+        // the new one then waits out the primary lease the killed instance manager never released.
+        kubectl(['cordon', node]);
+        await eventually(`no primary left on ${node}`, 300, () =>
+          components.every((c) => databaseHealthy(c) && primaryNode(c).node !== node && standbysStreaming(c)),
+        );
+        const cordoned = Date.now();
         const output = await kubectlInBackground([
           'drain',
           node,
@@ -104,6 +114,13 @@ describe.skipIf(nodeCount < 3 || process.env.E2E_NODE_DRAIN !== '1')('draining e
         const held = (output.match(/would violate the pod's disruption budget/g) ?? []).length;
         // Only a database instance whose volume is on the node waits for it (Pending); nothing of the release runs there.
         expect(releasePodsOn(node), `${node} drained`).toEqual([]);
+        // The operator records the new primary a moment after the old one's pod may already be gone.
+        await eventually('each primary settled after the drain', 120, () =>
+          components.every((c) => {
+            const status = kubectlJson(['-n', namespace, 'get', 'clusters.postgresql.cnpg.io', dbCluster(c)]).status;
+            return status.currentPrimary === status.targetPrimary && podNodes(`cnpg.io/cluster=${dbCluster(c)}`).has(status.currentPrimary);
+          }),
+        );
         const moved: string[] = [];
         const seen = await switchovers.stop();
         for (const component of components) {
@@ -112,7 +129,7 @@ describe.skipIf(nodeCount < 3 || process.env.E2E_NODE_DRAIN !== '1')('draining e
           const s = seen[component];
           if (before[component]!.node === node)
             moved.push(
-              `${before[component]!.pod} -> ${after.pod} (target named ${(((s.target ?? from) - from) / 1000).toFixed(1)} s into the drain, ` +
+              `${before[component]!.pod} -> ${after.pod} (target named ${(((s.target ?? from) - from) / 1000).toFixed(1)} s after the cordon, ` +
                 `promoted ${(((s.promoted ?? drained) - (s.target ?? from)) / 1000).toFixed(1)} s later)`,
             );
         }
@@ -121,24 +138,32 @@ describe.skipIf(nodeCount < 3 || process.env.E2E_NODE_DRAIN !== '1')('draining e
           `the cluster whole again after ${node}'s return`,
           600,
           () =>
-            components.every((c) => databaseHealthy(c) && [...podNodes(`cnpg.io/cluster=${dbCluster(c)}`).values()].includes(node)) &&
-            deploymentsReady(),
+            components.every(
+              (c) => databaseHealthy(c) && [...podNodes(`cnpg.io/cluster=${dbCluster(c)}`).values()].includes(node) && standbysStreaming(c),
+            ) && deploymentsReady(),
         );
         const to = Date.now();
+        const at = (t: number) => `+${((t - from) / 1000).toFixed(1)} s`;
         drains.push({
           node,
           from,
           to,
           line:
-            `${node}: drained in ${((drained - from) / 1000).toFixed(0)} s, ${held} evictions refused by a PodDisruptionBudget and retried; ` +
-            `switchovers: ${moved.join(', ') || 'no primary there'}; whole again ${((to - drained) / 1000).toFixed(0)} s after uncordon`,
+            `${node}: primaries away ${((cordoned - from) / 1000).toFixed(0)} s after the cordon, drained in ${((drained - cordoned) / 1000).toFixed(0)} s, ` +
+            `${held} evictions refused by a PodDisruptionBudget and retried; ` +
+            `switchovers: ${moved.join(', ') || 'no primary there'}; whole again ${((to - drained) / 1000).toFixed(0)} s after uncordon ` +
+            `(cordon +0, primaries away ${at(cordoned)}, drained ${at(drained)}, whole ${at(to)})`,
         });
       }
     } finally {
       await load.stop();
     }
     const figures: WindowFigures[] = drains.map((d) => load.window(d.from, d.to));
-    console.log(`drains under load:\n${drains.map((d, i) => `${d.line}\n  ${describeWindow(figures[i]!)}`).join('\n')}`);
+    console.log(
+      `drains under load:\n${drains
+        .map((d, i) => `${d.line}\n  ${describeWindow(figures[i]!)}, from +${((figures[i]!.writeGapFrom - d.from) / 1000).toFixed(1)} s`)
+        .join('\n')}`,
+    );
     const lost = await load.lostWrites();
     console.log(`acknowledged writes lost: ${lost.length}`);
     for (const [i, f] of figures.entries()) {

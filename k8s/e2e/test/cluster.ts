@@ -199,6 +199,23 @@ export function runningPods(selector: string, ns = namespace): Pod[] {
 export const podNodes = (selector: string, ns = namespace): Map<string, string> =>
   new Map(runningPods(selector, ns).map((pod) => [pod.name, pod.node]));
 
+/** The primary's pg_stat_replication: application_name, state and sync_state of each standby. */
+export function replicationRows(component: Component): string[][] {
+  const primary = kubectlJson(['-n', namespace, 'get', 'clusters.postgresql.cnpg.io', dbCluster(component)]).status.currentPrimary;
+  const sql = 'select application_name, state, sync_state from pg_stat_replication order by 1';
+  const output = kubectl(['-n', namespace, 'exec', primary, '-c', 'postgres', '--', 'psql', '-U', 'postgres', '-At', '-c', sql]);
+  return output
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.split('|'));
+}
+
+/** Every standby of `component`'s database streams from its primary (ready is not enough: a returned instance may still be replaying the archive). */
+export const standbysStreaming = (component: Component): boolean =>
+  replicationRows(component).filter(([, state]) => state === 'streaming').length ===
+  kubectlJson(['-n', namespace, 'get', 'clusters.postgresql.cnpg.io', dbCluster(component)]).spec.instances - 1;
+
 /** The node each database's primary runs on. */
 export function primaryNode(component: Component): { pod: string; node: string } {
   const pod: string = kubectlJson(['-n', namespace, 'get', 'clusters.postgresql.cnpg.io', dbCluster(component)]).status.currentPrimary;

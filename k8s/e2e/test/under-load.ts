@@ -8,6 +8,8 @@ import { adminToken, auditedRequestIds, startWriteLoad, type WriteLoad, widestPa
 export interface WindowFigures {
   reads: number;
   readsFailed: number;
+  /** The failed reads and pages: when, path, status, answer. */
+  readFailures: string[];
   writesAcknowledged: number;
   /** Writes answered with the service's own 503 (JSON, Retry-After): the client may repeat them. */
   writesRefused: number;
@@ -49,6 +51,7 @@ export async function startLoad(prefix: string): Promise<LoadRun> {
       return {
         reads: sent.length,
         readsFailed: sent.filter((r) => !r.ok).length,
+        readFailures: sent.filter((r) => !r.ok).map((r) => `${new Date(r.at).toISOString().slice(11, 23)} ${r.what?.slice(0, 160)}`),
         writesAcknowledged: writes.successes.filter((t) => t >= from && t <= to).length,
         writesRefused: failures.filter((f) => refusedByService(f.what)).length,
         writesFailed: failures.filter((f) => !refusedByService(f.what)).map((f) => f.what),
@@ -72,6 +75,8 @@ export async function startLoad(prefix: string): Promise<LoadRun> {
 export function describeWindow(f: WindowFigures): string {
   return (
     `reads and pages ${f.reads} sent, ${f.readsFailed} failed; writes ${f.writesAcknowledged} acknowledged, ` +
-    `${f.writesRefused} refused with the service's 503, ${f.writesFailed.length} failed otherwise; longest write gap ${f.longestWriteGap.toFixed(1)} s`
+    `${f.writesRefused} refused with the service's 503, ${f.writesFailed.length} failed otherwise; longest write gap ${f.longestWriteGap.toFixed(1)} s` +
+    (f.readFailures.length ? `\n    failed reads: ${f.readFailures.slice(0, 5).join('\n      ')}` : '') +
+    (f.writesFailed.length ? `\n    failed writes: ${f.writesFailed.slice(0, 5).join('\n      ')}` : '')
   );
 }

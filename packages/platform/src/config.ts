@@ -175,16 +175,17 @@ export const commonConfigSpec = {
   /**
    * How long a request waits for the database's primary while it moves (a switchover, a failover:
    * connections refused, the server shutting down or starting, a standby where the primary was)
-   * before it answers 503 with Retry-After. Longer than a planned switchover takes (measured in
-   * k8s/e2e's node-drain test), shorter than the callers' timeouts: the other service's
-   * (PEER_TIMEOUT_MS) and the site's (API_TIMEOUT_MS). 0: answer 503 at once.
+   * before it answers 503 with Retry-After. CloudNativePG's own budget for a switchover is 20 s;
+   * on the e2e harness (k8s/e2e, 7c-node-drain) a primary was unreachable for up to about 17 s
+   * of a drain under load, and every read rode it out with 20 s. The callers wait longer: the
+   * other service (PEER_TIMEOUT_MS) and the site (API_TIMEOUT_MS). 0: answer 503 at once.
    */
-  DATABASE_PRIMARY_WAIT_MS: env.int({ default: 8000, min: 0, max: 60000 }),
+  DATABASE_PRIMARY_WAIT_MS: env.int({ default: 20000, min: 0, max: 60000 }),
   /** How often tallied audit events (refusals, throttled sign-ins) are written, one event per kind. */
   AUDIT_FLUSH_INTERVAL_MS: env.int({ default: 5000, min: 100, max: 60000 }),
   INTERNAL_ALLOWED_PEERS: env.list({ item: /^[a-z][a-z0-9-]*$/ }),
   /** How long a call to the other service's internal API may take; longer than its DATABASE_PRIMARY_WAIT_MS, so that a moving primary there is waited for, not given up on. */
-  PEER_TIMEOUT_MS: env.int({ default: 10000, min: 500, max: 60000 }),
+  PEER_TIMEOUT_MS: env.int({ default: 25000, min: 500, max: 120000 }),
   JWT_ISSUER: env.string({ default: 'https://blog-platform/user-service' }),
   JWT_AUDIENCE: env.string({ default: 'blog-platform' }),
   /** Browser origins allowed to call the API; none by default, so browsers refuse cross-origin calls. */

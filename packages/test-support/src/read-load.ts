@@ -4,8 +4,8 @@ export interface ReadLoadResult {
   reads: number;
   /** One line per read that did not answer 200: path, status (0: no answer) and why. */
   failures: string[];
-  /** Every read: when it was sent (ms since the epoch), how long its answer took, and whether it was a 200. */
-  timeline: { at: number; ms: number; ok: boolean }[];
+  /** Every read: when it was sent (ms since the epoch), how long its answer took, whether it was a 200, and if not, what it was. */
+  timeline: { at: number; ms: number; ok: boolean; what?: string }[];
 }
 
 /**
@@ -21,8 +21,10 @@ export function startReadLoad(api: ApiClient, paths: string[], workers = 4): { s
       const at = Date.now();
       const response = await api.get(path).catch((error: Error) => ({ status: 0, text: `${error.message} ${String(error.cause ?? '')}` }));
       result.reads++;
-      result.timeline.push({ at, ms: Date.now() - at, ok: response.status === 200 });
-      if (response.status !== 200) result.failures.push(`${path}: ${response.status} ${response.text}`);
+      const ok = response.status === 200;
+      const what = ok ? undefined : `${path}: ${response.status} ${response.text}`;
+      result.timeline.push({ at, ms: Date.now() - at, ok, what });
+      if (what) result.failures.push(what);
     }
   };
   const all = Promise.all(Array.from({ length: workers }, (_, i) => worker(i)));

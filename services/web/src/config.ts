@@ -18,7 +18,7 @@ export const webConfigSpec = {
    * How long one API call may take before the page gives up with a 503: longer than the services'
    * DATABASE_PRIMARY_WAIT_MS and PEER_TIMEOUT_MS, so that a page rides out a moving primary.
    */
-  API_TIMEOUT_MS: env.int({ default: 15_000, min: 500, max: 60_000 }),
+  API_TIMEOUT_MS: env.int({ default: 30_000, min: 500, max: 120_000 }),
 };
 
 export type WebConfig = ConfigOf<typeof webConfigSpec>;
