@@ -1,12 +1,13 @@
 // Local mode keeps serving while replicas crash and while its database stops answering, and keeps
 // its data across restarts.
 import { execFileSync } from 'node:child_process';
+import { connect } from 'node:tls';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalPlatform, startLocalPlatform, startReadLoad } from '@blog/test-support';
+import { ApiClient, type LocalPlatform, lookupAlways, startLocalPlatform, startReadLoad } from '@blog/test-support';
 
 let stateDir: string;
 let local: LocalPlatform;
@@ -128,6 +129,35 @@ describe('local mode resilience', () => {
     const after = await Promise.all(['/blogs', '/users/%40ada', '/users', '/blogs/search?title=engine'].map((p) => local.api.get(p)));
     expect(after.map((a) => a.status)).toEqual([200, 200, 200, 200]);
     await probe.close();
+  });
+
+  it('answers a request target that is not a path (absolute-form, asterisk) with a 4xx, never a 5xx', async () => {
+    const port = Number(new URL(local.url).port);
+    for (const target of [`https://localhost:${port}/blogs`, '*']) {
+      const answer = await new Promise<string>((resolve) => {
+        let text = '';
+        const socket = connect({ host: '127.0.0.1', port, ca: local.ca, servername: 'localhost', ALPNProtocols: ['http/1.1'] }, () =>
+          socket.write(`GET ${target} HTTP/1.1\r\nHost: localhost:${port}\r\nConnection: close\r\n\r\n`),
+        );
+        socket.on('data', (chunk) => (text += chunk.toString('latin1')));
+        socket.on('error', () => resolve(text));
+        socket.on('close', () => resolve(text));
+      });
+      expect(answer.split('\r\n')[0], target).toMatch(/^HTTP\/1\.1 4\d\d /);
+    }
+    expect((await local.api.get('/blogs')).status).toBe(200);
+  });
+
+  it("shows the site's own 413 page for a form over the site's limit, not the gateway's refusal", async () => {
+    const site = new ApiClient(() => local.siteUrl, local.ca, { lookup: lookupAlways('127.0.0.1') });
+    const form = new URLSearchParams({ username: '@ada', password: 'x'.repeat(600 * 1024) }).toString();
+    const refused = await site.send('POST', '/sign-in', {
+      rawBody: form,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: local.siteUrl },
+    });
+    expect(refused.status).toBe(413);
+    expect(refused.headers['content-type']).toMatch(/^text\/html/);
+    await site.agent.close();
   });
 
   it('keeps every acknowledged write across a restart', async () => {

@@ -149,6 +149,9 @@ export async function startGateway(options: GatewayOptions): Promise<FastifyInst
   }
 
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    // Only a path (origin-form) is routed: an absolute-form target (`GET https://host/ HTTP/1.1`,
+    // meant for proxies) or an asterisk is the client's mistake, not a replica's.
+    if (!request.url.startsWith('/')) throw new HttpError(400, 'The request target must be a path');
     const service: Routed | undefined =
       options.siteHost !== undefined && request.hostname.toLowerCase() === options.siteHost ? 'web' : serviceForPath(request.url);
     if (!service) throw new HttpError(404, `No route for ${request.method} ${request.url.split('?')[0]}`);

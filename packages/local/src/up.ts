@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { migrate, platformMigrationsDir } from '@blog/platform/migrate';
-import { reloadServerTls, startTracing } from '@blog/platform';
+import { apiBodyLimit, reloadServerTls, siteBodyLimit, startTracing } from '@blog/platform';
 import {
   createServiceDatabase,
   freePort,
@@ -161,7 +161,10 @@ const gateway = await startGateway({
   upstreamCa: caPem,
   upstreams: (service) => supervisor.healthy(service).map((r) => `https://127.0.0.1:${r.publicPort}`),
   siteHost: localSiteHost,
-  bodyLimit: 256 * 1024,
+  // Twice the largest body any service behind it reads: a body past a service's limit still
+  // reaches it, and it refuses with its own answer (the site's 413 page, the API's JSON 413); the
+  // gateway's own refusal is only for what no service would read by a factor of two.
+  bodyLimit: 2 * Math.max(apiBodyLimit, siteBodyLimit),
   rateLimitPerMinute: config.GATEWAY_RATE_LIMIT_PER_MINUTE,
   http2: {
     maxConcurrentStreams: config.GATEWAY_HTTP2_MAX_CONCURRENT_STREAMS,

@@ -18,6 +18,11 @@ export type App = FastifyInstance<
   TypeBoxTypeProvider
 >;
 
+/** The largest request body an API port reads (a 100 KiB blog as JSON, with room). */
+export const apiBodyLimit = 256 * 1024;
+/** The largest form the site reads: a 100 KiB blog, percent-encoded in a form, is up to three times that. */
+export const siteBodyLimit = 512 * 1024;
+
 export interface ServerOptions {
   /** `public` serves the API to the ingress/gateway; `internal` serves peers over mutual TLS. */
   kind: 'public' | 'internal';
@@ -203,7 +208,7 @@ export function createHttpsServer(options: ServerOptions & { hsts?: boolean }): 
       ...slowClientServerOptions(timeouts),
     },
     loggerInstance: options.logger,
-    bodyLimit: options.bodyLimit ?? 256 * 1024,
+    bodyLimit: options.bodyLimit ?? apiBodyLimit,
     connectionTimeout: 0,
     requestTimeout: timeouts.requestMs,
     // Longer than the ingress controller's upstream keep-alive, so the proxy closes first.

@@ -13,6 +13,7 @@ import {
   readTlsMaterial,
   registerHealthRoutes,
   ServiceMetrics,
+  siteBodyLimit,
   traceRequests,
   type App,
   type Readiness,
@@ -53,8 +54,7 @@ export async function buildApp(config: WebConfig, options: ServiceBuildOptions =
     kind: 'public',
     tls,
     logger,
-    // A blog of 100 KiB, percent-encoded in a form, is up to three times that.
-    bodyLimit: 512 * 1024,
+    bodyLimit: siteBodyLimit,
     trustedProxies: config.TRUSTED_PROXIES,
     timeouts: { headersMs: config.HTTP_HEADERS_TIMEOUT_MS, requestMs: config.HTTP_REQUEST_TIMEOUT_MS },
     connectionsPerAddress: config.HTTP_CONNECTIONS_PER_ADDRESS,
@@ -76,7 +76,10 @@ export async function buildApp(config: WebConfig, options: ServiceBuildOptions =
     // Pages are private unless a route says otherwise (public pages for someone not signed in).
     reply.header('cache-control', 'no-store');
   });
-  await app.register(formbody, { bodyLimit: 512 * 1024 });
+  // Forms only: the framework's JSON and text parsers go, so a body of any other type is a 415
+  // that changes nothing.
+  app.removeAllContentTypeParsers();
+  await app.register(formbody, { bodyLimit: siteBodyLimit });
   await app.register(secureSession, {
     key: readSessionKeys(config.SESSION_KEYS_FILE),
     cookieName: sessionCookieName,

@@ -139,9 +139,37 @@ describe('forms', () => {
     expect((await platform.api.get('/users/%40mallory_forms')).body).toMatchObject({ handle: '@mallory_forms' });
   });
 
+  it('take only form bodies: the same fields as JSON or text are refused with 415 and change nothing', async () => {
+    const visitor = new Visitor(site);
+    const _csrf = await visitor.token('/sign-up');
+    const fields = { handle: '@json_forms', name: 'Json', email: '', password: 'correct horse battery', _csrf };
+    for (const [type, payload] of [
+      ['application/json', JSON.stringify(fields)],
+      ['text/plain', new URLSearchParams(fields).toString()],
+    ] as const) {
+      const refused = await site.publicApp.inject({
+        method: 'POST',
+        url: '/sign-up',
+        headers: { cookie: visitor.cookie, origin, 'content-type': type },
+        payload,
+      });
+      expect(refused.statusCode, type).toBe(415);
+    }
+    expect((await platform.api.get('/users/%40json_forms')).status).toBe(404);
+  });
+
   it('never redirects a sign-in to another host', async () => {
     const user = await platform.signUp('@redirect_forms');
-    for (const next of ['//evil.example/', '/\\evil.example', 'https://evil.example/', 'javascript:alert(1)']) {
+    // Raw non-ASCII and control characters too: Node refuses them in a Location header (a 500 before).
+    for (const next of [
+      '//evil.example/',
+      '/\\evil.example',
+      'https://evil.example/',
+      'javascript:alert(1)',
+      '/caf\u00e9',
+      '/a\u0007b',
+      '/\u202e',
+    ]) {
       const visitor = new Visitor(site);
       const signedIn = await visitor.post('/sign-in', { username: user.handle, password: user.password, next }, '/sign-in');
       expect(signedIn.statusCode, next).toBe(303);
@@ -322,6 +350,25 @@ describe('feeds', () => {
     const all = await site.publicApp.inject({ method: 'GET', url: '/feed.atom' });
     expect(all.body).toContain(`${origin}/blogs/${posted.body.slug}`);
     expect((await site.publicApp.inject({ method: 'GET', url: '/authors/%40nobody_here/feed.atom' })).statusCode).toBe(404);
+  });
+
+  it('stay valid XML whatever text the API accepted: characters XML 1.0 forbids are left out of every feed', async () => {
+    const author = await platform.signUp('@feed_xml');
+    const renamed = await platform.api.put(
+      `/users/${encodeURIComponent(author.handle)}`,
+      { name: 'Odd \uFFFE name' },
+      { token: author.token },
+    );
+    expect(renamed.status).toBe(200);
+    const posted = await platform.api.post('/blogs', { title: 'Not \uFFFF XML', content: 'one \uFFFE two' }, { token: author.token });
+    expect(posted.status).toBe(201);
+    const notXml = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+    for (const url of [`/authors/${encodeURIComponent(author.handle)}/feed.atom`, '/feed.atom']) {
+      const feed = await site.publicApp.inject({ method: 'GET', url });
+      expect(feed.statusCode, url).toBe(200);
+      expect(notXml.test(feed.body), url).toBe(false);
+      expect(feed.body, url).toContain('Not  XML');
+    }
   });
 
   it('say they were updated when their latest entry was, and an empty one as of now', async () => {

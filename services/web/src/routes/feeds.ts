@@ -7,6 +7,16 @@ import { escapeHtml, renderMarkdown } from '../markdown.ts';
 import { HandleParams } from '../schemas/pages.ts';
 import { sameHandle } from './reading.ts';
 
+/**
+ * What XML 1.0 may not hold anywhere in a document (its Char production): control characters but
+ * tab and line breaks, lone surrogates, U+FFFE and U+FFFF. The API accepts text with them; one of
+ * them in a title, a content or a name would make the whole feed a document every reader refuses.
+ */
+const notXmlChar = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+
+/** The document with every character XML 1.0 forbids left out (none of them can be markup). */
+export const validXml = (document: string): string => document.replace(notXmlChar, '');
+
 /** Atom feeds (RFC 4287) of the newest blogs, of the site and of each author, built by `feed`. */
 export function registerFeedRoutes(app: App, ctx: WebContext): void {
   const { api, siteOrigin } = ctx;
@@ -15,7 +25,7 @@ export function registerFeedRoutes(app: App, ctx: WebContext): void {
     reply
       .header('content-type', 'application/atom+xml; charset=utf-8')
       .header('cache-control', `public, max-age=${ctx.config.PUBLIC_CACHE_SECONDS}`)
-      .send(feed.atom1());
+      .send(validXml(feed.atom1()));
 
   const feedOf = (options: { title: string; path: string; feedPath: string; blogs: BlogView[] }) => {
     const feed = new Feed({

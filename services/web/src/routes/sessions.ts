@@ -6,9 +6,14 @@ import { formRefusal, renderPage } from '../pages.ts';
 import { CsrfOnlyForm, SignInForm, SignInQuery, SignUpForm } from '../schemas/pages.ts';
 import { asViewer, endSession, SignInRequired, signedInFrom, viewerOf } from '../session.ts';
 
-/** Only a path of this site: never another host (`//evil.example`, `/\evil.example`), so a sign-in link cannot redirect away. */
+/**
+ * Only a path of this site: never another host (`//evil.example`, `/\evil.example`), so a sign-in
+ * link cannot redirect away; and only printable ASCII, what a `Location` header may carry (a
+ * browser sends a path's other characters percent-encoded), so a crafted link cannot make the
+ * redirect itself fail.
+ */
 export function safeNext(next: string | undefined): string {
-  return next && /^\/(?![/\\])[^\s]*$/.test(next) ? next : '/';
+  return next && /^\/(?![/\\])[\x21-\x7e]*$/.test(next) ? next : '/';
 }
 
 /** Sign up, sign in, sign out: the tokens stay here, sealed in the session cookie; the browser never sees one. */
