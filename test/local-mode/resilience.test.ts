@@ -95,23 +95,22 @@ describe('local mode resilience', () => {
     const paused = await postgresProcesses();
     const pausedAt = Date.now();
     for (const pid of paused) process.kill(pid, 'SIGSTOP');
-    let reads: { status: number; body: any; headers: Record<string, unknown>; seconds: number }[];
     const readinessDuring: (number | undefined)[][] = [];
+    const during = ['/blogs', '/users/%40ada'].map(async (path) => {
+      const started = Date.now();
+      const answer = await local.api.get(path);
+      return { ...answer, seconds: (Date.now() - started) / 1000 };
+    });
     try {
-      const during = ['/blogs', '/users/%40ada'].map(async (path) => {
-        const started = Date.now();
-        const answer = await local.api.get(path);
-        return { ...answer, seconds: (Date.now() - started) / 1000 };
-      });
       for (let i = 0; i < 4; i++) {
         readinessDuring.push(await readiness());
         await sleep(2500);
       }
-      reads = await Promise.all(during);
       await sleep(Math.max(0, pausedAt + 12_000 - Date.now()));
     } finally {
       for (const pid of paused) process.kill(pid, 'SIGCONT');
     }
+    const reads = await Promise.all(during);
     console.log(
       `database paused 12 s: readiness ${JSON.stringify(readinessDuring)}, reads ${reads.map((r) => `${r.status} in ${r.seconds.toFixed(1)} s`).join(', ')}`,
     );

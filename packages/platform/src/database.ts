@@ -83,10 +83,18 @@ export class PrimaryWaitingPool extends pg.Pool {
     return this.queryRidingOut(config as pg.QueryConfig, Date.now() + this.primaryWaitMs);
   }
 
+  /**
+   * One deadline for the whole statement, its connection included: each attempt takes a
+   * connection within what is left of the wait, and a repeated attempt may not outlast it either
+   * (the first keeps the pool's query timeout: a slow statement is not a moving primary).
+   */
   private async queryRidingOut(config: pg.QueryConfig, deadline: number): Promise<pg.QueryResult> {
-    for (;;) {
+    for (let attempt = 0; ; attempt++) {
+      const client = await this.connectToPrimary(deadline);
+      // pg reads a statement's own query_timeout (its types do not declare it).
+      const statement = attempt === 0 ? config : ({ ...config, query_timeout: Math.max(1, deadline - Date.now()) } as pg.QueryConfig);
       try {
-        return await super.query(config);
+        return await queryOnce(client, statement);
       } catch (error) {
         const again = refusedBeforeRunning(error) || (isRead(config.text) && isConnectionLost(error));
         if (!again || Date.now() + primaryPollMs > deadline) throw error;
@@ -101,7 +109,16 @@ export class PrimaryWaitingPool extends pg.Pool {
       try {
         const client = await super.connect();
         if (this.onPrimary.has(client)) return client;
-        const { rows } = await client.query<{ standby: boolean }>('SELECT pg_is_in_recovery() AS standby');
+        // The connection failing meanwhile rejects the query; its 'error' event needs a listener too.
+        const ignore = () => {};
+        client.on('error', ignore);
+        const { rows } = await client
+          .query<{ standby: boolean }>('SELECT pg_is_in_recovery() AS standby')
+          .catch((error: Error) => {
+            client.release(error);
+            throw error;
+          })
+          .finally(() => client.removeListener('error', ignore));
         if (!rows[0]?.standby) {
           this.onPrimary.add(client);
           return client;
@@ -116,6 +133,30 @@ export class PrimaryWaitingPool extends pg.Pool {
       await sleep(primaryPollMs);
     }
   }
+}
+
+/**
+ * One statement on a lent connection, which goes back to the pool once, as pg-pool's own query()
+ * returns it: destroyed when the statement failed, and when the connection fails meanwhile (its
+ * 'error' event, which would otherwise have no listener).
+ */
+function queryOnce(client: pg.PoolClient, statement: pg.QueryConfig): Promise<pg.QueryResult> {
+  return new Promise((resolve, reject) => {
+    let released = false;
+    const finish = (error: Error | undefined, result?: pg.QueryResult) => {
+      if (released) return;
+      released = true;
+      client.removeListener('error', finish);
+      client.release(error);
+      if (error) reject(error);
+      else resolve(result!);
+    };
+    client.once('error', finish);
+    client.query(statement).then(
+      (result) => finish(undefined, result),
+      (error: Error) => finish(error),
+    );
+  });
 }
 
 function sleep(ms: number): Promise<void> {
