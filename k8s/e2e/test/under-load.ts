@@ -1,6 +1,7 @@
 // A disruption measured as a user sees it: reads of the API and pages of the site, and writes,
 // through the entry point while the cluster is changed, and the figures of each window of it.
 import type { ApiClient } from '@blog/test-support';
+import { expect } from 'vitest';
 import { entryPointApi } from './cluster.ts';
 import { startTraffic, type TrafficResult } from './traffic.ts';
 import { adminToken, auditedRequestIds, startWriteLoad, type WriteLoad, widestPause } from './writes.ts';
@@ -79,4 +80,19 @@ export function describeWindow(f: WindowFigures): string {
     (f.readFailures.length ? `\n    failed reads: ${f.readFailures.slice(0, 5).join('\n      ')}` : '') +
     (f.writesFailed.length ? `\n    failed writes: ${f.writesFailed.slice(0, 5).join('\n      ')}` : '')
   );
+}
+
+/**
+ * The goals every disruption step is held to (issue 33): no read or page failed, no write failed
+ * but with the service's own 503, writes paused at most 10 s, no acknowledged write lost.
+ */
+export async function expectGoalsMet(load: LoadRun, windows: { name: string; figures: WindowFigures }[]): Promise<void> {
+  const lost = await load.lostWrites();
+  console.log(`acknowledged writes lost: ${lost.length}`);
+  for (const { name, figures } of windows) {
+    expect(figures.readsFailed, name).toBe(0);
+    expect(figures.writesFailed, name).toEqual([]);
+    expect(figures.longestWriteGap, name).toBeLessThanOrEqual(10);
+  }
+  expect(lost).toEqual([]);
 }
