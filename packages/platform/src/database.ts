@@ -109,16 +109,7 @@ export class PrimaryWaitingPool extends pg.Pool {
       try {
         const client = await super.connect();
         if (this.onPrimary.has(client)) return client;
-        // The connection failing meanwhile rejects the query; its 'error' event needs a listener too.
-        const ignore = () => {};
-        client.on('error', ignore);
-        const { rows } = await client
-          .query<{ standby: boolean }>('SELECT pg_is_in_recovery() AS standby')
-          .catch((error: Error) => {
-            client.release(error);
-            throw error;
-          })
-          .finally(() => client.removeListener('error', ignore));
+        const { rows } = await guardedQuery(client, { text: 'SELECT pg_is_in_recovery() AS standby' });
         if (!rows[0]?.standby) {
           this.onPrimary.add(client);
           return client;
@@ -136,27 +127,35 @@ export class PrimaryWaitingPool extends pg.Pool {
 }
 
 /**
- * One statement on a lent connection, which goes back to the pool once, as pg-pool's own query()
- * returns it: destroyed when the statement failed, and when the connection fails meanwhile (its
- * 'error' event, which would otherwise have no listener).
+ * One statement on a lent connection, guarded as pg-pool's own query() guards it: when the
+ * statement or the connection fails (its 'error' event, which would otherwise have no listener),
+ * the connection goes back to the pool destroyed, once, and the promise rejects. On success the
+ * connection stays lent.
  */
-function queryOnce(client: pg.PoolClient, statement: pg.QueryConfig): Promise<pg.QueryResult> {
+function guardedQuery(client: pg.PoolClient, statement: pg.QueryConfig): Promise<pg.QueryResult> {
   return new Promise((resolve, reject) => {
-    let released = false;
-    const finish = (error: Error | undefined, result?: pg.QueryResult) => {
-      if (released) return;
-      released = true;
-      client.removeListener('error', finish);
+    let settled = false;
+    const settle = (error: Error | undefined, result?: pg.QueryResult) => {
+      if (settled) return;
+      settled = true;
+      client.removeListener('error', settle);
+      if (!error) return resolve(result!);
       client.release(error);
-      if (error) reject(error);
-      else resolve(result!);
+      reject(error);
     };
-    client.once('error', finish);
+    client.once('error', settle);
     client.query(statement).then(
-      (result) => finish(undefined, result),
-      (error: Error) => finish(error),
+      (result) => settle(undefined, result),
+      (error: Error) => settle(error),
     );
   });
+}
+
+/** One statement on a lent connection, which then goes back to the pool (destroyed if it failed). */
+async function queryOnce(client: pg.PoolClient, statement: pg.QueryConfig): Promise<pg.QueryResult> {
+  const result = await guardedQuery(client, statement);
+  client.release();
+  return result;
 }
 
 function sleep(ms: number): Promise<void> {
