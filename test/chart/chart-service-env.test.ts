@@ -72,3 +72,42 @@ describe.each(ciValuesFiles.map((file) => ({ file, name: valuesName(file) })))('
     expect(env.MIGRATION_DATABASE_PASSWORD_FILE).toBeTruthy();
   });
 });
+
+interface HorizontalPodAutoscaler {
+  kind: string;
+  spec: { scaleTargetRef: { name: string }; maxReplicas: number };
+}
+interface Cluster {
+  kind: string;
+  metadata: { name: string };
+  spec: { postgresql: { parameters: Record<string, string> }; managed: { roles: { name: string; connectionLimit: number }[] } };
+}
+
+// Measured on the harness before this rule: the application role's fixed limit of 50 connections
+// refused the seventh blog replica's pool under the autoscaling test's load (53300, "too many
+// connections for role blog_app", answered 503); at 10 replicas PostgreSQL's own max_connections
+// of 100 would have been next.
+describe.each(ciValuesFiles.map((file) => ({ file, name: valuesName(file) })))('the databases as $name sizes them', ({ file }) => {
+  const objects = render(file);
+  const clusters = objects.filter((o) => o.kind === 'Cluster') as unknown as Cluster[];
+
+  it.each(['user', 'blog'] as const)(
+    '%s: the application role and max_connections hold every pool at the ceiling and a surging pod',
+    (service) => {
+      const cluster = clusters.find((c) => c.metadata.name.endsWith(`-${service}-db`));
+      if (!cluster) return expect(objects.some((o) => o.kind === 'Cluster')).toBe(false);
+      const deployment = objects.find((o) => o.kind === 'Deployment' && o.metadata.name.endsWith(`-${service}`)) as unknown as Deployment;
+      const container = deployment.spec.template.spec.containers.find((c) => c.name === service)!;
+      const pool = Number(container.env?.find((e) => e.name === 'DATABASE_POOL_MAX')?.value);
+      const hpa = (objects.filter((o) => o.kind === 'HorizontalPodAutoscaler') as unknown as HorizontalPodAutoscaler[]).find(
+        (h) => h.spec.scaleTargetRef.name === deployment.metadata.name,
+      );
+      const replicas = hpa?.spec.maxReplicas ?? (deployment as unknown as { spec: { replicas: number } }).spec.replicas;
+      const pools = (replicas + 1) * pool;
+      expect(pool).toBeGreaterThan(0);
+      expect(cluster.spec.managed.roles.find((r) => r.name === `${service}_app`)?.connectionLimit).toBeGreaterThanOrEqual(pools);
+      // The migrator and the operator's own connections come on top.
+      expect(Number(cluster.spec.postgresql.parameters.max_connections)).toBeGreaterThanOrEqual(pools + 10);
+    },
+  );
+});

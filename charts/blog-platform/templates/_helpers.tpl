@@ -45,6 +45,17 @@ app.kubernetes.io/component: {{ .component }}
 The release's services as a JSON list: the two API services, each with its own database and an
 internal mutual-TLS port, and the site (web) when it is enabled, which has neither.
 */}}
+{{/*
+The most connections a service's pods open to its database at once: its most replicas (the HPA's
+ceiling, or replicaCount), one more surging in a rolling update, each with database.poolSize.
+(dict "ctx" $ "component" "user")
+*/}}
+{{- define "blog-platform.databaseConnections" -}}
+{{- $v := index .ctx.Values .component -}}
+{{- $pods := ternary $v.autoscaling.maxReplicas $v.replicaCount $v.autoscaling.enabled -}}
+{{- mul (add $pods 1) .ctx.Values.database.poolSize -}}
+{{- end -}}
+
 {{- define "blog-platform.services" -}}
 {{- $services := list "user" "blog" -}}
 {{- if .Values.web.enabled -}}
