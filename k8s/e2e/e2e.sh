@@ -109,6 +109,7 @@ up() {
 KUBECONFIG=$KUBECONFIG_ADMIN
 E2E_KUBECTL=$KUBE_BIN/kubectl
 E2E_PLATFORM_CA=$E2E_STATE/platform-ca.crt
+E2E_VAULT_CA=$E2E_STATE/vault-ca.crt
 E2E_NODES=$E2E_NODES
 E2E_NODE_IP=$ENTRY_NODE_IP
 E2E_NODE_IPS="$(for n in "${WORKERS[@]}"; do printf '%s=%s ' "$(node_name "$n")" "$(node_ip "$n")"; done)"

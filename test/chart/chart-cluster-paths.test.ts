@@ -238,3 +238,18 @@ describe("the edge's connection limits", () => {
     }
   });
 });
+
+describe("the harness's Vault", () => {
+  const harness = parseAllDocuments(readFileSync(join(repo, 'k8s/e2e/manifests/vault.yaml'), 'utf8')).map((document) => document.toJS());
+  const userPath = parse(readFileSync(join(repo, 'k8s/values/vault-ha.yaml'), 'utf8')).server;
+
+  it("runs k8s/values/vault-ha.yaml's server configuration as written, with its certificate and its CLI's settings", () => {
+    const config = harness.find((o) => o?.kind === 'ConfigMap' && o.metadata.name === 'vault-config');
+    expect(config.data['vault.hcl']).toBe(userPath.ha.raft.config);
+    const pod = harness.find((o) => o?.kind === 'StatefulSet').spec.template.spec;
+    const env = Object.fromEntries(pod.containers[0].env.map((e: { name: string; value?: string }) => [e.name, e.value]));
+    expect(env).toMatchObject(userPath.extraEnvironmentVars);
+    expect(pod.volumes).toEqual(expect.arrayContaining(userPath.volumes));
+    expect(pod.containers[0].volumeMounts).toEqual(expect.arrayContaining(userPath.volumeMounts));
+  });
+});

@@ -57,12 +57,12 @@ describe('helm lint and template', () => {
     ]);
   });
 
-  it("reaches Vault over HTTPS by default; only the dev-mode Vaults' values choose plain HTTP", () => {
+  it("reaches Vault over HTTPS by default and in the e2e harness; only kind's and minikube's dev-mode Vault takes plain HTTP", () => {
     const server = (file: string) =>
       (render(ciValuesFiles.find((f) => valuesName(f) === file)!).find((o) => o.kind === 'Issuer') as any).spec.vault.server;
     expect(server('default-values.yaml')).toBe('https://vault.vault.svc:8200');
     expect(server('kind-values.yaml')).toBe('http://vault.vault.svc:8200');
-    expect(server('e2e-harness-values.yaml')).toBe('http://vault.vault.svc:8200');
+    expect(server('e2e-harness-values.yaml')).toBe('https://vault.vault.svc:8200');
   });
 
   it("sets each service's V8 heap limit at 60% of its container's memory limit", () => {

@@ -130,12 +130,22 @@ NAMESPACE=blog
 PUBLIC_HOST=blog.localtest.me
 SITE_HOST=www.$PUBLIC_HOST
 KUBECONFIG_ADMIN=$E2E_STATE/pki/admin.kubeconfig
+# Vault's unseal keys and root token, as `vault operator init` prints them (lib/vault-unseal.sh
+# init writes it, mode 0600): the run's own, never in git, gone with the state at teardown.
+VAULT_INIT=$E2E_STATE/vault-init.json
 # Logs outlive the run (teardown removes the state), for a look after a failure.
 LOG_DIR=$REPO_DIR/.local/e2e-logs
 KUBECTL=("$KUBE_BIN/kubectl" --kubeconfig "$KUBECONFIG_ADMIN")
 # Worker N's containerd, and ctr on the namespace its kubelet's images live in.
 containerd_socket() { echo "$E2E_RUN/$(node_name "$1")/containerd/containerd.sock"; }
 node_ctr() { local n=$1; shift; ctr --address "$(containerd_socket "$n")" --namespace k8s.io "$@"; }
+
+# Vault's root token, from $VAULT_INIT.
+vault_root_token() { node -p 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).root_token' "$VAULT_INIT"; }
+# The Vault server that is active, as its Kubernetes service registration labels its pod.
+vault_active_pod() {
+  "${KUBECTL[@]}" -n vault get pods -l app.kubernetes.io/name=vault,vault-active=true -o jsonpath='{.items[0].metadata.name}'
+}
 
 log() { printf '[e2e %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }

@@ -2,8 +2,9 @@
 # What the chart's default topology expects of a cluster, installed as a user installs it
 # (k8s/install-prerequisites.sh does the same on kind): cluster DNS, a default StorageClass, the
 # release namespace (restricted Pod Security, from k8s/namespace.yaml), CloudNativePG, cert-manager,
-# metrics-server, Vault configured by vault-config/setup.sh, Traefik as the ingress controller
-# and Gateway, CloudNativePG's Barman Cloud plugin, and an object store for the backups.
+# metrics-server, Vault (three servers on Raft over TLS, as k8s/values/vault-ha.yaml runs it,
+# unsealed by lib/vault-unseal.sh) configured by vault-config/setup.sh, Traefik as the ingress
+# controller and Gateway, CloudNativePG's Barman Cloud plugin, and an object store for the backups.
 # shellcheck source=k8s/e2e/lib/common.sh
 source "$(dirname "$0")/common.sh"
 
@@ -13,7 +14,7 @@ HELM=("$(node "$REPO_DIR/scripts/helm.mjs" 3)" --kubeconfig "$KUBECONFIG_ADMIN")
 # render FILE [VARIABLE=VALUE...]: the manifest with its ${...} placeholders filled in, and nothing else.
 render() {
   local file=$1; shift
-  local names=(COREDNS_IMAGE DNS_SERVICE_IP VAULT_IMAGE TRAEFIK_IMAGE VERSITYGW_IMAGE PUBLIC_HOST SITE_HOST RELEASE NAMESPACE NODE_NAME VOLUMES INDEX)
+  local names=(COREDNS_IMAGE DNS_SERVICE_IP VAULT_IMAGE TRAEFIK_IMAGE VERSITYGW_IMAGE PUBLIC_HOST SITE_HOST RELEASE NAMESPACE NODE_NAME VOLUMES INDEX VAULT_REPLICAS)
   # shellcheck disable=SC2016 # the names of the placeholders, not their values
   env COREDNS_IMAGE="$COREDNS_IMAGE" DNS_SERVICE_IP="$DNS_SERVICE_IP" VAULT_IMAGE="$VAULT_IMAGE" \
     TRAEFIK_IMAGE="$TRAEFIK_IMAGE" VERSITYGW_IMAGE="$VERSITYGW_IMAGE" PUBLIC_HOST="$PUBLIC_HOST" SITE_HOST="$SITE_HOST" RELEASE="$RELEASE" NAMESPACE="$NAMESPACE" \
@@ -21,8 +22,8 @@ render() {
 }
 
 apply() { "${KUBECTL[@]}" apply --server-side --force-conflicts -f - >/dev/null; }
-# The vault CLI in the harness's Vault pod, with its dev root token.
-vault_cli() { "${KUBECTL[@]}" -n vault exec vault-0 -- env VAULT_TOKEN=root vault "$@"; }
+# The vault CLI in Vault's active server, with the root token lib/vault-unseal.sh init kept.
+vault_cli() { "${KUBECTL[@]}" -n vault exec "$(vault_active_pod)" -- env VAULT_TOKEN="$(vault_root_token)" vault "$@"; }
 rollout() { "${KUBECTL[@]}" -n "$1" rollout status "$2" --timeout 300s >/dev/null; }
 
 dns() {
@@ -30,10 +31,13 @@ dns() {
   rollout kube-system deployment/coredns
 }
 
-# Ten local volumes on each worker behind the default StorageClass: the bundled databases take six
-# per install (with three workers, one per database on each), the object store one, a database
-# recovered from it three more, and a volume once released is not reused (a rerun of the tests on a
-# cluster that is up installs again). With one worker, all thirty are on it.
+# Twelve local volumes on each worker behind the default StorageClass. A volume once released is
+# not reused, and with three workers each run of the tests takes four on every worker: one per
+# database (two), and one per recovery of the user database from its backups (two). Vault takes
+# one on every worker and the object store one on one worker, once per cluster. A first run
+# leaves at most six in use or spent on a worker, a second run of the tests on the cluster
+# (which installs again) ten. With one worker, all thirty-six are on it: a run of the tests
+# takes twelve, Vault's one server and the object store two, twenty-six after a second run.
 storage() {
   "${KUBECTL[@]}" apply -f - >/dev/null <<YAML
 apiVersion: storage.k8s.io/v1
@@ -45,7 +49,7 @@ provisioner: kubernetes.io/no-provisioner
 volumeBindingMode: WaitForFirstConsumer
 YAML
   local index node
-  for index in $(seq 0 29); do
+  for index in $(seq 0 35); do
     node=$(node_name $((index % E2E_NODES + 1)))
     mkdir -p "$VOLUMES/$node/$index"
     render "$E2E_DIR/manifests/storage.yaml" INDEX="$index" NODE_NAME="$node" | apply
@@ -123,12 +127,22 @@ webhook_ca_injected() {
   [[ -n $("${KUBECTL[@]}" get validatingwebhookconfiguration cert-manager-webhook -o jsonpath='{.webhooks[0].clientConfig.caBundle}') ]]
 }
 
-# Vault, then the PKI, policy and Kubernetes auth role the platform needs, by the project's own
-# script, exactly as on kind.
+# Vault installed as docs/deploying.md installs it on a real cluster: the namespace, its listener's
+# certificate from cert-manager (k8s/manifests/vault-tls.yaml, unchanged), then the servers, one
+# per worker up to three, initialised and unsealed by lib/vault-unseal.sh as an operator does.
+# Then the PKI, policy and Kubernetes auth role the platform needs, by the project's own script
+# as on kind, in the active server with the root token.
 vault() {
-  render "$E2E_DIR/manifests/vault.yaml" NODE_NAME="$(node_name 1)" | apply
-  rollout vault statefulset/vault
-  PATH="$KUBE_BIN:$PATH" KUBECONFIG=$KUBECONFIG_ADMIN VAULT_NAMESPACE=vault VAULT_POD=vault-0 VAULT_TOKEN=root \
+  "${KUBECTL[@]}" create namespace vault --dry-run=client -o yaml | "${KUBECTL[@]}" apply -f - >/dev/null
+  "${KUBECTL[@]}" -n vault apply -f "$REPO_DIR/k8s/manifests/vault-tls.yaml" >/dev/null
+  "${KUBECTL[@]}" -n vault wait --for condition=Ready certificate.cert-manager.io/vault-tls --timeout 180s >/dev/null
+  # The CA the platform's issuer verifies Vault with: the tests give it to the chart
+  # (certificates.vault.caBundle; e2e.sh names the file in cluster.env).
+  "${KUBECTL[@]}" -n vault get secret vault-tls -o jsonpath='{.data.ca\.crt}' | base64 -d >"$E2E_STATE/vault-ca.crt"
+  render "$E2E_DIR/manifests/vault.yaml" VAULT_REPLICAS=$((E2E_NODES < 3 ? E2E_NODES : 3)) | apply
+  "$E2E_DIR/lib/vault-unseal.sh" init
+  "$E2E_DIR/lib/vault-unseal.sh" unseal
+  PATH="$KUBE_BIN:$PATH" KUBECONFIG=$KUBECONFIG_ADMIN VAULT_NAMESPACE=vault VAULT_POD="$(vault_active_pod)" VAULT_TOKEN="$(vault_root_token)" \
     PLATFORM_NAMESPACE=$NAMESPACE RELEASE=$RELEASE PUBLIC_HOST=$PUBLIC_HOST SITE_HOST=$SITE_HOST "$REPO_DIR/vault-config/setup.sh" >/dev/null
 }
 

@@ -23,6 +23,7 @@ import {
   release,
   valuesArgs,
   replicationRows,
+  runningPods,
   workloads,
 } from './cluster.ts';
 
@@ -62,7 +63,7 @@ describe('helm install', () => {
     }
   });
 
-  it('spreads what a lost node must not take at once: one instance of each database per node, replicas over nodes, the entry point on every node', async () => {
+  it("spreads what a lost node must not take at once: one instance of each database per node, one of Vault's servers per node, replicas over nodes, the entry point on every node", async () => {
     const nodes = nodeNames();
     expect(nodes).toHaveLength(nodeCount);
     const table: string[] = [];
@@ -82,6 +83,14 @@ describe('helm install', () => {
       const replicas = podNodes(`app.kubernetes.io/component=${workload}`);
       expect(where(`${workload} replicas`, replicas).size, `${workload} replicas`).toBe(Math.min(replicas.size, nodeCount));
     }
+    // Required anti-affinity: three Raft voters on three nodes (one per worker where there are
+    // fewer), so a lost node leaves a quorum. Each server's labels are its own service
+    // registration's: all unsealed (lib/vault-unseal.sh), one active.
+    const vault = runningPods('app.kubernetes.io/name=vault', 'vault');
+    expect(vault).toHaveLength(Math.min(3, nodeCount));
+    expect(where('vault servers', new Map(vault.map((pod) => [pod.name, pod.node]))).size, 'vault servers').toBe(Math.min(3, nodeCount));
+    expect(vault.filter((pod) => pod.labels['vault-sealed'] !== 'false').map((pod) => pod.name)).toEqual([]);
+    expect(vault.filter((pod) => pod.labels['vault-active'] === 'true')).toHaveLength(1);
     expect([...where('traefik (entry point)', podNodes('app.kubernetes.io/name=traefik', 'traefik'))].sort()).toEqual(nodes);
     // And every worker answers at the entry point, each with its own Traefik.
     for (const [node, address] of nodeIps) {

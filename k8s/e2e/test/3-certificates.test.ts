@@ -21,13 +21,13 @@ import {
   siteHost,
   sleep,
   type Workload,
+  vaultActivePod,
   workloads,
 } from './cluster.ts';
 
+/** A PKI mount's CA certificate, which Vault serves without a token. */
 const vaultCa = (mount: string) =>
-  new X509Certificate(
-    kubectl(['-n', 'vault', 'exec', 'vault-0', '--', 'env', 'VAULT_TOKEN=root', 'vault', 'read', '-field=certificate', `${mount}/cert/ca`]),
-  );
+  new X509Certificate(kubectl(['-n', 'vault', 'exec', vaultActivePod(), '--', 'vault', 'read', '-field=certificate', `${mount}/cert/ca`]));
 
 function secretCertificate(name: string): X509Certificate {
   const secret = kubectlJson(['-n', namespace, 'get', 'secret', name]);

@@ -1,17 +1,18 @@
 // Planned maintenance of every worker in turn (a node upgrade, a kernel patch), under reads of the
 // API and the site and a write load through the entry point: `kubectl drain`, then `kubectl
-// uncordon`. CloudNativePG moves a primary off a cordoned node by switchover before its pod may
-// go; the PodDisruptionBudgets hold (an eviction that would break one is refused, and the drain
-// retries it); no read fails, a write is at worst refused with the service's own 503, writes pause
-// for at most 10 s, no acknowledged write is lost, and the node is used again once back. Then the
-// same figures for the other routine changes: a database minor change that restarts PostgreSQL
-// (a parameter, rolled out standby by standby and then by switchover) and `kubectl rollout
-// restart` of every Deployment.
+// uncordon` and the node's Vault server unsealed (lib/vault-unseal.sh). CloudNativePG moves a
+// primary off a cordoned node by switchover before its pod may go; the PodDisruptionBudgets hold
+// (an eviction that would break one is refused, and the drain retries it); no read fails, a write
+// is at worst refused with the service's own 503, writes pause for at most 10 s, no acknowledged
+// write is lost, and the node is used again once back. Then the same figures for the other
+// routine changes: a database minor change that restarts PostgreSQL (a parameter, rolled out
+// standby by standby and then by switchover) and `kubectl rollout restart` of every Deployment.
 import { describe, expect, it } from 'vitest';
 import {
   type Component,
   components,
   databaseHealthy,
+  deploymentsReady,
   dbCluster,
   deployment,
   eventually,
@@ -26,6 +27,7 @@ import {
   primaryNode,
   sleep,
   standbysStreaming,
+  unsealVault,
   workloads,
 } from './cluster.ts';
 import { describeWindow, expectGoalsMet, startLoad, type WindowFigures } from './under-load.ts';
@@ -36,14 +38,6 @@ function releasePodsOn(node: string): string[] {
     .items.filter((pod: any) => !pod.metadata.deletionTimestamp && pod.status.phase !== 'Succeeded' && pod.status.phase !== 'Pending')
     .map((pod: any) => pod.metadata.name);
 }
-
-/** Every Deployment with the replicas it wants (its HPA may have raised them under the load), all ready and updated. */
-const deploymentsReady = () =>
-  workloads.every((w) => {
-    const d = kubectlJson(['-n', namespace, 'get', 'deployment', deployment(w)]);
-    const want = d.spec.replicas;
-    return d.status.readyReplicas === want && d.status.updatedReplicas === want && (d.status.replicas ?? 0) === want;
-  });
 
 /**
  * When each step of a database's switchover was first seen, polled every half second without
@@ -77,9 +71,10 @@ function watchSwitchovers(): { stop: () => Promise<Record<Component, { target?: 
   };
 }
 
-// The object store stands for S3 outside the cluster, and the harness's Vault is a dev-mode
-// stand-in whose PKI lives in memory (manifests/vault.yaml): a drain leaves both in place.
-const drainSelector = '--pod-selector=app.kubernetes.io/name notin (vault,versitygw)';
+// The object store stands for S3 outside the cluster: a drain leaves it in place. Vault's server
+// on the node is drained like the rest: it waits (Pending) for its local volume's node, and
+// comes back sealed after the uncordon.
+const drainSelector = '--pod-selector=app.kubernetes.io/name notin (versitygw)';
 
 // Three workers: with one, a drain has nowhere to move anything to. Held back behind
 // E2E_NODE_DRAIN=1 until it has passed in a full run.
@@ -127,6 +122,9 @@ describe.skipIf(nodeCount < 3 || process.env.E2E_NODE_DRAIN !== '1')('draining e
             );
         }
         kubectl(['uncordon', node]);
+        // The runbook's unseal before the next node (README, "Node maintenance"): Vault's budget
+        // lets no second server go while one is sealed.
+        await unsealVault();
         await eventually(
           `the cluster whole again after ${node}'s return`,
           600,

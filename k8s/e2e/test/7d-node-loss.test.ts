@@ -3,8 +3,9 @@
 // the nearest this machine comes to a node losing its power). The node holds the user database's
 // primary. Measured: how long reads failed or slowed, how long until writes were acknowledged
 // again (CloudNativePG's failover to another node), how many acknowledged writes were lost (none
-// may be), and how long until the lost node's replicas ran elsewhere. Then the node comes back and
-// the cluster heals with nothing stuck.
+// may be), and how long until the lost node's replicas ran elsewhere. Then the node comes back,
+// its Vault server (sealed by the restart) is unsealed as an operator does (lib/vault-unseal.sh),
+// and the cluster heals with nothing stuck.
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -13,7 +14,7 @@ import {
   databaseHealthy,
   dbCluster,
   deployment,
-  deploymentsSettled,
+  deploymentsReady,
   eventually,
   kubectl,
   kubectlJson,
@@ -23,8 +24,9 @@ import {
   podNodes,
   primaryNode,
   repoDir,
+  runningPods,
   sleep,
-  upgradeTag,
+  unsealVault,
   workloads,
 } from './cluster.ts';
 import { startLoad } from './under-load.ts';
@@ -82,8 +84,9 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 describe.skipIf(nodeCount < 3 || process.env.E2E_NODE_LOSS !== '1')('a lost node', () => {
   it('fails over, replaces its replicas elsewhere, loses no acknowledged write, and heals when it returns', async () => {
     const [, ...others] = nodeNames();
-    // Not the first worker (the clients' entry point, the harness's Vault) and not the CloudNativePG
-    // operator's node (its one replica is what fails over; see the README's node-loss table).
+    // Not the first worker (the clients' entry point) and not the CloudNativePG operator's node (its
+    // one replica is what fails over; see the README's node-loss table). Every worker has one of
+    // Vault's servers: the other two keep the Raft quorum, and elect a leader if it was the active one.
     const operatorNode = [...podNodes('app.kubernetes.io/name=cloudnative-pg', 'cnpg-system').values()][0];
     const candidates = others.filter((n) => n !== operatorNode);
     let victim = primaryNode('user').node;
@@ -93,6 +96,10 @@ describe.skipIf(nodeCount < 3 || process.env.E2E_NODE_LOSS !== '1')('a lost node
     }
     const held = components.filter((c) => primaryNode(c).node === victim).map(dbCluster);
     const podsThere = kubectlJson(['-n', namespace, 'get', 'pods', '--field-selector', `spec.nodeName=${victim}`]).items.length;
+    const vaultThere = runningPods('app.kubernetes.io/name=vault', 'vault').find((pod) => pod.node === victim);
+    const vaultLost = vaultThere
+      ? `${vaultThere.name} (${vaultThere.labels['vault-active'] === 'true' ? 'the active one' : 'a standby'})`
+      : 'none';
 
     const load = await startLoad('n');
     await sleep(5000);
@@ -116,9 +123,11 @@ describe.skipIf(nodeCount < 3 || process.env.E2E_NODE_LOSS !== '1')('a lost node
     }
     const back = Date.now();
     await eventually(`${victim} Ready again`, 180, () => ready(victim));
-    await eventually('the cluster healed: no pod Terminating, every database whole, every Deployment at its floor', 600, () => {
+    await unsealVault();
+    const unsealed = Date.now();
+    await eventually('the cluster healed: no pod Terminating, every database whole, every Deployment ready', 600, () => {
       const pods = kubectlJson(['-n', namespace, 'get', 'pods']).items;
-      return pods.every((p: any) => !p.metadata.deletionTimestamp) && components.every(databaseHealthy) && deploymentsSettled(upgradeTag);
+      return pods.every((p: any) => !p.metadata.deletionTimestamp) && components.every(databaseHealthy) && deploymentsReady();
     });
     const healed = Date.now();
     const { traffic } = await load.stop();
@@ -136,6 +145,7 @@ describe.skipIf(nodeCount < 3 || process.env.E2E_NODE_LOSS !== '1')('a lost node
         `${figures.writesAcknowledged} acknowledged, ${lostWrites.length} of all acknowledged lost; refused with the service's 503 ${figures.writesRefused}, failed otherwise ${figures.writesFailed.length}\n` +
         `  the lost node's replicas ready elsewhere after ${seconds(timeline.replaced! - lost)} (nodeLossTolerationSeconds 10)\n` +
         `  node back after ${seconds(back - lost)}; healed (nothing Terminating, every database whole) ${seconds(healed - back)} after its return\n` +
+        `  Vault's server there: ${vaultLost}; every server unsealed again ${seconds(unsealed - back)} after the node's return\n` +
         `  in all ${traffic.reads} reads and ${traffic.pages} pages of the site`,
       traffic.failures.slice(0, 3),
     );

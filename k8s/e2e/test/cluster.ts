@@ -19,12 +19,20 @@ export const repoDir = resolve(import.meta.dirname, '../../..');
 export const namespace = 'blog';
 export const release = 'blog-platform';
 export const chartDir = resolve(repoDir, 'charts/blog-platform');
-/** The harness's workers (E2E_NODES), and the chart's values for them: `-f` arguments of helm. */
+/**
+ * The harness's workers (E2E_NODES), and the chart's values for them as helm arguments: the values
+ * files, and the CA of Vault's listener as `certificates.vault.caBundle` (base64 PEM), which
+ * cert-manager made for this run (lib/prerequisites.sh), so no committed file can hold it.
+ */
 export const nodeCount = Number(required('E2E_NODES'));
-export const valuesArgs = ['e2e-harness-values.yaml', ...(nodeCount === 1 ? ['e2e-harness-one-node-values.yaml'] : [])].flatMap((file) => [
-  '-f',
-  resolve(chartDir, 'ci', file),
-]);
+export const valuesArgs = [
+  ...['e2e-harness-values.yaml', ...(nodeCount === 1 ? ['e2e-harness-one-node-values.yaml'] : [])].flatMap((file) => [
+    '-f',
+    resolve(chartDir, 'ci', file),
+  ]),
+  '--set-string',
+  `certificates.vault.caBundle=${readFileSync(required('E2E_VAULT_CA')).toString('base64')}`,
+];
 export const imageTag = required('E2E_TAG');
 export const upgradeTag = required('E2E_UPGRADE_TAG');
 /** The worker the entry point is reached through (every worker serves it). */
@@ -222,6 +230,25 @@ export function primaryNode(component: Component): { pod: string; node: string }
   return { pod, node: kubectlJson(['-n', namespace, 'get', 'pod', pod]).spec.nodeName };
 }
 
+/** The Vault server that is active, as Vault's Kubernetes service registration labels its pod. */
+export const vaultActivePod = (): string => {
+  const [active] = runningPods('app.kubernetes.io/name=vault,vault-active=true', 'vault');
+  if (!active) throw new Error('no active Vault server');
+  return active.name;
+};
+
+/**
+ * `lib/vault-unseal.sh unseal`: every sealed Vault server (a restarted one starts sealed) given the
+ * run's unseal keys, as an operator does, until each is unsealed and a Raft voter and one is
+ * active; without blocking the test's own load.
+ */
+export async function unsealVault(): Promise<string> {
+  const { stdout, stderr } = await promisify(execFile)('bash', [resolve(repoDir, 'k8s/e2e/lib/vault-unseal.sh'), 'unseal'], {
+    encoding: 'utf8',
+  });
+  return `${stdout}${stderr}`;
+}
+
 /** The worker nodes' names. */
 export const nodeNames = (): string[] =>
   kubectlJson(['get', 'nodes'])
@@ -247,6 +274,14 @@ function deploymentSettled(component: Workload, tag: string): boolean {
 
 /** Every Deployment on `tag`, at its HPA's floor, every replica ready and no old one left. */
 export const deploymentsSettled = (tag: string) => workloads.every((w) => deploymentSettled(w, tag));
+
+/** Every Deployment with the replicas it wants (its HPA may have raised them under a load), all ready and updated. */
+export const deploymentsReady = () =>
+  workloads.every((w) => {
+    const d = kubectlJson(['-n', namespace, 'get', 'deployment', deployment(w)]);
+    const want = d.spec.replicas;
+    return d.status.readyReplicas === want && d.status.updatedReplicas === want && (d.status.replicas ?? 0) === want;
+  });
 
 /** A CloudNativePG cluster with every instance ready and its primary known. */
 export function databaseHealthy(component: Component): boolean {
