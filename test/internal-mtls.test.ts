@@ -28,6 +28,17 @@ describe('internal routes over mutual TLS', () => {
     expect(response).toMatchObject({ status: 200, body: { handle: '@ada', name: 'Ada Lovelace', role: 'user' } });
   });
 
+  it('the blog service may ask whether a session is open: a signed-in one is, a signed-out or unknown one is not, a malformed id is a 400', async () => {
+    const { token } = await platform.signUp(`@sess${Date.now() % 100_000}`);
+    const sessionId = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).sid as string;
+    const ask = (id: string) => callAs('blog', platform.urls.userInternal, `/internal/sessions/${id}`);
+    expect(await ask(sessionId)).toMatchObject({ status: 200, body: { active: true } });
+    expect((await platform.api.post('/auth/logout', {}, { token })).status).toBe(200);
+    expect(await ask(sessionId)).toMatchObject({ status: 200, body: { active: false } });
+    expect(await ask('00000000-0000-4000-8000-000000000000')).toMatchObject({ status: 200, body: { active: false } });
+    expect(await ask('not-a-session')).toMatchObject({ status: 400 });
+  });
+
   it('a certificate from the platform CA naming another service is refused with 403', async () => {
     expect(await callAs('intruder', platform.urls.userInternal, '/internal/users/%40ada')).toMatchObject({ status: 403 });
     // The user service may call the blog service, not itself.
@@ -62,7 +73,7 @@ describe('internal routes over mutual TLS', () => {
   });
 
   it('internal routes are not served on the public port', async () => {
-    for (const path of ['/internal/users/%40ada', '/internal/revocations']) {
+    for (const path of ['/internal/users/%40ada', '/internal/revocations', '/internal/sessions/00000000-0000-4000-8000-000000000000']) {
       const direct = await request(`${platform.urls.userPublic}${path}`, { dispatcher: platform.api.agent });
       expect(direct.statusCode).toBe(404);
       await direct.body.text();

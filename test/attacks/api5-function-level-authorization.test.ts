@@ -28,6 +28,7 @@ describe('API5 function-level authorization', () => {
       [platform.urls.userPublic, 'GET', '/internal/users/%40plain'],
       [platform.urls.userPublic, 'GET', '/internal/users?name_contains=a'],
       [platform.urls.userPublic, 'GET', '/internal/revocations'],
+      [platform.urls.userPublic, 'GET', '/internal/sessions/00000000-0000-4000-8000-000000000000'],
       [platform.urls.blogPublic, 'DELETE', '/internal/authors/%40plain/blogs'],
     ] as const) {
       const response = await request(`${base}${path}`, {

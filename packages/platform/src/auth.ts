@@ -44,9 +44,10 @@ export interface AccessControlOptions {
   revocationPollMs: number;
   log: FastifyBaseLogger;
   /**
-   * The issuer's own check of a token's session against what it knows now (its database), after
-   * the signature, the claims and the revocation list: a session that ended on another replica a
-   * moment ago is refused at once, not when the list next refreshes.
+   * A check of a token's session against what the user service knows now (its database: the user
+   * service asks it directly, the blog service over the internal API), after the signature, the
+   * claims and the revocation list: a session that ended on another replica a moment ago is
+   * refused at once, not when the list next refreshes.
    */
   sessionIsActive?: (sessionId: string) => Promise<boolean>;
 }

@@ -32,6 +32,7 @@ export const JsonWebKeySet = Type.Object({
   ),
 });
 export const RevokedSessions = Type.Object({ revoked_sessions: Type.Array(Type.String({ format: 'uuid' })) });
+const SessionParams = Type.Object({ session_id: Type.String({ format: 'uuid' }) }, { additionalProperties: false });
 
 /** Served by the user service, called by the blog service. */
 export const userServiceApi = {
@@ -49,6 +50,13 @@ export const userServiceApi = {
     response: Type.Object({ handles: Type.Array(Handle) }),
   },
   revocations: { method: 'GET', url: '/internal/revocations', response: RevokedSessions },
+  /** Whether a session is open now, from the user service's database: asked before every write. */
+  sessionActive: {
+    method: 'GET',
+    url: '/internal/sessions/:session_id',
+    params: SessionParams,
+    response: Type.Object({ active: Type.Boolean() }),
+  },
   jwks: { method: 'GET', url: '/.well-known/jwks.json', response: JsonWebKeySet },
 } as const satisfies Record<string, InternalRoute>;
 

@@ -67,6 +67,10 @@ export class FakeUserDirectory implements UserLookup {
   revocations() {
     return this.answer((): RevocationSnapshot => ({ revoked_sessions: [...this.revoked] }));
   }
+
+  sessionIsActive(sessionId: string) {
+    return this.answer(() => !this.revoked.includes(sessionId));
+  }
 }
 
 /** Calls the app's routes in process, as the API client does over HTTPS: a bearer token and a JSON body. */

@@ -49,6 +49,9 @@ export async function buildApp(config: BlogConfig, options: BlogBuildOptions = {
     fetchRevocations: () => users.revocations(),
     revocationPollMs: config.REVOCATION_POLL_MS,
     log: logger,
+    // Every route that takes a token here writes (or reads the audit trail): each asks the user
+    // service, so a signed-out session cannot write on any replica even before the list refreshes.
+    sessionIsActive: (sessionId) => users.sessionIsActive(sessionId),
   });
   const context: BlogContext = {
     config,

@@ -17,6 +17,8 @@ export interface UserLookup {
   handlesWithNameContaining(text: string): Promise<string[]>;
   jwks(): Promise<JSONWebKeySet>;
   revocations(): Promise<RevocationSnapshot>;
+  /** Whether a session is open now (not signed out, not revoked, not expired). */
+  sessionIsActive(sessionId: string): Promise<boolean>;
 }
 
 /** The blog service's only window on users: the user service's internal API over mutual TLS. */
@@ -51,5 +53,9 @@ export class UserDirectory implements UserLookup {
 
   revocations() {
     return this.unavailableOnFailure(() => this.api.call('revocations'));
+  }
+
+  sessionIsActive(sessionId: string) {
+    return this.unavailableOnFailure(async () => (await this.api.call('sessionActive', { params: { session_id: sessionId } })).active);
   }
 }

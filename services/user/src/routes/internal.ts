@@ -1,13 +1,13 @@
 import { errors, maxAccessTokenTtlSeconds, notFound, userServiceApi } from '@blog/platform';
 import type { App } from '@blog/platform';
 import type { UserContext } from '../context.ts';
-import { recentlyRevokedSessionIds } from '../repositories/sessions.ts';
+import { recentlyRevokedSessionIds, sessionIsActive } from '../repositories/sessions.ts';
 import { findUser, handlesWithNameContaining } from '../repositories/users.ts';
 
 /** Sessions revoked this long ago may still have live access tokens (TTL plus clock skew). */
 export const revocationWindowSeconds = maxAccessTokenTtlSeconds + 120;
 
-const { findUser: findUserRoute, handlesByName, revocations } = userServiceApi;
+const { findUser: findUserRoute, handlesByName, revocations, sessionActive } = userServiceApi;
 
 /** Routes for peers only, on the mutual-TLS port; their contract is `userServiceApi`. */
 export function registerInternalRoutes(app: App, ctx: UserContext): void {
@@ -32,4 +32,10 @@ export function registerInternalRoutes(app: App, ctx: UserContext): void {
   app.get(revocations.url, { schema: { response: { 200: revocations.response } }, logLevel: 'warn' }, async () => ({
     revoked_sessions: await recentlyRevokedSessionIds(ctx.db, revocationWindowSeconds),
   }));
+
+  app.get(
+    sessionActive.url,
+    { schema: { params: sessionActive.params, response: { 200: sessionActive.response, ...errors(400) } } },
+    async (request) => ({ active: await sessionIsActive(ctx.db, request.params.session_id) }),
+  );
 }
