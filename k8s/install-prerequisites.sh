@@ -66,9 +66,8 @@ platform_ca() {
 helm_repos
 gateway_api_crds
 install traefik traefik/traefik "$TRAEFIK_CHART" traefik -f "$K8S_DIR/values/traefik.yaml" --set image.tag="$TRAEFIK_VERSION"
-# Each Certificate owns its Secret, so that uninstalling the platform leaves no key behind.
-install cert-manager jetstack/cert-manager "$CERT_MANAGER_VERSION" cert-manager \
-  --set crds.enabled=true --set enableCertificateOwnerRef=true
+# Two replicas of each part, each Certificate owning its Secret (values/cert-manager.yaml says why).
+install cert-manager jetstack/cert-manager "$CERT_MANAGER_VERSION" cert-manager -f "$K8S_DIR/values/cert-manager.yaml"
 install vault hashicorp/vault "$VAULT_CHART" vault -f "$K8S_DIR/values/vault-dev.yaml" --set server.image.tag="$VAULT_VERSION"
 install cnpg cnpg/cloudnative-pg "$CNPG_CHART" cnpg-system --set image.tag="${CNPG_VERSION#v}"
 # The Barman Cloud plugin from its release manifest (it has no chart); cert-manager, installed
@@ -76,7 +75,9 @@ install cnpg cnpg/cloudnative-pg "$CNPG_CHART" cnpg-system --set image.tag="${CN
 log "installing the Barman Cloud plugin $BARMAN_CLOUD_PLUGIN_VERSION into cnpg-system"
 cluster_kubectl apply --server-side --force-conflicts \
   -f "https://github.com/cloudnative-pg/plugin-barman-cloud/releases/download/$BARMAN_CLOUD_PLUGIN_VERSION/manifest.yaml" >/dev/null
-# Both move off a lost node within seconds (manifests/operator-tolerations.yaml says why).
+# The operator on two nodes (manifests/operator-replicas.yaml); both it and the plugin move off
+# a lost node within seconds (manifests/operator-tolerations.yaml says why).
+cluster_kubectl -n cnpg-system patch deployment cnpg-cloudnative-pg --patch-file "$K8S_DIR/manifests/operator-replicas.yaml" >/dev/null
 for deployment in cnpg-cloudnative-pg barman-cloud; do
   cluster_kubectl -n cnpg-system patch deployment "$deployment" --patch-file "$K8S_DIR/manifests/operator-tolerations.yaml" >/dev/null
   cluster_kubectl -n cnpg-system rollout status "deployment/$deployment" --timeout 300s >/dev/null

@@ -67,8 +67,8 @@ cloudnative_pg() {
 # cert-manager's own chart, from its module, with the images built here.
 cert_manager() {
   local source; source=$(module_source cert-manager "github.com/cert-manager/cert-manager@$CERT_MANAGER_VERSION")
-  # Secrets owned by their Certificates, so that `helm uninstall` leaves none behind.
-  local args=(--set crds.enabled=true --set enableCertificateOwnerRef=true --set startupapicheck.enabled=false)
+  # The kind path's values (two replicas of each part, Secrets owned by their Certificates).
+  local args=(-f "$REPO_DIR/k8s/values/cert-manager.yaml" --set startupapicheck.enabled=false)
   for component in controller webhook cainjector; do
     local prefix=${component/controller/}; prefix=${prefix:+$prefix.}
     args+=(--set "${prefix}image.repository=$CERT_MANAGER_IMAGE-$component" --set "${prefix}image.tag=$CERT_MANAGER_TAG"
@@ -91,7 +91,9 @@ barman_cloud() {
   sed -e "s#image: ghcr.io/cloudnative-pg/plugin-barman-cloud-testing:main#image: $BARMAN_CLOUD_PLUGIN_IMAGE\n        imagePullPolicy: Never#" \
     -e "/^  SIDECAR_IMAGE: |$/{N;N;s#.*#  SIDECAR_IMAGE: $sidecar#}" "$source/manifest.yaml" | apply
   rollout cnpg-system deployment/barman-cloud
-  # The operator and the plugin move off a lost node within seconds, as on kind (the patch says why).
+  # The operator on two nodes, and both it and the plugin off a lost node within seconds, as on
+  # kind (the patches say why).
+  "${KUBECTL[@]}" -n cnpg-system patch deployment cnpg-controller-manager --patch-file "$REPO_DIR/k8s/manifests/operator-replicas.yaml" >/dev/null
   local deployment
   for deployment in cnpg-controller-manager barman-cloud; do
     "${KUBECTL[@]}" -n cnpg-system patch deployment "$deployment" --patch-file "$REPO_DIR/k8s/manifests/operator-tolerations.yaml" >/dev/null

@@ -63,7 +63,7 @@ describe('helm install', () => {
     }
   });
 
-  it("spreads what a lost node must not take at once: one instance of each database per node, one of Vault's servers per node, replicas over nodes, the entry point on every node", async () => {
+  it("spreads what a lost node must not take at once: one instance of each database per node, one of Vault's servers per node, replicas and operators over nodes, the entry point on every node", async () => {
     const nodes = nodeNames();
     expect(nodes).toHaveLength(nodeCount);
     const table: string[] = [];
@@ -91,6 +91,21 @@ describe('helm install', () => {
     expect(where('vault servers', new Map(vault.map((pod) => [pod.name, pod.node]))).size, 'vault servers').toBe(Math.min(3, nodeCount));
     expect(vault.filter((pod) => pod.labels['vault-sealed'] !== 'false').map((pod) => pod.name)).toEqual([]);
     expect(vault.filter((pod) => pod.labels['vault-active'] === 'true')).toHaveLength(1);
+    // The operator and cert-manager's parts: two replicas on two nodes (k8s/manifests/operator-replicas.yaml,
+    // k8s/values/cert-manager.yaml). The Barman Cloud plugin serves from its leader only and stays
+    // one, moving off a lost node within 10 s (k8s/manifests/operator-tolerations.yaml).
+    const pairs: [string, string, string][] = [
+      ['cloudnative-pg operator', 'app.kubernetes.io/name=cloudnative-pg', 'cnpg-system'],
+      ['cert-manager', 'app.kubernetes.io/instance=cert-manager,app.kubernetes.io/component=controller', 'cert-manager'],
+      ['cert-manager webhook', 'app.kubernetes.io/instance=cert-manager,app.kubernetes.io/component=webhook', 'cert-manager'],
+      ['cert-manager cainjector', 'app.kubernetes.io/instance=cert-manager,app.kubernetes.io/component=cainjector', 'cert-manager'],
+    ];
+    for (const [what, selector, ns] of pairs) {
+      const placed = podNodes(selector, ns);
+      expect(placed.size, what).toBe(2);
+      expect(where(what, placed).size, what).toBe(Math.min(2, nodeCount));
+    }
+    where('barman-cloud plugin', podNodes('app=barman-cloud', 'cnpg-system'));
     expect([...where('traefik (entry point)', podNodes('app.kubernetes.io/name=traefik', 'traefik'))].sort()).toEqual(nodes);
     // And every worker answers at the entry point, each with its own Traefik.
     for (const [node, address] of nodeIps) {
