@@ -27,6 +27,7 @@ import { contentSecurityPolicy, requireSameOrigin } from './hooks/browser-securi
 import { installPageErrors } from './hooks/page-errors.ts';
 import { registerAccountRoutes } from './routes/account.ts';
 import { registerAdminRoutes } from './routes/admin.ts';
+import { registerDiscoveryRoutes } from './routes/discovery.ts';
 import { registerFeedRoutes } from './routes/feeds.ts';
 import { registerReadingRoutes } from './routes/reading.ts';
 import { registerSessionRoutes } from './routes/sessions.ts';
@@ -107,6 +108,7 @@ export async function buildApp(config: WebConfig, options: ServiceBuildOptions =
   registerHealthRoutes(app, readiness);
   registerReadingRoutes(app, context);
   registerFeedRoutes(app, context);
+  registerDiscoveryRoutes(app, context);
   registerSessionRoutes(app, context);
   registerWritingRoutes(app, context);
   registerAccountRoutes(app, context);

@@ -26,10 +26,30 @@ export function renderPage(
   if (notice) request.session.set('flash', undefined);
   return reply.view(template, {
     ...data,
+    meta: pageMeta(ctx, request, data),
     viewer,
     notice,
     csrfToken: needsToken ? reply.generateCsrf() : undefined,
   });
+}
+
+/** The page's own address (its path, and the page of a list it shows), which search engines and link previews take as the one address of it. */
+function canonicalUrl(ctx: WebContext, request: FastifyRequest): string {
+  const url = new URL(request.url, ctx.siteOrigin);
+  const cursor = url.searchParams.get('cursor');
+  url.search = cursor ? new URLSearchParams({ cursor }).toString() : '';
+  return url.href;
+}
+
+const siteDescription = 'Blogs written and read on the blog platform.';
+
+/** What the layout puts in the head for search engines and link previews (OpenGraph, Twitter cards). */
+function pageMeta(ctx: WebContext, request: FastifyRequest, data: Record<string, unknown>) {
+  return {
+    description: typeof data.description === 'string' && data.description !== '' ? data.description : siteDescription,
+    canonical: canonicalUrl(ctx, request),
+    type: data.article ? 'article' : 'website',
+  };
 }
 
 /** A message shown on the next page, after a redirect (post, redirect, get). */

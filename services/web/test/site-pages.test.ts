@@ -389,3 +389,75 @@ describe('feeds', () => {
     expect(Date.parse(edited.body.updated_at)).toBeGreaterThan(Date.parse(newer.body.updated_at));
   });
 });
+
+describe('what search engines and link previews read', () => {
+  const head = (html: string) => html.slice(0, html.indexOf('</head>'));
+  const attribute = (html: string, pattern: RegExp) => pattern.exec(head(html))?.[1];
+
+  it("give a blog's page its description, canonical address, OpenGraph tags and a BlogPosting no text can break out of", async () => {
+    const author = await platform.signUp('@seo_site', 'Seo </script><b>Writer');
+    const posted = await platform.api.post(
+      '/blogs',
+      { title: 'Headline </script><script>alert(1)</script>', content: 'First words of the post, "quoted" & <tagged>.\n\nMore after.' },
+      { token: author.token },
+    );
+    expect(posted.status).toBe(201);
+    const page = await site.publicApp.inject({ method: 'GET', url: `/blogs/${posted.body.slug}?utm_source=x` });
+    expect(page.statusCode).toBe(200);
+    const canonical = `${origin}/blogs/${posted.body.slug}`;
+    expect(attribute(page.body, /<link rel="canonical" href="([^"]+)">/)).toBe(canonical);
+    expect(attribute(page.body, /<meta property="og:url" content="([^"]+)">/)).toBe(canonical);
+    expect(attribute(page.body, /<meta property="og:type" content="([^"]+)">/)).toBe('article');
+    expect(attribute(page.body, /<meta name="description" content="([^"]+)">/)).toMatch(
+      /^First words of the post, &quot;quoted&quot; &amp; &lt;tagged&gt;/,
+    );
+    const scripts = [...head(page.body).matchAll(/<script type="application\/ld\+json">([\s\S]*?)<\/script>/g)];
+    expect(scripts).toHaveLength(1);
+    expect(head(page.body).match(/<script/g)).toHaveLength(1);
+    const posting = JSON.parse(scripts[0]![1]!);
+    expect(posting).toMatchObject({
+      '@context': 'https://schema.org',
+      '@type': 'BlogPosting',
+      headline: 'Headline </script><script>alert(1)</script>',
+      url: canonical,
+      datePublished: posted.body.created_at,
+      author: { '@type': 'Person', name: 'Seo </script><b>Writer', url: `${origin}/authors/%40seo_site` },
+    });
+  });
+
+  it('give every other page a description and its own canonical address, the page of a list included', async () => {
+    const home = await site.publicApp.inject({ method: 'GET', url: '/' });
+    expect(attribute(home.body, /<link rel="canonical" href="([^"]+)">/)).toBe(`${origin}/`);
+    const author = await platform.signUp('@pages_site');
+    for (const title of ['One', 'Two']) await platform.api.post('/blogs', { title, content: 'a page of a list' }, { token: author.token });
+    const { next_cursor: cursor } = (await platform.api.get('/blogs?limit=1')).body;
+    expect(cursor).toEqual(expect.any(String));
+    const second = await site.publicApp.inject({ method: 'GET', url: `/?cursor=${cursor}` });
+    expect(second.statusCode).toBe(200);
+    expect(attribute(second.body, /<link rel="canonical" href="([^"]+)">/)).toBe(`${origin}/?cursor=${cursor}`);
+    expect(attribute(home.body, /<meta property="og:type" content="([^"]+)">/)).toBe('website');
+    expect(attribute(home.body, /<meta name="description" content="([^"]+)">/)).toBeTruthy();
+    const missing = await site.publicApp.inject({ method: 'GET', url: '/no-such-page' });
+    expect(missing.statusCode).toBe(404);
+    expect(head(missing.body)).not.toContain('rel="canonical"');
+  });
+
+  it('serve robots.txt naming the sitemap, and a sitemap of the newest blogs and their authors', async () => {
+    const robots = await site.publicApp.inject({ method: 'GET', url: '/robots.txt' });
+    expect(robots.statusCode).toBe(200);
+    expect(robots.headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(robots.body).toContain(`Sitemap: ${origin}/sitemap.xml`);
+    expect(robots.body).toContain('Disallow: /account');
+    const author = await platform.signUp('@map_site');
+    const posted = await platform.api.post('/blogs', { title: 'On the map', content: 'listed' }, { token: author.token });
+    const sitemap = await site.publicApp.inject({ method: 'GET', url: '/sitemap.xml' });
+    expect(sitemap.statusCode).toBe(200);
+    expect(sitemap.headers['content-type']).toBe('application/xml; charset=utf-8');
+    expect(sitemap.body).toMatch(
+      /^<\?xml version="1.0" encoding="UTF-8"\?>\n<urlset xmlns="http:\/\/www.sitemaps.org\/schemas\/sitemap\/0.9">/,
+    );
+    expect(sitemap.body).toContain(`<url><loc>${origin}/blogs/${posted.body.slug}</loc><lastmod>${posted.body.updated_at}</lastmod></url>`);
+    expect(sitemap.body).toContain(`<loc>${origin}/authors/%40map_site</loc>`);
+    expect(sitemap.body.match(/<url>/g)!.length).toBe(sitemap.body.match(/<\/url>/g)!.length);
+  });
+});

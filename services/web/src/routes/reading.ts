@@ -16,6 +16,29 @@ export const mayChange = (viewer: SignedIn | undefined, blog: BlogView) =>
 
 const summaries = (blogs: BlogView[]) => blogs.map((blog) => ({ ...blog, excerpt: excerpt(blog.content) }));
 
+/**
+ * The blog as schema.org's BlogPosting (JSON-LD), for search engines. It sits in a script element
+ * of type application/ld+json, which no browser runs; every `<` is escaped so that no text of the
+ * blog can close the element.
+ */
+export function blogPosting(siteOrigin: string, blog: BlogView, authorName: string | undefined): string {
+  const url = `${siteOrigin}/blogs/${encodeURIComponent(blog.slug)}`;
+  return JSON.stringify({
+    '@context': 'https://schema.org',
+    '@type': 'BlogPosting',
+    headline: blog.title,
+    datePublished: blog.created_at,
+    dateModified: blog.updated_at,
+    author: {
+      '@type': 'Person',
+      name: authorName ?? blog.author_handle,
+      url: `${siteOrigin}/authors/${encodeURIComponent(blog.author_handle)}`,
+    },
+    mainEntityOfPage: url,
+    url,
+  }).replace(/</g, '\\u003c');
+}
+
 /** Pages for readers: the newest blogs, a blog, an author's blogs, search. */
 export function registerReadingRoutes(app: App, ctx: WebContext): void {
   const { api } = ctx;
@@ -43,6 +66,9 @@ export function registerReadingRoutes(app: App, ctx: WebContext): void {
       'blog.eta',
       {
         title: blog.title,
+        description: excerpt(blog.content, 160),
+        article: true,
+        structuredData: blogPosting(ctx.siteOrigin, blog, author?.name),
         blog,
         authorName: author?.name,
         html: renderMarkdown(blog.content),
@@ -58,7 +84,14 @@ export function registerReadingRoutes(app: App, ctx: WebContext): void {
     // The API's author search matches handles partially; this page is one author's.
     const { results } = await api.searchBlogs(caller, 'author', author.handle);
     const blogs = summaries(results.filter((blog) => sameHandle(blog.author_handle, author.handle)));
-    return renderPage(ctx, request, reply, 'author.eta', { title: author.name, author, blogs }, { public: true });
+    return renderPage(
+      ctx,
+      request,
+      reply,
+      'author.eta',
+      { title: author.name, description: `Blogs by ${author.name} (${author.handle}).`, author, blogs },
+      { public: true },
+    );
   });
 
   app.get('/search', { schema: { querystring: SearchQuery } }, async (request, reply) => {
