@@ -109,7 +109,7 @@ object_store() {
   vault_cli write pki_int/roles/e2e-object-store allowed_domains=versitygw.object-store.svc \
     allow_bare_domains=true allow_subdomains=false max_ttl=72h key_type=ec key_bits=256 >/dev/null
   issued=$(vault_cli write -format=json pki_int/issue/e2e-object-store common_name=versitygw.object-store.svc ttl=48h)
-  render "$E2E_DIR/manifests/object-store.yaml" | apply
+  render "$E2E_DIR/manifests/object-store.yaml" NODE_NAME="$(node_name 1)" | apply
   local pem=$E2E_RUN/object-store-tls
   mkdir -p "$pem"
   node -e 'const d = JSON.parse(require("fs").readFileSync(0, "utf8")).data;
