@@ -62,6 +62,13 @@ network_down() {
   for netns in $(ip netns list | awk '{print $1}' | grep -E "^$CONTROL_PLANE_NETNS(-[0-9]+)?$"); do
     ip netns del "$netns" 2>/dev/null || true
   done
+  # A namespace that something still holds outlives `ip netns del`, and with it the machine's end
+  # of its pair (the likely cause of a run's network setup failing with "File exists" right after
+  # a lost-node test, seen once). Deleting that end deletes the pair.
+  local link
+  for link in $(ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | grep '^be2e-'); do
+    ip link del "$link" 2>/dev/null || true
+  done
   ip link del "$BRIDGE" 2>/dev/null || true
   ip route del blackhole "$SERVICE_CIDR" 2>/dev/null || true
 }
