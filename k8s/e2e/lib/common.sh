@@ -142,10 +142,11 @@ node_ctr() { local n=$1; shift; ctr --address "$(containerd_socket "$n")" --name
 
 # Vault's root token, from $VAULT_INIT.
 vault_root_token() { node -p 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).root_token' "$VAULT_INIT"; }
-# The Vault server that is active, as its Kubernetes service registration labels its pod.
-vault_active_pod() {
-  "${KUBECTL[@]}" -n vault get pods -l app.kubernetes.io/name=vault,vault-active=true -o jsonpath='{.items[0].metadata.name}'
-}
+# The active Vault server's pod, as its Kubernetes service registration labels it.
+VAULT_ACTIVE_SELECTOR=app.kubernetes.io/name=vault,vault-active=true
+vault_active_pod() { "${KUBECTL[@]}" -n vault get pods -l "$VAULT_ACTIVE_SELECTOR" -o jsonpath='{.items[0].metadata.name}'; }
+# The vault CLI in Vault's active server, with the root token lib/vault-unseal.sh init kept.
+vault_cli() { "${KUBECTL[@]}" -n vault exec "$(vault_active_pod)" -- env VAULT_TOKEN="$(vault_root_token)" vault "$@"; }
 
 log() { printf '[e2e %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }

@@ -22,8 +22,6 @@ render() {
 }
 
 apply() { "${KUBECTL[@]}" apply --server-side --force-conflicts -f - >/dev/null; }
-# The vault CLI in Vault's active server, with the root token lib/vault-unseal.sh init kept.
-vault_cli() { "${KUBECTL[@]}" -n vault exec "$(vault_active_pod)" -- env VAULT_TOKEN="$(vault_root_token)" vault "$@"; }
 rollout() { "${KUBECTL[@]}" -n "$1" rollout status "$2" --timeout 300s >/dev/null; }
 
 dns() {

@@ -59,14 +59,13 @@ offer_keys() {
   done
 }
 
-one_active() { [[ $("${KUBECTL[@]}" -n vault get pods -l app.kubernetes.io/name=vault,vault-active=true -o name | wc -l) == 1 ]]; }
+one_active() { [[ $("${KUBECTL[@]}" -n vault get pods -l "$VAULT_ACTIVE_SELECTOR" -o name | wc -l) == 1 ]]; }
 
 # not_voters POD...: those the active server does not list as voters of the Raft cluster (a server
 # joins as a non-voter; autopilot promotes it once it has kept up for a while).
 not_voters() {
   local voters pod missing=()
-  voters=$("${KUBECTL[@]}" -n vault exec "$(vault_active_pod)" -- env VAULT_TOKEN="$(vault_root_token)" \
-    vault operator raft list-peers -format=json |
+  voters=$(vault_cli operator raft list-peers -format=json |
     node -e 'for (const s of JSON.parse(require("fs").readFileSync(0, "utf8")).data.config.servers) if (s.voter) console.log(s.node_id)') ||
     { echo "$* (the active server listed no peers)"; return 0; }
   for pod in "$@"; do grep -qxF "$pod" <<<"$voters" || missing+=("$pod"); done

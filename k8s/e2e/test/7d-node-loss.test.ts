@@ -88,10 +88,9 @@ describe.skipIf(nodeCount < 3 || process.env.E2E_NODE_LOSS !== '1')('a lost node
     // balancer in front of every node. Any other may hold anything: the operator and cert-manager
     // run two replicas on two nodes, and every worker has one of Vault's servers (the other two keep
     // the Raft quorum, and elect a leader if it was the active one).
-    const candidates = others;
     let victim = primaryNode('user').node;
-    if (!candidates.includes(victim)) {
-      victim = candidates[0]!;
+    if (!others.includes(victim)) {
+      victim = others[0]!;
       await switchoverTo('user', victim);
     }
     const held = components.filter((c) => primaryNode(c).node === victim).map(dbCluster);
