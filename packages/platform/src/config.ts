@@ -186,6 +186,12 @@ export const commonConfigSpec = {
   INTERNAL_ALLOWED_PEERS: env.list({ item: /^[a-z][a-z0-9-]*$/ }),
   /** How long a call to the other service's internal API may take; longer than its DATABASE_PRIMARY_WAIT_MS, so that a moving primary there is waited for, not given up on. */
   PEER_TIMEOUT_MS: env.int({ default: 25000, min: 500, max: 120000 }),
+  /**
+   * How long a new connection to the other service (TCP and TLS) may take before another is
+   * tried within PEER_TIMEOUT_MS: a replica on a node that died drops the attempt without an answer
+   * until the node is marked NotReady (30-50 s), and its Service still names it meanwhile.
+   */
+  PEER_CONNECT_TIMEOUT_MS: env.int({ default: 3000, min: 100, max: 60000 }),
   JWT_ISSUER: env.string({ default: 'https://blog-platform/user-service' }),
   JWT_AUDIENCE: env.string({ default: 'blog-platform' }),
   /** Browser origins allowed to call the API; none by default, so browsers refuse cross-origin calls. */

@@ -40,7 +40,12 @@ export async function buildApp(config: BlogConfig, options: BlogBuildOptions = {
   const { logger, tls, pool, metrics } = base;
   await assertMigrated(pool, 'blog', migrationsDir);
   const db = createDb(pool);
-  const userService = new PeerClient({ baseUrl: config.USER_SERVICE_URL, tls, timeoutMs: config.PEER_TIMEOUT_MS });
+  const userService = new PeerClient({
+    baseUrl: config.USER_SERVICE_URL,
+    tls,
+    timeoutMs: config.PEER_TIMEOUT_MS,
+    connectTimeoutMs: config.PEER_CONNECT_TIMEOUT_MS,
+  });
   const users = options.users ?? new UserDirectory(userService);
   const { revocations, authenticate } = createAccessControl({
     issuer: config.JWT_ISSUER,

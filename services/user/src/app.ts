@@ -58,7 +58,12 @@ export async function buildApp(config: UserConfig, options: ServiceBuildOptions 
     // The service that ends sessions refuses their tokens at once, on every replica.
     sessionIsActive: (sessionId) => sessionIsActive(db, sessionId),
   });
-  const blogService = new PeerClient({ baseUrl: config.BLOG_SERVICE_URL, tls, timeoutMs: config.PEER_TIMEOUT_MS });
+  const blogService = new PeerClient({
+    baseUrl: config.BLOG_SERVICE_URL,
+    tls,
+    timeoutMs: config.PEER_TIMEOUT_MS,
+    connectTimeoutMs: config.PEER_CONNECT_TIMEOUT_MS,
+  });
   const deletionRelay = new DeletionRelay(db, blogService, config.DELETION_RELAY_INTERVAL_MS, logger);
   const context: UserContext = {
     config,

@@ -47,7 +47,13 @@ export async function buildApp(config: WebConfig, options: ServiceBuildOptions =
   const tlsFiles = { certFile: config.TLS_CERT_FILE, keyFile: config.TLS_KEY_FILE, caFile: config.TLS_CA_FILE };
   const tls = readTlsMaterial(tlsFiles);
   const metrics = new ServiceMetrics('web-service');
-  const api = new PlatformApi({ userUrl: config.USER_API_URL, blogUrl: config.BLOG_API_URL, tls, timeoutMs: config.API_TIMEOUT_MS });
+  const api = new PlatformApi({
+    userUrl: config.USER_API_URL,
+    blogUrl: config.BLOG_API_URL,
+    tls,
+    timeoutMs: config.API_TIMEOUT_MS,
+    connectTimeoutMs: config.API_CONNECT_TIMEOUT_MS,
+  });
   const readiness: Readiness = { draining: false };
   const context: WebContext = { config, api, siteOrigin: config.SITE_ORIGIN };
 

@@ -19,6 +19,8 @@ export const webConfigSpec = {
    * DATABASE_PRIMARY_WAIT_MS and PEER_TIMEOUT_MS, so that a page rides out a moving primary.
    */
   API_TIMEOUT_MS: env.int({ default: 30_000, min: 500, max: 120_000 }),
+  /** How long a new connection to a service may take before another replica is tried within API_TIMEOUT_MS (see PEER_CONNECT_TIMEOUT_MS). */
+  API_CONNECT_TIMEOUT_MS: env.int({ default: 3000, min: 100, max: 60_000 }),
 };
 
 export type WebConfig = ConfigOf<typeof webConfigSpec>;

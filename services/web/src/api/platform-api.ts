@@ -56,8 +56,8 @@ export class PlatformApi {
   private readonly user: PeerClient;
   private readonly blog: PeerClient;
 
-  constructor(options: { userUrl: string; blogUrl: string; tls: TlsMaterial; timeoutMs: number }) {
-    const common = { tls: options.tls, timeoutMs: options.timeoutMs, retries: 1 };
+  constructor(options: { userUrl: string; blogUrl: string; tls: TlsMaterial; timeoutMs: number; connectTimeoutMs?: number }) {
+    const common = { tls: options.tls, timeoutMs: options.timeoutMs, connectTimeoutMs: options.connectTimeoutMs, retries: 1 };
     this.user = new PeerClient({ baseUrl: options.userUrl, ...common });
     this.blog = new PeerClient({ baseUrl: options.blogUrl, ...common });
   }
