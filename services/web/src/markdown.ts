@@ -26,6 +26,20 @@ markdown.renderer.rules.image = (tokens, idx, options, _env, self) => {
   return `<a href="${markdown.utils.escapeHtml(src)}" rel="nofollow ugc noopener noreferrer">${markdown.utils.escapeHtml(`[image: ${alt}]`)}</a>`;
 };
 
+/**
+ * A blog's page has its title as its one h1, so the author's headings sit below it: each goes one
+ * level down (`#` is an h2), never past h6, and never more than one level below the heading before
+ * it, so that the page's outline skips no level (`#` then `###` is an h2 then an h3).
+ */
+markdown.core.ruler.push('headings_below_the_title', (state) => {
+  let level = 1;
+  for (const token of state.tokens) {
+    if (token.type === 'heading_open') level = Math.min(Number(token.tag.slice(1)) + 1, level + 1, 6);
+    // A heading's close tag comes right after its open tag's inline text: it takes the same level.
+    if (token.type === 'heading_open' || token.type === 'heading_close') token.tag = `h${level}`;
+  }
+});
+
 /** A blog's content as HTML that is safe to put in a page. */
 export function renderMarkdown(content: string): string {
   return markdown.render(content);

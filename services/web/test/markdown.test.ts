@@ -32,6 +32,15 @@ describe('renderMarkdown', () => {
     );
   });
 
+  it("puts the author's headings below the page's title: one level down, never past h6, skipping no level", () => {
+    const levels = (content: string) => [...renderMarkdown(content).matchAll(/<h(\d)>/g)].map((match) => Number(match[1]));
+    expect(levels('# One\n\n## Two\n\n### Three')).toEqual([2, 3, 4]);
+    expect(levels('##### Five\n\n###### Six')).toEqual([2, 3]);
+    expect(levels('# A\n\n### C\n\n###### F\n\n# A again')).toEqual([2, 3, 4, 2]);
+    expect(levels('# 1\n\n## 2\n\n### 3\n\n#### 4\n\n##### 5\n\n###### 6')).toEqual([2, 3, 4, 5, 6, 6]);
+    expect(renderMarkdown('Title\n=====').trim()).toBe('<h2>Title</h2>');
+  });
+
   it("never emits a tag other than CommonMark's, an event handler or a link outside http, https and mailto, whatever the input", () => {
     const allowedTags = new Set([
       'p',

@@ -461,3 +461,45 @@ describe('what search engines and link previews read', () => {
     expect(sitemap.body.match(/<url>/g)!.length).toBe(sitemap.body.match(/<\/url>/g)!.length);
   });
 });
+
+describe('what readers expect', () => {
+  /** The page's headings, in order, and what is wrong with them as an outline: not exactly one h1 first, or a level skipped. */
+  const outlineFaults = (html: string) => {
+    const levels = [...html.matchAll(/<h([1-6])[\s>]/g)].map((match) => Number(match[1]));
+    const faults = levels.flatMap((level, i) => (level > (levels[i - 1] ?? 0) + 1 ? [`h${levels[i - 1] ?? 0} then h${level}`] : []));
+    if (levels.filter((level) => level === 1).length !== 1) faults.push(`${levels.filter((level) => level === 1).length} h1`);
+    return faults;
+  };
+
+  it('give every page one h1 and an outline that skips no level, whatever headings a blog has', async () => {
+    const user = await platform.signUp('@outline_site');
+    const content = "# The author's top heading\n\nText.\n\n#### Four levels down\n\n## Back up";
+    const posted = await platform.api.post('/blogs', { title: 'Outlined', content }, { token: user.token });
+    expect(posted.status).toBe(201);
+    const writer = new Visitor(site);
+    await writer.post('/sign-in', { username: user.handle, password: user.password }, '/sign-in');
+    const editor = await writer.post('/write', { title: 'Outlined', content, intent: 'preview' });
+    expect(editor.statusCode).toBe(200);
+    const pages: Record<string, string> = { editor: editor.body };
+    for (const [name, url] of [
+      ['home', '/'],
+      ['blog', `/blogs/${posted.body.slug}`],
+      ['author', `/authors/${encodeURIComponent(user.handle)}`],
+      ['search', '/search?q=Outlined&in=title'],
+      ['sign-in', '/sign-in'],
+    ]) {
+      const page = await site.publicApp.inject({ method: 'GET', url: url! });
+      expect(page.statusCode, name).toBe(200);
+      pages[name!] = page.body;
+    }
+    expect(main(pages.search!)).toContain(`/blogs/${posted.body.slug}`);
+    expect(Object.fromEntries(Object.entries(pages).map(([name, html]) => [name, outlineFaults(html)]))).toEqual({
+      home: [],
+      blog: [],
+      author: [],
+      search: [],
+      'sign-in': [],
+      editor: [],
+    });
+  });
+});
