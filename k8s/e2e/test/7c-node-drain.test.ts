@@ -1,7 +1,7 @@
 // Planned maintenance of every worker in turn (a node upgrade, a kernel patch), under reads of the
 // API and the site and a write load through the entry point: `kubectl drain`, then `kubectl
-// uncordon` and the node's Vault server unsealed (lib/vault-unseal.sh). CloudNativePG moves a
-// primary off a cordoned node by switchover before its pod may go; the PodDisruptionBudgets hold
+// uncordon` and the node's Vault server unsealed (lib/vault-unseal.sh). Each primary on the node
+// is first switched away, one database at a time, as the README's runbook does; the PodDisruptionBudgets hold
 // (an eviction that would break one is refused, and the drain retries it); no read fails, a write
 // is at worst refused with the service's own 503, writes pause for at most 10 s, no acknowledged
 // write is lost, and the node is used again once back. Then the same figures for the other
@@ -27,6 +27,7 @@ import {
   primaryNode,
   sleep,
   standbysStreaming,
+  switchoverTo,
   unsealVault,
   workloads,
 } from './cluster.ts';
@@ -88,10 +89,17 @@ describe.skipIf(nodeCount < 3 || process.env.E2E_NODE_DRAIN !== '1')('draining e
         const before = Object.fromEntries(components.map((c) => [c, primaryNode(c)]));
         const switchovers = watchSwitchovers();
         const from = Date.now();
-        // The runbook's order (README, "Node maintenance"): cordon, let CloudNativePG switch each
-        // primary away and its cluster be healthy again with both standbys streaming, then drain. A drain at once evicts the old
-        // primary while it is still being demoted (the operator takes its primary label first), and
-        // the new one then waits out the primary lease the killed instance manager never released.
+        // The runbook's order (README, "Node maintenance"): each primary on the node switched to
+        // another node's standby, one database at a time (two at once share the node's CPU and
+        // each takes twice as long), each healthy again with both standbys streaming; then the
+        // cordon, and the drain once nothing is switching. A drain at once evicts the old primary
+        // while it is still being demoted (the operator takes its primary label first), and the
+        // new one then waits out the primary lease the killed instance manager never released.
+        for (const component of components)
+          if (before[component]!.node === node) {
+            const standby = [...podNodes(`cnpg.io/cluster=${dbCluster(component)}`)].find(([, n]) => n !== node)![0];
+            await switchoverTo(component, standby);
+          }
         kubectl(['cordon', node]);
         await eventually(`no primary left on ${node}`, 300, () =>
           components.every((c) => databaseHealthy(c) && primaryNode(c).node !== node && standbysStreaming(c)),

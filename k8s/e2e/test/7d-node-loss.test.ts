@@ -16,7 +16,6 @@ import {
   deployment,
   deploymentsReady,
   eventually,
-  kubectl,
   kubectlJson,
   namespace,
   nodeCount,
@@ -26,6 +25,8 @@ import {
   repoDir,
   runningPods,
   sleep,
+  switchoverTo,
+  instanceOn,
   unsealVault,
   workloads,
 } from './cluster.ts';
@@ -33,31 +34,6 @@ import { startLoad } from './under-load.ts';
 
 const power = (state: 'off' | 'on', node: string) =>
   execFileSync('bash', [resolve(repoDir, 'k8s/e2e/lib/node-power.sh'), state, node.replace('e2e-node-', '')], { stdio: 'pipe' });
-
-/** A switchover of `component`'s database to its instance on `node`, as `kubectl cnpg promote` asks for it. */
-async function switchoverTo(component: (typeof components)[number], node: string): Promise<void> {
-  const instance = [...podNodes(`cnpg.io/cluster=${dbCluster(component)}`)].find(([, n]) => n === node)![0];
-  const status = {
-    targetPrimary: instance,
-    targetPrimaryTimestamp: new Date().toISOString(),
-    phase: 'Switchover in progress',
-    phaseReason: `Switching over to ${instance}`,
-  };
-  kubectl([
-    '-n',
-    namespace,
-    'patch',
-    'clusters.postgresql.cnpg.io',
-    dbCluster(component),
-    '--subresource',
-    'status',
-    '--type',
-    'merge',
-    '-p',
-    JSON.stringify({ status }),
-  ]);
-  await eventually(`${instance} primary`, 300, () => databaseHealthy(component) && primaryNode(component).pod === instance);
-}
 
 const ready = (node: string) => kubectlJson(['get', 'node', node]).status.conditions.find((c: any) => c.type === 'Ready').status === 'True';
 
@@ -91,7 +67,7 @@ describe.skipIf(nodeCount < 3 || process.env.E2E_NODE_LOSS !== '1')('a lost node
     let victim = primaryNode('user').node;
     if (!others.includes(victim)) {
       victim = others[0]!;
-      await switchoverTo('user', victim);
+      await switchoverTo('user', instanceOn('user', victim));
     }
     const held = components.filter((c) => primaryNode(c).node === victim).map(dbCluster);
     const podsThere = kubectlJson(['-n', namespace, 'get', 'pods', '--field-selector', `spec.nodeName=${victim}`]).items.length;
@@ -114,7 +90,7 @@ describe.skipIf(nodeCount < 3 || process.env.E2E_NODE_LOSS !== '1')('a lost node
         if (!timeline.promoted && primaryNode('user').pod !== oldPrimary) timeline.promoted = now;
         if (timeline.notReady && !timeline.replaced && replacedAway(victim)) timeline.replaced = now;
         const { promoted } = timeline;
-        return Boolean(timeline.notReady && timeline.replaced && promoted && load.successes.some((t) => t > promoted));
+        return Boolean(timeline.notReady && timeline.replaced && promoted && load.successesOf.user.some((t) => t > promoted));
       });
       await sleep(5000);
     } finally {
@@ -140,7 +116,8 @@ describe.skipIf(nodeCount < 3 || process.env.E2E_NODE_LOSS !== '1')('a lost node
         `  NotReady after ${seconds(timeline.notReady! - lost)} (--node-monitor-grace-period 30s)\n` +
         `  reads: ${afterLoss.length} sent, ${afterLoss.filter((r) => !r.ok).length} failed, ${afterLoss.filter((r) => r.ok && r.ms > 1000).length} slower than 1 s; ` +
         `the last failed or slow one ended ${seconds(lastDisturbed - lost)} after the loss\n` +
-        `  writes: none acknowledged for ${figures.longestWriteGap.toFixed(1)} s from ${seconds(figures.writeGapFrom - lost)}; new primary after ${seconds(timeline.promoted! - lost)}; ` +
+        `  writes: none acknowledged for ${figures.longestWriteGap.toFixed(1)} s (${figures.writeGapDatabase} database) from ${seconds(figures.writeGapFrom - lost)}; ` +
+        `the other's longest pause ${figures.writeGaps[figures.writeGapDatabase === 'user' ? 'blog' : 'user'].toFixed(1)} s; new primary after ${seconds(timeline.promoted! - lost)}; ` +
         `${figures.writesAcknowledged} acknowledged, ${lostWrites.length} of all acknowledged lost; refused with the service's 503 ${figures.writesRefused}, failed otherwise ${figures.writesFailed.length}\n` +
         `  the lost node's replicas ready elsewhere after ${seconds(timeline.replaced! - lost)} (nodeLossTolerationSeconds 10)\n` +
         `  node back after ${seconds(back - lost)}; healed (nothing Terminating, every database whole) ${seconds(healed - back)} after its return\n` +

@@ -230,6 +230,45 @@ export function primaryNode(component: Component): { pod: string; node: string }
   return { pod, node: kubectlJson(['-n', namespace, 'get', 'pod', pod]).spec.nodeName };
 }
 
+/** `component`'s database instance on `node`. */
+export function instanceOn(component: Component, node: string): string {
+  const found = [...podNodes(`cnpg.io/cluster=${dbCluster(component)}`)].find(([, n]) => n === node);
+  if (!found) throw new Error(`no instance of ${dbCluster(component)} on ${node}`);
+  return found[0];
+}
+
+/**
+ * A switchover of `component`'s database to `instance`, asked for as `kubectl cnpg promote` asks
+ * (the cluster's status names the target), and waited for: the instance primary, the cluster
+ * healthy, both standbys streaming from it.
+ */
+export async function switchoverTo(component: Component, instance: string): Promise<void> {
+  const status = {
+    targetPrimary: instance,
+    targetPrimaryTimestamp: new Date().toISOString(),
+    phase: 'Switchover in progress',
+    phaseReason: `Switching over to ${instance}`,
+  };
+  await kubectlInBackground([
+    '-n',
+    namespace,
+    'patch',
+    'clusters.postgresql.cnpg.io',
+    dbCluster(component),
+    '--subresource',
+    'status',
+    '--type',
+    'merge',
+    '-p',
+    JSON.stringify({ status }),
+  ]);
+  await eventually(
+    `${instance} primary, both standbys streaming`,
+    300,
+    () => databaseHealthy(component) && primaryNode(component).pod === instance && standbysStreaming(component),
+  );
+}
+
 /** The Vault server that is active, as Vault's Kubernetes service registration labels its pod. */
 export const vaultActivePod = (): string => {
   const [active] = runningPods('app.kubernetes.io/name=vault,vault-active=true', 'vault');
