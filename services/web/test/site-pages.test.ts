@@ -502,4 +502,32 @@ describe('what readers expect', () => {
       editor: [],
     });
   });
+
+  it("page an author's blogs and a search's results as the home page's, by a cursor in a rel=next link", async () => {
+    const user = await platform.signUp('@paged_site');
+    const word = `paged${Date.now().toString(36)}`;
+    const titles = Array.from({ length: 23 }, (_, i) => `${word} ${i + 1}`);
+    for (const title of titles)
+      expect((await platform.api.post('/blogs', { title, content: 'one of many' }, { token: user.token })).status).toBe(201);
+    const listed = (html: string) => [...main(html).matchAll(/<h3><a href="\/blogs\/[^"]+">([^<]+)<\/a><\/h3>/g)].map((match) => match[1]);
+    const nextHref = (html: string) => /<a rel="next" href="([^"]+)">/.exec(main(html))?.[1]?.replaceAll('&amp;', '&');
+    for (const [first, second] of [
+      ['/authors/%40paged_site', '/authors/%40paged_site?cursor=20'],
+      [`/search?q=${word}&in=title`, `/search?q=${word}&in=title&cursor=20`],
+    ] as const) {
+      const one = await site.publicApp.inject({ method: 'GET', url: first });
+      expect(one.statusCode, first).toBe(200);
+      expect(nextHref(one.body), first).toBe(second);
+      const two = await site.publicApp.inject({ method: 'GET', url: second });
+      expect(two.statusCode, second).toBe(200);
+      expect(nextHref(two.body), second).toBeUndefined();
+      expect(listed(one.body), first).toHaveLength(20);
+      expect([...listed(one.body), ...listed(two.body)].sort(), first).toEqual([...titles].sort());
+      expect(/<link rel="canonical" href="([^"]+)">/.exec(two.body)?.[1], second).toBe(
+        `${origin}${second.replace(/\?.*cursor=/, '?cursor=')}`,
+      );
+    }
+    expect(main((await site.publicApp.inject({ method: 'GET', url: `/search?q=${word}&in=title` })).body)).toContain('23 blogs found');
+    expect((await site.publicApp.inject({ method: 'GET', url: '/authors/%40paged_site?cursor=x1' })).statusCode).toBe(400);
+  });
 });

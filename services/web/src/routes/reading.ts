@@ -3,10 +3,9 @@ import type { BlogView } from '@blog/platform';
 import type { WebContext } from '../context.ts';
 import { excerpt, renderMarkdown } from '../markdown.ts';
 import { renderPage } from '../pages.ts';
+import { nextPageHref, pageOf, pageSize } from '../pagination.ts';
 import { HandleParams, PageQuery, SearchQuery, SlugParams } from '../schemas/pages.ts';
 import { viewerOf, type SignedIn } from '../session.ts';
-
-const pageSize = 20;
 
 export const sameHandle = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
@@ -50,7 +49,7 @@ export function registerReadingRoutes(app: App, ctx: WebContext): void {
       request,
       reply,
       'home.eta',
-      { title: 'Newest blogs', blogs: summaries(page.blog_list), nextCursor: page.next_cursor },
+      { title: 'Newest blogs', blogs: summaries(page.blog_list), nextPage: nextPageHref('/', page.next_cursor) },
       { public: true },
     );
   });
@@ -78,37 +77,42 @@ export function registerReadingRoutes(app: App, ctx: WebContext): void {
     );
   });
 
-  app.get('/authors/:handle', { schema: { params: HandleParams } }, async (request, reply) => {
+  app.get('/authors/:handle', { schema: { params: HandleParams, querystring: PageQuery } }, async (request, reply) => {
     const caller = { ip: request.ip };
     const author = await api.getUser(caller, request.params.handle);
     // The API's author search matches handles partially; this page is one author's.
     const { results } = await api.searchBlogs(caller, 'author', author.handle);
-    const blogs = summaries(results.filter((blog) => sameHandle(blog.author_handle, author.handle)));
+    const page = pageOf(
+      results.filter((blog) => sameHandle(blog.author_handle, author.handle)),
+      request.query.cursor,
+    );
     return renderPage(
       ctx,
       request,
       reply,
       'author.eta',
-      { title: author.name, description: `Blogs by ${author.name} (${author.handle}).`, author, blogs },
+      {
+        title: author.name,
+        description: `Blogs by ${author.name} (${author.handle}).`,
+        author,
+        blogs: summaries(page.items),
+        nextPage: nextPageHref(`/authors/${encodeURIComponent(author.handle)}`, page.nextCursor),
+      },
       { public: true },
     );
   });
 
+  /** A search's page of results, and how many there are in all (the API's 100 newest matches at most). */
+  const search = async (caller: { ip: string }, field: 'title' | 'author' | 'name', q: string, cursor: string | undefined) => {
+    const { results } = field === 'name' ? await api.blogsByAuthorName(caller, q) : await api.searchBlogs(caller, field, q);
+    const page = pageOf(results, cursor);
+    return { count: results.length, blogs: summaries(page.items), nextPage: nextPageHref('/search', page.nextCursor, { q, in: field }) };
+  };
+
   app.get('/search', { schema: { querystring: SearchQuery } }, async (request, reply) => {
     const q = request.query.q?.trim() ?? '';
     const field = request.query.in ?? 'title';
-    let results: BlogView[] | undefined;
-    if (q !== '') {
-      const caller = { ip: request.ip };
-      results = (field === 'name' ? await api.blogsByAuthorName(caller, q) : await api.searchBlogs(caller, field, q)).results;
-    }
-    return renderPage(
-      ctx,
-      request,
-      reply,
-      'search.eta',
-      { title: q ? `Search: ${q}` : 'Search', q, field, results: results && summaries(results) },
-      { public: true },
-    );
+    const found = q === '' ? undefined : await search({ ip: request.ip }, field, q, request.query.cursor);
+    return renderPage(ctx, request, reply, 'search.eta', { title: q ? `Search: ${q}` : 'Search', q, field, found }, { public: true });
   });
 }

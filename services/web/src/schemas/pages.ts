@@ -13,7 +13,11 @@ export const PageQuery = Type.Object({ cursor: Type.Optional(text(512)) }, { add
 
 /** Search in titles, in author handles, or in author names (the API's three searches). */
 export const SearchQuery = Type.Object(
-  { q: Type.Optional(text(200)), in: Type.Optional(Type.Union([Type.Literal('title'), Type.Literal('author'), Type.Literal('name')])) },
+  {
+    q: Type.Optional(text(200)),
+    in: Type.Optional(Type.Union([Type.Literal('title'), Type.Literal('author'), Type.Literal('name')])),
+    cursor: Type.Optional(text(512)),
+  },
   { additionalProperties: false },
 );
 
