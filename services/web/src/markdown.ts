@@ -45,6 +45,11 @@ export function renderMarkdown(content: string): string {
   return markdown.render(content);
 }
 
+/** Minutes a blog takes to read: its words (what whitespace separates, as written) at 200 a minute, rounded up, at least one. */
+export function readingMinutes(content: string): number {
+  return Math.max(1, Math.ceil((content.match(/\S+/g)?.length ?? 0) / 200));
+}
+
 /** Text as HTML that shows it as it is (for feeds, whose titles are HTML). */
 export const escapeHtml = (text: string): string => markdown.utils.escapeHtml(text);
 

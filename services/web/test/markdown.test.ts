@@ -2,7 +2,7 @@
 // anywhere but http, https and mailto.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { excerpt, renderMarkdown } from '../src/markdown.ts';
+import { excerpt, readingMinutes, renderMarkdown } from '../src/markdown.ts';
 
 describe('renderMarkdown', () => {
   it.each([
@@ -126,5 +126,13 @@ describe('excerpt', () => {
     expect(excerpt(long, 50)).toBe(excerpt(`${paragraph}\n\n${paragraph}`, 50));
     expect(excerpt(long, 50)).toMatch(/^A long paragraph of a long blog\. A long paragraph…$/);
     expect(excerpt('y'.repeat(1_000_000), 50)).toBe(`${'y'.repeat(49)}…`);
+  });
+});
+
+describe('readingMinutes', () => {
+  it('is the words at 200 a minute, rounded up, and at least one minute', () => {
+    const words = (count: number) => Array.from({ length: count }, (_, i) => `word${i}`).join(' ');
+    expect([readingMinutes(' '), readingMinutes('one'), readingMinutes(words(200)), readingMinutes(words(201))]).toEqual([1, 1, 1, 2]);
+    expect(readingMinutes(words(401).replaceAll(' ', '\n\n  '))).toBe(3);
   });
 });

@@ -530,4 +530,20 @@ describe('what readers expect', () => {
     expect(main((await site.publicApp.inject({ method: 'GET', url: `/search?q=${word}&in=title` })).body)).toContain('23 blogs found');
     expect((await site.publicApp.inject({ method: 'GET', url: '/authors/%40paged_site?cursor=x1' })).statusCode).toBe(400);
   });
+
+  it("show a blog's reading time on its page and in lists, its words at 200 a minute rounded up, and follow an edit", async () => {
+    const user = await platform.signUp('@minutes_site');
+    const posted = await platform.api.post('/blogs', { title: 'Minutes', content: 'word '.repeat(401) }, { token: user.token });
+    expect(posted.status).toBe(201);
+    const minutesShown = async () =>
+      Promise.all(
+        [`/blogs/${posted.body.slug}`, '/authors/%40minutes_site'].map(async (url) => {
+          const page = await site.publicApp.inject({ method: 'GET', url });
+          return /(\d+) min read/.exec(main(page.body))?.[1];
+        }),
+      );
+    expect(await minutesShown()).toEqual(['3', '3']);
+    expect((await platform.api.put(`/blogs/${posted.body.slug}`, { content: 'Short now.' }, { token: user.token })).status).toBe(200);
+    expect(await minutesShown()).toEqual(['1', '1']);
+  });
 });
