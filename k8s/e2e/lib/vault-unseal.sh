@@ -9,6 +9,8 @@
 #                                    three keys: after init, a drained node's uncordon, a lost
 #                                    node's return; then waits until each is unsealed and a voter
 #                                    of the Raft cluster, and one server is active
+#   vault-unseal.sh step-down        the active server hands the lead to another (as before
+#                                    maintenance of its node); waits until one server is active
 # shellcheck source=k8s/e2e/lib/common.sh
 source "$(dirname "$0")/common.sh"
 
@@ -91,8 +93,19 @@ unseal() {
   log "vault: ${pods[*]} unsealed and voters of the Raft cluster; $(vault_active_pod) active"
 }
 
+active_other_than() { one_active && [[ $(vault_active_pod) != "$1" ]]; }
+
+step_down() {
+  local was
+  was=$(vault_active_pod)
+  vault_cli operator step-down >/dev/null
+  wait_for "another Vault server than $was active" 60 active_other_than "$was"
+  log "vault: $(vault_active_pod) active (was $was)"
+}
+
 case ${1:-} in
   init) init ;;
   unseal) shift; unseal "$@" ;;
-  *) die "usage: vault-unseal.sh init | unseal [POD...]" ;;
+  step-down) step_down ;;
+  *) die "usage: vault-unseal.sh init | unseal [POD...] | step-down" ;;
 esac

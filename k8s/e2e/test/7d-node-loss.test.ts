@@ -1,33 +1,42 @@
 // A worker lost without warning under reads of the API and the site and a write load through the
 // entry point: its link cut and every process of it killed at once (k8s/e2e/lib/node-power.sh,
-// the nearest this machine comes to a node losing its power). The node holds the user database's
-// primary. Measured: how long reads failed or slowed, how long until writes were acknowledged
-// again (CloudNativePG's failover to another node), how many acknowledged writes were lost (none
-// may be), and how long until the lost node's replicas ran elsewhere. Then the node comes back,
-// its Vault server (sealed by the restart) is unsealed as an operator does (lib/vault-unseal.sh),
-// and the cluster heals with nothing stuck.
+// the nearest this machine comes to a node losing its power). Twice: the node holding the user
+// database's primary, left to Kubernetes alone; then the node holding Vault's active server and
+// the blog database's primary, with the out-of-service taint an operator who knows the machine is
+// off applies once it is NotReady. Measured: how long reads failed or slowed, how long until
+// writes were acknowledged again (CloudNativePG's failover to another node), how many acknowledged
+// writes were lost (none may be), how long until the lost node's replicas ran elsewhere and
+// nothing of it stayed Terminating, and that a certificate is renewed while the node is down.
+// Then the node comes back, its Vault server (sealed by the restart) is unsealed as an operator
+// does (lib/vault-unseal.sh), and the cluster heals with nothing stuck.
 import { execFileSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  type Component,
   components,
   databaseHealthy,
   dbCluster,
   deployment,
   deploymentsReady,
   eventually,
+  instanceOn,
+  kubectl,
   kubectlJson,
+  kubectlJsonInBackground,
   namespace,
   nodeCount,
   nodeNames,
   podNodes,
   primaryNode,
+  release,
   repoDir,
   runningPods,
   sleep,
   switchoverTo,
-  instanceOn,
   unsealVault,
+  vaultActivePod,
   workloads,
 } from './cluster.ts';
 import { startLoad } from './under-load.ts';
@@ -35,15 +44,20 @@ import { startLoad } from './under-load.ts';
 const power = (state: 'off' | 'on', node: string) =>
   execFileSync('bash', [resolve(repoDir, 'k8s/e2e/lib/node-power.sh'), state, node.replace('e2e-node-', '')], { stdio: 'pipe' });
 
+// Read without blocking the load (the checks below run while it is measured).
+const readyNow = async (node: string) =>
+  (await kubectlJsonInBackground(['get', 'node', node])).status.conditions.find((c: any) => c.type === 'Ready').status === 'True';
 const ready = (node: string) => kubectlJson(['get', 'node', node]).status.conditions.find((c: any) => c.type === 'Ready').status === 'True';
 
 /** Every Deployment at its floor of ready replicas, none of them on `node`. */
-function replacedAway(node: string): boolean {
+async function replacedAway(node: string): Promise<boolean> {
+  const hpas = (await kubectlJsonInBackground(['-n', namespace, 'get', 'hpa'])).items;
+  const pods = (await kubectlJsonInBackground(['-n', namespace, 'get', 'pods'])).items;
   return workloads.every((w) => {
-    const floor = kubectlJson(['-n', namespace, 'get', 'hpa', deployment(w)]).spec.minReplicas;
-    const pods = kubectlJson(['-n', namespace, 'get', 'pods', '-l', `app.kubernetes.io/component=${w}`]).items;
+    const floor = hpas.find((h: any) => h.metadata.name === deployment(w)).spec.minReplicas;
     const readyElsewhere = pods.filter(
       (p: any) =>
+        p.metadata.labels?.['app.kubernetes.io/component'] === w &&
         p.spec.nodeName !== node &&
         !p.metadata.deletionTimestamp &&
         p.status.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'),
@@ -52,87 +66,218 @@ function replacedAway(node: string): boolean {
   });
 }
 
+/** Pods of every namespace on `node` that are Terminating. */
+const terminatingOn = async (node: string): Promise<number> =>
+  (await kubectlJsonInBackground(['get', 'pods', '-A', '--field-selector', `spec.nodeName=${node}`])).items.filter(
+    (p: any) => p.metadata.deletionTimestamp,
+  ).length;
+
+/** The node of Vault's active server, if one is labelled active. */
+const vaultActiveNode = async (): Promise<string | undefined> =>
+  (await kubectlJsonInBackground(['-n', 'vault', 'get', 'pods', '-l', 'app.kubernetes.io/name=vault,vault-active=true'])).items[0]?.spec
+    .nodeName;
+
+const currentPrimary = async (component: Component): Promise<string> =>
+  (await kubectlJsonInBackground(['-n', namespace, 'get', 'clusters.postgresql.cnpg.io', dbCluster(component)])).status.currentPrimary;
+
+/** Kubernetes' non-graceful node shutdown: the pods of a node known to be off are deleted and their volumes released at once. */
+const outOfService = (node: string, on: boolean) =>
+  kubectl(['taint', 'node', node, on ? 'node.kubernetes.io/out-of-service=nodeshutdown:NoExecute' : 'node.kubernetes.io/out-of-service-']);
+
+/** Vault's active server moved to `node` by stepping the active one down, as often as it takes. */
+async function vaultActiveOn(node: string): Promise<void> {
+  for (let tries = 0; tries < 6; tries++) {
+    const active = runningPods('app.kubernetes.io/name=vault,vault-active=true', 'vault')[0];
+    if (active?.node === node) return;
+    execFileSync('bash', [resolve(repoDir, 'k8s/e2e/lib/vault-unseal.sh'), 'step-down'], { stdio: 'pipe' });
+  }
+  throw new Error(`Vault's active server never came to ${node}`);
+}
+
+/** What `cmctl renew` does (as 3-certificates): cert-manager asked to issue the site's certificate now; resolves to the old serial. */
+function renewSiteCertificate(): string {
+  const name = `${release}-site-tls`;
+  const serial = siteSerial();
+  const issuing = {
+    type: 'Issuing',
+    status: 'True',
+    reason: 'ManuallyTriggered',
+    message: 'e2e renewal',
+    lastTransitionTime: new Date().toISOString(),
+  };
+  kubectl([
+    '-n',
+    namespace,
+    'patch',
+    'certificate',
+    name,
+    '--subresource',
+    'status',
+    '--type',
+    'json',
+    '-p',
+    JSON.stringify([{ op: 'add', path: '/status/conditions/-', value: issuing }]),
+  ]);
+  return serial;
+}
+
+const serialOf = (secret: any): string => new X509Certificate(Buffer.from(secret.data['tls.crt'], 'base64')).serialNumber;
+const siteSerial = (): string => serialOf(kubectlJson(['-n', namespace, 'get', 'secret', `${release}-site-tls`]));
+const siteSerialNow = async (): Promise<string> =>
+  serialOf(await kubectlJsonInBackground(['-n', namespace, 'get', 'secret', `${release}-site-tls`]));
+
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 
-// Three workers: one is lost, and the databases keep a primary and a synchronous standby on the other two.
-// Held back behind E2E_NODE_LOSS=1 until its figures meet the goals of issue 34 (it has not yet
-// passed in a full run).
-describe.skipIf(nodeCount < 3 || process.env.E2E_NODE_LOSS !== '1')('a lost node', () => {
-  it('fails over, replaces its replicas elsewhere, loses no acknowledged write, and heals when it returns', async () => {
-    const [, ...others] = nodeNames();
-    // Not the first worker: it is the clients' entry point here, where a real cluster has a load
-    // balancer in front of every node. Any other may hold anything: the operator and cert-manager
-    // run two replicas on two nodes, and every worker has one of Vault's servers (the other two keep
-    // the Raft quorum, and elect a leader if it was the active one).
-    let victim = primaryNode('user').node;
-    if (!others.includes(victim)) {
-      victim = others[0]!;
-      await switchoverTo('user', instanceOn('user', victim));
-    }
-    const held = components.filter((c) => primaryNode(c).node === victim).map(dbCluster);
-    const podsThere = kubectlJson(['-n', namespace, 'get', 'pods', '--field-selector', `spec.nodeName=${victim}`]).items.length;
-    const vaultThere = runningPods('app.kubernetes.io/name=vault', 'vault').find((pod) => pod.node === victim);
-    const vaultLost = vaultThere
-      ? `${vaultThere.name} (${vaultThere.labels['vault-active'] === 'true' ? 'the active one' : 'a standby'})`
-      : 'none';
+interface Case {
+  name: string;
+  /** The database whose primary is on the lost node. */
+  primary: Component;
+  victim: string;
+  vaultActive: boolean;
+  outOfServiceTaint: boolean;
+}
 
-    const load = await startLoad('n');
-    await sleep(5000);
-    const oldPrimary = primaryNode('user').pod;
-    const lost = Date.now();
-    power('off', victim);
-    // When each was first seen, polled once a second.
-    const timeline: { notReady?: number; promoted?: number; replaced?: number } = {};
-    try {
-      await eventually('the lost node NotReady, the failover, the replicas elsewhere', 600, () => {
-        const now = Date.now();
-        if (!timeline.notReady && !ready(victim)) timeline.notReady = now;
-        if (!timeline.promoted && primaryNode('user').pod !== oldPrimary) timeline.promoted = now;
-        if (timeline.notReady && !timeline.replaced && replacedAway(victim)) timeline.replaced = now;
-        const { promoted } = timeline;
-        return Boolean(timeline.notReady && timeline.replaced && promoted && load.successesOf.user.some((t) => t > promoted));
-      });
-      await sleep(5000);
-    } finally {
-      power('on', victim);
-    }
-    const back = Date.now();
-    await eventually(`${victim} Ready again`, 180, () => ready(victim));
-    await unsealVault();
-    const unsealed = Date.now();
-    await eventually('the cluster healed: no pod Terminating, every database whole, every Deployment ready', 600, () => {
-      const pods = kubectlJson(['-n', namespace, 'get', 'pods']).items;
-      return pods.every((p: any) => !p.metadata.deletionTimestamp) && components.every(databaseHealthy) && deploymentsReady();
+/** One node lost under load, measured, and brought back; the figures printed as a timeline. */
+async function loseNode(c: Case): Promise<void> {
+  const { victim, primary } = c;
+  if (primaryNode(primary).node !== victim) await switchoverTo(primary, instanceOn(primary, victim));
+  if (c.vaultActive) await vaultActiveOn(victim);
+  const held = components.filter((component) => primaryNode(component).node === victim).map(dbCluster);
+  const podsThere = kubectlJson(['-n', namespace, 'get', 'pods', '--field-selector', `spec.nodeName=${victim}`]).items.length;
+  const vaultThere = runningPods('app.kubernetes.io/name=vault', 'vault').find((pod) => pod.node === victim);
+  const vaultLost = vaultThere
+    ? `${vaultThere.name} (${vaultThere.labels['vault-active'] === 'true' ? 'the active one' : 'a standby'})`
+    : 'none';
+
+  const load = await startLoad(c.outOfServiceTaint ? 'o' : 'n');
+  await sleep(5000);
+  const oldPrimary = primaryNode(primary).pod;
+  const oldVault = vaultActivePod();
+  const lost = Date.now();
+  power('off', victim);
+  // When each was first seen, polled about once a second.
+  const timeline: {
+    notReady?: number;
+    tainted?: number;
+    vaultActive?: number;
+    renewed?: number;
+    promoted?: number;
+    replaced?: number;
+    noneTerminating?: number;
+  } = {};
+  let renewedFrom: string | undefined;
+  try {
+    await eventually('the lost node NotReady, the failover, the replicas elsewhere, a certificate renewed', 600, async () => {
+      const now = Date.now();
+      if (!timeline.notReady && !(await readyNow(victim))) {
+        timeline.notReady = now;
+        if (c.outOfServiceTaint) {
+          outOfService(victim, true);
+          timeline.tainted = Date.now();
+        }
+      }
+      if (!timeline.vaultActive) {
+        const activeNode = await vaultActiveNode();
+        if (activeNode && activeNode !== victim) timeline.vaultActive = now;
+      }
+      // Certificate issuance while the node is down: asked for once Vault has a live active server.
+      if (timeline.vaultActive && !renewedFrom) renewedFrom = renewSiteCertificate();
+      if (renewedFrom && !timeline.renewed && (await siteSerialNow()) !== renewedFrom) timeline.renewed = now;
+      if (!timeline.promoted && (await currentPrimary(primary)) !== oldPrimary) timeline.promoted = now;
+      if (timeline.notReady && !timeline.replaced && (await replacedAway(victim))) timeline.replaced = now;
+      if (timeline.tainted && !timeline.noneTerminating && (await terminatingOn(victim)) === 0) timeline.noneTerminating = now;
+      const { promoted } = timeline;
+      return Boolean(
+        timeline.notReady &&
+          timeline.replaced &&
+          timeline.renewed &&
+          promoted &&
+          (!c.outOfServiceTaint || timeline.noneTerminating) &&
+          load.successesOf[primary].some((t) => t > promoted),
+      );
     });
-    const healed = Date.now();
-    const { traffic } = await load.stop();
-    const afterLoss = traffic.timeline.filter((r) => r.at >= lost);
-    const disturbed = afterLoss.filter((r) => !r.ok || r.ms > 1000);
-    const lastDisturbed = Math.max(lost, ...disturbed.map((r) => r.at + r.ms));
-    const figures = load.window(lost, healed);
-    const lostWrites = await load.lostWrites();
-    console.log(
-      `lost node ${victim} (primaries: ${held.join(', ')}; ${podsThere} pods of the release), link cut and every process killed; from that moment:\n` +
-        `  NotReady after ${seconds(timeline.notReady! - lost)} (--node-monitor-grace-period 30s)\n` +
-        `  reads: ${afterLoss.length} sent, ${afterLoss.filter((r) => !r.ok).length} failed, ${afterLoss.filter((r) => r.ok && r.ms > 1000).length} slower than 1 s; ` +
-        `the last failed or slow one ended ${seconds(lastDisturbed - lost)} after the loss\n` +
-        `  writes: none acknowledged for ${figures.longestWriteGap.toFixed(1)} s (${figures.writeGapDatabase} database) from ${seconds(figures.writeGapFrom - lost)}; ` +
-        `the other's longest pause ${figures.writeGaps[figures.writeGapDatabase === 'user' ? 'blog' : 'user'].toFixed(1)} s; new primary after ${seconds(timeline.promoted! - lost)}; ` +
-        `${figures.writesAcknowledged} acknowledged, ${lostWrites.length} of all acknowledged lost; refused with the service's 503 ${figures.writesRefused}, failed otherwise ${figures.writesFailed.length}\n` +
-        `  the lost node's replicas ready elsewhere after ${seconds(timeline.replaced! - lost)} (nodeLossTolerationSeconds 10)\n` +
-        `  node back after ${seconds(back - lost)}; healed (nothing Terminating, every database whole) ${seconds(healed - back)} after its return\n` +
-        `  Vault's server there: ${vaultLost}; every server unsealed again ${seconds(unsealed - back)} after the node's return\n` +
-        `  in all ${traffic.reads} reads and ${traffic.pages} pages of the site`,
-      traffic.failures.slice(0, 3),
-    );
-    expect(lostWrites).toEqual([]);
-    expect(figures.writesFailed.filter((what) => what.startsWith('500'))).toEqual([]);
-    // Every volume in use by one pod at most; each database again has an instance on every node.
-    const claims = kubectlJson(['-n', namespace, 'get', 'pods']).items.flatMap((p: any) =>
-      (p.spec.volumes ?? []).filter((v: any) => v.persistentVolumeClaim).map((v: any) => v.persistentVolumeClaim.claimName),
-    );
-    expect(claims.length).toBe(new Set(claims).size);
-    for (const component of components) expect(new Set(podNodes(`cnpg.io/cluster=${dbCluster(component)}`).values()).size).toBe(3);
-    await load.api.close();
+    await sleep(5000);
+  } finally {
+    power('on', victim);
+  }
+  const back = Date.now();
+  const terminatingAtReturn = await terminatingOn(victim);
+  await eventually(`${victim} Ready again`, 180, () => ready(victim));
+  // The taint comes off once the machine is back and its pods were deleted (Kubernetes' guidance).
+  if (c.outOfServiceTaint) outOfService(victim, false);
+  await unsealVault();
+  const unsealed = Date.now();
+  await eventually('the cluster healed: no pod Terminating, every database whole, every Deployment ready', 600, () => {
+    const pods = kubectlJson(['-n', namespace, 'get', 'pods']).items;
+    return pods.every((p: any) => !p.metadata.deletionTimestamp) && components.every(databaseHealthy) && deploymentsReady();
+  });
+  const healed = Date.now();
+  const { traffic } = await load.stop();
+  const afterLoss = traffic.timeline.filter((r) => r.at >= lost);
+  const disturbed = afterLoss.filter((r) => !r.ok || r.ms > 1000);
+  const lastDisturbed = Math.max(lost, ...disturbed.map((r) => r.at + r.ms));
+  const figures = load.window(lost, healed);
+  const lostWrites = await load.lostWrites();
+  const other = primary === 'user' ? 'blog' : 'user';
+  console.log(
+    `${c.name}: ${victim} (primaries: ${held.join(', ')}; Vault's server: ${vaultLost}; ${podsThere} pods of the release), ` +
+      `link cut and every process killed; from that moment:\n` +
+      `  NotReady after ${seconds(timeline.notReady! - lost)} (--node-monitor-grace-period 30s)` +
+      (c.outOfServiceTaint
+        ? `; out-of-service taint at ${seconds(timeline.tainted! - lost)}, nothing of the node Terminating at ${seconds(timeline.noneTerminating! - lost)}`
+        : '') +
+      `\n` +
+      `  Vault: ${vaultThere?.labels['vault-active'] === 'true' ? `${vaultActivePod()} active instead of ${oldVault} at ${seconds(timeline.vaultActive! - lost)}` : `${oldVault} active throughout`}; ` +
+      `the site's certificate renewed at ${seconds(timeline.renewed! - lost)}\n` +
+      `  reads: ${afterLoss.length} sent, ${afterLoss.filter((r) => !r.ok).length} failed, ${afterLoss.filter((r) => r.ok && r.ms > 1000).length} slower than 1 s; ` +
+      `the last failed or slow one ended ${seconds(lastDisturbed - lost)} after the loss\n` +
+      `  writes to the ${primary} database: none acknowledged for ${figures.writeGaps[primary].toFixed(1)} s; new primary after ${seconds(timeline.promoted! - lost)}; ` +
+      `the ${other} database's longest pause ${figures.writeGaps[other].toFixed(1)} s; ` +
+      `${figures.writesAcknowledged} acknowledged, ${lostWrites.length} of all acknowledged lost; refused with the service's 503 ${figures.writesRefused}, failed otherwise ${figures.writesFailed.length}\n` +
+      `  the lost node's replicas ready elsewhere after ${seconds(timeline.replaced! - lost)} (nodeLossTolerationSeconds 10)\n` +
+      `  node back after ${seconds(back - lost)} (${terminatingAtReturn} of its pods still Terminating then); ` +
+      `healed (nothing Terminating, every database whole) ${seconds(healed - back)} after its return\n` +
+      `  every Vault server unsealed again ${seconds(unsealed - back)} after the node's return\n` +
+      `  in all ${traffic.reads} reads and ${traffic.pages} pages of the site`,
+    traffic.failures.slice(0, 5),
+  );
+  expect(lostWrites).toEqual([]);
+  expect(figures.writesFailed.filter((what) => what.startsWith('500'))).toEqual([]);
+  // Every volume in use by one pod at most; each database again has an instance on every node.
+  const claims = kubectlJson(['-n', namespace, 'get', 'pods']).items.flatMap((p: any) =>
+    (p.spec.volumes ?? []).filter((v: any) => v.persistentVolumeClaim).map((v: any) => v.persistentVolumeClaim.claimName),
+  );
+  expect(claims.length).toBe(new Set(claims).size);
+  for (const component of components) expect(new Set(podNodes(`cnpg.io/cluster=${dbCluster(component)}`).values()).size).toBe(3);
+  await load.api.close();
+}
+
+// Three workers: one is lost, and the databases keep a primary and a synchronous standby on the
+// other two. Not the first worker: it is the clients' entry point here, where a real cluster has a
+// load balancer in front of every node. Any other may hold anything: the operators and
+// cert-manager run two replicas on two nodes, and every worker has one of Vault's servers (the
+// other two keep the Raft quorum, and elect a leader if it was the active one). Held back behind
+// E2E_NODE_LOSS=1 until its figures meet the goals of issue 34.
+describe.skipIf(nodeCount < 3 || process.env.E2E_NODE_LOSS !== '1')('a lost node', () => {
+  it("the user database's primary's node, left to Kubernetes: fails over, loses no acknowledged write, heals when it returns", async () => {
+    const [, second] = nodeNames();
+    await loseNode({
+      name: "the user database's primary's node",
+      primary: 'user',
+      victim: second!,
+      vaultActive: false,
+      outOfServiceTaint: false,
+    });
+  });
+
+  it("Vault's active server's node, with the out-of-service taint: certificates still issued, nothing stays Terminating", async () => {
+    const [, , third] = nodeNames();
+    await loseNode({
+      name: "Vault's active server's and the blog database's primary's node",
+      primary: 'blog',
+      victim: third!,
+      vaultActive: true,
+      outOfServiceTaint: true,
+    });
   });
 });
