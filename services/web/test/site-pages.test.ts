@@ -352,6 +352,18 @@ describe('feeds', () => {
     expect((await site.publicApp.inject({ method: 'GET', url: '/authors/%40nobody_here/feed.atom' })).statusCode).toBe(404);
   });
 
+  it("name each entry's author by name, as the pages do, with the author's page", async () => {
+    const author = await platform.signUp('@feed_names', 'Ann & <Feed> Writer');
+    expect((await platform.api.post('/blogs', { title: 'Named', content: 'by name' }, { token: author.token })).status).toBe(201);
+    for (const url of ['/feed.atom', `/authors/${encodeURIComponent(author.handle)}/feed.atom`]) {
+      const feed = await site.publicApp.inject({ method: 'GET', url });
+      expect(feed.statusCode, url).toBe(200);
+      expect(feed.body, url).toMatch(
+        new RegExp(`<author>\\s*<name>Ann &amp; &lt;Feed&gt; Writer</name>\\s*<uri>${origin}/authors/%40feed_names</uri>\\s*</author>`),
+      );
+    }
+  });
+
   it('stay valid XML whatever text the API accepted: characters XML 1.0 forbids are left out of every feed', async () => {
     const author = await platform.signUp('@feed_xml');
     const renamed = await platform.api.put(

@@ -1,11 +1,11 @@
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Feed } from 'feed';
 import type { App } from '@blog/platform';
 import type { BlogView } from '@blog/platform';
 import type { WebContext } from '../context.ts';
 import { escapeHtml, renderMarkdown } from '../markdown.ts';
 import { HandleParams } from '../schemas/pages.ts';
-import { sameHandle } from './reading.ts';
+import { displayName, sameHandle } from './reading.ts';
 
 /**
  * What XML 1.0 may not hold anywhere in a document (its Char production): control characters but
@@ -27,7 +27,14 @@ export function registerFeedRoutes(app: App, ctx: WebContext): void {
       .header('cache-control', `public, max-age=${ctx.config.PUBLIC_CACHE_SECONDS}`)
       .send(validXml(feed.atom1()));
 
-  const feedOf = (options: { title: string; path: string; feedPath: string; blogs: BlogView[] }) => {
+  /** Each author of the blogs by their name as the pages show it (one look-up per author), keyed by lowercase handle. */
+  const authorNames = async (request: FastifyRequest, blogs: BlogView[]) => {
+    const handles = new Map(blogs.map((blog) => [blog.author_handle.toLowerCase(), blog.author_handle]));
+    const named = [...handles].map(async ([key, handle]) => [key, await displayName(api, { ip: request.ip }, handle)] as const);
+    return new Map(await Promise.all(named));
+  };
+
+  const feedOf = (options: { title: string; path: string; feedPath: string; blogs: BlogView[]; authorNames: Map<string, string> }) => {
     const feed = new Feed({
       title: escapeHtml(options.title),
       id: `${siteOrigin}${options.path}`,
@@ -49,7 +56,12 @@ export function registerFeedRoutes(app: App, ctx: WebContext): void {
         date: new Date(blog.updated_at),
         published: new Date(blog.created_at),
         content: renderMarkdown(blog.content),
-        author: [{ name: blog.author_handle, link: `${siteOrigin}/authors/${encodeURIComponent(blog.author_handle)}` }],
+        author: [
+          {
+            name: options.authorNames.get(blog.author_handle.toLowerCase()) ?? blog.author_handle,
+            link: `${siteOrigin}/authors/${encodeURIComponent(blog.author_handle)}`,
+          },
+        ],
       });
     }
     return feed;
@@ -57,7 +69,8 @@ export function registerFeedRoutes(app: App, ctx: WebContext): void {
 
   app.get('/feed.atom', async (request, reply) => {
     const { blog_list } = await api.listBlogs({ ip: request.ip }, { limit: 20 });
-    return send(reply, feedOf({ title: 'Newest blogs', path: '/', feedPath: '/feed.atom', blogs: blog_list }));
+    const feed = { title: 'Newest blogs', path: '/', feedPath: '/feed.atom', blogs: blog_list };
+    return send(reply, feedOf({ ...feed, authorNames: await authorNames(request, blog_list) }));
   });
 
   app.get('/authors/:handle/feed.atom', { schema: { params: HandleParams } }, async (request, reply) => {
@@ -66,6 +79,7 @@ export function registerFeedRoutes(app: App, ctx: WebContext): void {
     const { results } = await api.searchBlogs(caller, 'author', author.handle);
     const path = `/authors/${encodeURIComponent(author.handle)}`;
     const blogs = results.filter((blog) => sameHandle(blog.author_handle, author.handle)).slice(0, 20);
-    return send(reply, feedOf({ title: `Blogs by ${author.name}`, path, feedPath: `${path}/feed.atom`, blogs }));
+    const authorNames = new Map([[author.handle.toLowerCase(), author.name]]);
+    return send(reply, feedOf({ title: `Blogs by ${author.name}`, path, feedPath: `${path}/feed.atom`, blogs, authorNames }));
   });
 }

@@ -1,6 +1,7 @@
 import type { App } from '@blog/platform';
 import type { BlogView } from '@blog/platform';
 import { LRUCache } from 'lru-cache';
+import type { Caller, PlatformApi } from '../api/platform-api.ts';
 import type { WebContext } from '../context.ts';
 import { excerpt, readingMinutes, renderMarkdown } from '../markdown.ts';
 import { renderPage } from '../pages.ts';
@@ -30,6 +31,12 @@ function listedMinutes(blog: BlogView): number {
   return minutes;
 }
 
+/** An author's name as the pages show it, or the handle when the user service cannot say (the page is shown all the same). */
+export async function displayName(api: PlatformApi, caller: Caller, handle: string): Promise<string> {
+  const author = await api.getUser(caller, handle).catch(() => undefined);
+  return author?.name ?? handle;
+}
+
 const summaries = (blogs: BlogView[]) =>
   blogs.map((blog) => ({ ...blog, excerpt: excerpt(blog.content), readingMinutes: listedMinutes(blog) }));
 
@@ -38,7 +45,7 @@ const summaries = (blogs: BlogView[]) =>
  * of type application/ld+json, which no browser runs; every `<` is escaped so that no text of the
  * blog can close the element.
  */
-export function blogPosting(siteOrigin: string, blog: BlogView, authorName: string | undefined): string {
+export function blogPosting(siteOrigin: string, blog: BlogView, authorName: string): string {
   const url = `${siteOrigin}/blogs/${encodeURIComponent(blog.slug)}`;
   return JSON.stringify({
     '@context': 'https://schema.org',
@@ -48,7 +55,7 @@ export function blogPosting(siteOrigin: string, blog: BlogView, authorName: stri
     dateModified: blog.updated_at,
     author: {
       '@type': 'Person',
-      name: authorName ?? blog.author_handle,
+      name: authorName,
       url: `${siteOrigin}/authors/${encodeURIComponent(blog.author_handle)}`,
     },
     mainEntityOfPage: url,
@@ -75,7 +82,7 @@ export function registerReadingRoutes(app: App, ctx: WebContext): void {
   app.get('/blogs/:slug', { schema: { params: SlugParams } }, async (request, reply) => {
     const caller = { ip: request.ip };
     const blog = await api.getBlog(caller, request.params.slug);
-    const author = await api.getUser(caller, blog.author_handle).catch(() => undefined);
+    const authorName = await displayName(api, caller, blog.author_handle);
     return renderPage(
       ctx,
       request,
@@ -85,9 +92,9 @@ export function registerReadingRoutes(app: App, ctx: WebContext): void {
         title: blog.title,
         description: excerpt(blog.content, 160),
         article: true,
-        structuredData: blogPosting(ctx.siteOrigin, blog, author?.name),
+        structuredData: blogPosting(ctx.siteOrigin, blog, authorName),
         blog,
-        authorName: author?.name,
+        authorName,
         html: renderMarkdown(blog.content),
         readingMinutes: readingMinutes(blog.content),
         mayChange: mayChange(viewerOf(request), blog),
