@@ -27,6 +27,7 @@ import { contentSecurityPolicy, requireSameOrigin } from './hooks/browser-securi
 import { installPageErrors } from './hooks/page-errors.ts';
 import { registerAccountRoutes } from './routes/account.ts';
 import { registerAdminRoutes } from './routes/admin.ts';
+import { fingerprintStylesheet, registerAssetRoutes } from './routes/assets.ts';
 import { registerDiscoveryRoutes } from './routes/discovery.ts';
 import { registerFeedRoutes } from './routes/feeds.ts';
 import { registerReadingRoutes } from './routes/reading.ts';
@@ -56,6 +57,7 @@ export async function buildApp(config: WebConfig, options: ServiceBuildOptions =
   });
   const readiness: Readiness = { draining: false };
   const context: WebContext = { config, api, siteOrigin: config.SITE_ORIGIN };
+  const stylesheet = fingerprintStylesheet(join(root, 'static'));
 
   const app: App = createHttpsServer({
     kind: 'public',
@@ -100,7 +102,9 @@ export async function buildApp(config: WebConfig, options: ServiceBuildOptions =
     templates: join(root, 'views'),
     layout: 'layout.eta',
     production: true,
+    defaultContext: { stylesheet: stylesheet.href },
   });
+  // The files as they are named, for the icon and for any page still linking the sheet's plain name.
   await app.register(fastifyStatic, {
     root: join(root, 'static'),
     prefix: '/static/',
@@ -112,6 +116,7 @@ export async function buildApp(config: WebConfig, options: ServiceBuildOptions =
   app.addHook('onRequest', requireSameOrigin(config.SITE_ORIGIN));
   installPageErrors(app);
   registerHealthRoutes(app, readiness);
+  registerAssetRoutes(app, stylesheet);
   registerReadingRoutes(app, context);
   registerFeedRoutes(app, context);
   registerDiscoveryRoutes(app, context);

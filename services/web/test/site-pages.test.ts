@@ -1,6 +1,7 @@
 // The site in process (app.inject) against both real services on their TLS ports: what its
 // pages and forms do with the API's answers, its sessions, and what a hostile request gets.
-import { writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { webServiceEnvironment, writeSessionKeyRing } from '@blog/devstack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -557,5 +558,23 @@ describe('what readers expect', () => {
     expect(await minutesShown()).toEqual(['3', '3']);
     expect((await platform.api.put(`/blogs/${posted.body.slug}`, { content: 'Short now.' }, { token: user.token })).status).toBe(200);
     expect(await minutesShown()).toEqual(['1', '1']);
+  });
+});
+
+describe('static files', () => {
+  it('serve the style sheet under an address made from its bytes, cached for a year, and under its plain name briefly', async () => {
+    const bytes = await readFile(join(import.meta.dirname, '../static/site.css'));
+    const href = `/static/site.${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}.css`;
+    const home = await site.publicApp.inject({ method: 'GET', url: '/' });
+    expect(/<link rel="stylesheet" href="([^"]+)">/.exec(home.body)?.[1]).toBe(href);
+    const sheet = await site.publicApp.inject({ method: 'GET', url: href });
+    expect(sheet.statusCode).toBe(200);
+    expect(sheet.headers['content-type']).toBe('text/css; charset=utf-8');
+    expect(sheet.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(sheet.rawPayload.equals(bytes)).toBe(true);
+    const plain = await site.publicApp.inject({ method: 'GET', url: '/static/site.css' });
+    expect(plain.statusCode).toBe(200);
+    expect(plain.headers['cache-control']).toBe('public, max-age=3600');
+    expect((await site.publicApp.inject({ method: 'GET', url: '/static/site.0123456789abcdef.css' })).statusCode).toBe(404);
   });
 });
