@@ -577,4 +577,17 @@ describe('static files', () => {
     expect(plain.headers['cache-control']).toBe('public, max-age=3600');
     expect((await site.publicApp.inject({ method: 'GET', url: '/static/site.0123456789abcdef.css' })).statusCode).toBe(404);
   });
+
+  it('answer /favicon.ico with a permanent redirect to the SVG icon every page links', async () => {
+    const home = await site.publicApp.inject({ method: 'GET', url: '/' });
+    expect(home.body).toContain('<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">');
+    const ico = await site.publicApp.inject({ method: 'GET', url: '/favicon.ico' });
+    expect(ico.statusCode).toBe(301);
+    expect(ico.headers.location).toBe('/static/favicon.svg');
+    expect(ico.headers['cache-control']).toBe('public, max-age=86400');
+    const svg = await site.publicApp.inject({ method: 'GET', url: ico.headers.location! });
+    expect(svg.statusCode).toBe(200);
+    expect(svg.headers['content-type']).toBe('image/svg+xml');
+    expect(svg.body).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  });
 });

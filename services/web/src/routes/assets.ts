@@ -15,9 +15,13 @@ export function fingerprintStylesheet(staticDir: string): FingerprintedStyleshee
   return { href: `/static/site.${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}.css`, bytes };
 }
 
-/** The fingerprinted style sheet. */
+/** The fingerprinted style sheet, and /favicon.ico, which browsers and crawlers ask for whatever a page links. */
 export function registerAssetRoutes(app: App, stylesheet: FingerprintedStylesheet): void {
   app.get(stylesheet.href, async (_request, reply) =>
     reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=31536000, immutable').send(stylesheet.bytes),
+  );
+  // The site's icon is an SVG (every page links it); an ICO of the same picture would be a second copy to keep.
+  app.get('/favicon.ico', async (_request, reply) =>
+    reply.header('cache-control', 'public, max-age=86400').redirect('/static/favicon.svg', 301),
   );
 }
