@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import compress from '@fastify/compress';
 import csrf from '@fastify/csrf-protection';
 import etag from '@fastify/etag';
 import formbody from '@fastify/formbody';
@@ -22,6 +23,7 @@ import {
 } from '@blog/platform';
 import { Eta } from 'eta';
 import { PlatformApi } from './api/platform-api.ts';
+import { compression } from './compression.ts';
 import type { WebConfig } from './config.ts';
 import { contentSecurityPolicy, requireSameOrigin } from './hooks/browser-security.ts';
 import { installPageErrors } from './hooks/page-errors.ts';
@@ -96,7 +98,10 @@ export async function buildApp(config: WebConfig, options: ServiceBuildOptions =
     cookie: { path: '/', secure: true, httpOnly: true, sameSite: 'lax', maxAge: config.SESSION_MAX_AGE_SECONDS },
   });
   await app.register(csrf, { sessionPlugin: '@fastify/secure-session' });
-  await app.register(etag);
+  // Weak: one validator for a page's Brotli, gzip and plain forms, which differ byte for byte.
+  await app.register(etag, { weak: true });
+  // Before any route: the plugin adds itself to each route as it is declared.
+  await app.register(compress, compression);
   await app.register(view, {
     engine: { eta: new Eta({ views: join(root, 'views'), cache: true, autoTrim: false }) },
     templates: join(root, 'views'),

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiRefusal } from './api/platform-api.ts';
+import { leaveUncompressed } from './compression.ts';
 import type { WebContext } from './context.ts';
 import { viewerOf } from './session.ts';
 
@@ -7,6 +8,7 @@ import { viewerOf } from './session.ts';
  * Renders a page with what every page shows: who is signed in, and the CSRF token of the
  * sign-out form and of the page's own forms. A page for someone not signed in that carries no
  * form is `public`: cacheable for a short time and revalidated with its ETag (a reload is a 304).
+ * A page with a token is never compressed (see compression.ts).
  */
 export function renderPage(
   ctx: WebContext,
@@ -22,6 +24,7 @@ export function renderPage(
     reply.header('cache-control', `public, max-age=${ctx.config.PUBLIC_CACHE_SECONDS}`);
     reply.header('vary', 'cookie');
   }
+  if (needsToken) leaveUncompressed(request, reply);
   const notice = request.session.get('flash')?.notice;
   if (notice) request.session.set('flash', undefined);
   return reply.view(template, {

@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { webServiceEnvironment, writeSessionKeyRing } from '@blog/devstack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPlatform, type TestPlatform } from '@blog/test-support';
@@ -589,5 +590,89 @@ describe('static files', () => {
     expect(svg.statusCode).toBe(200);
     expect(svg.headers['content-type']).toBe('image/svg+xml');
     expect(svg.body).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  });
+});
+
+describe('compression', () => {
+  const acceptEncoding = { 'accept-encoding': 'gzip, br' };
+  /** The response's body as the browser reads it, and the encoding it came in. */
+  const decoded = (response: { headers: Record<string, unknown>; rawPayload: Buffer }) => {
+    const encoding = response.headers['content-encoding'];
+    const body =
+      encoding === 'br'
+        ? brotliDecompressSync(response.rawPayload)
+        : encoding === 'gzip'
+          ? gunzipSync(response.rawPayload)
+          : response.rawPayload;
+    return { encoding, text: body.toString('utf8') };
+  };
+
+  it('compresses public pages, feeds, the sitemap and the style sheet, and says they vary by encoding', async () => {
+    const author = await platform.signUp('@squeezed_site');
+    let slug = '';
+    for (let i = 0; i < 12; i++) {
+      const posted = await platform.api.post(
+        '/blogs',
+        { title: `Squeezed ${i}`, content: 'Words worth squeezing. '.repeat(60) },
+        { token: author.token },
+      );
+      expect(posted.status).toBe(201);
+      slug = posted.body.slug;
+    }
+    const home = await site.publicApp.inject({ method: 'GET', url: '/' });
+    const stylesheet = /<link rel="stylesheet" href="([^"]+)">/.exec(home.body)![1]!;
+    for (const [url, expected] of [
+      ['/', '<h1>Newest blogs</h1>'],
+      [`/blogs/${slug}`, '<h1>Squeezed 11</h1>'],
+      ['/authors/%40squeezed_site', 'Squeezed 0'],
+      ['/search?q=Squeezed&in=title', 'blogs found'],
+      ['/feed.atom', '<feed xmlns="http://www.w3.org/2005/Atom">'],
+      ['/authors/%40squeezed_site/feed.atom', '<feed xmlns="http://www.w3.org/2005/Atom">'],
+      ['/sitemap.xml', '<urlset'],
+      [stylesheet, 'box-sizing'],
+    ] as const) {
+      const response = await site.publicApp.inject({ method: 'GET', url, headers: acceptEncoding });
+      expect(response.statusCode, url).toBe(200);
+      const { encoding, text } = decoded(response);
+      expect(['br', 'gzip'], url).toContain(encoding);
+      expect(response.headers.vary, url).toMatch(/accept-encoding/);
+      expect(text, url).toContain(expected);
+    }
+    const page = await site.publicApp.inject({ method: 'GET', url: '/', headers: acceptEncoding });
+    expect(page.headers.vary).toBe('cookie, accept-encoding');
+    const plain = await site.publicApp.inject({ method: 'GET', url: '/' });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+  });
+
+  it('never compresses a page that carries a CSRF token (BREACH), a form or a page for someone signed in', async () => {
+    const user = await platform.signUp('@breach_site');
+    const member = new Visitor(site);
+    await member.post('/sign-in', { username: user.handle, password: user.password }, '/sign-in');
+    const posted = await platform.api.post('/blogs', { title: 'Mine', content: 'Reflected words. '.repeat(80) }, { token: user.token });
+    expect(posted.status).toBe(201);
+    const visitor = new Visitor(site);
+    const responses = {
+      'sign-in with a reflected next': await visitor.request(
+        'GET',
+        `/sign-in?next=${encodeURIComponent(`/search?q=${'guess'.repeat(50)}`)}`,
+        undefined,
+        acceptEncoding,
+      ),
+      'sign-up': await visitor.request('GET', '/sign-up', undefined, acceptEncoding),
+      'home, signed in': await member.request('GET', '/', undefined, acceptEncoding),
+      'a blog, signed in': await member.request('GET', `/blogs/${posted.body.slug}`, undefined, acceptEncoding),
+      editor: await member.request('GET', '/write', undefined, acceptEncoding),
+      preview: await member.post('/write', { title: 'Echo', content: 'echoed '.repeat(300), intent: 'preview' }, '/write', acceptEncoding),
+      account: await member.request('GET', '/account', undefined, acceptEncoding),
+      'delete a blog': await member.request('GET', `/blogs/${posted.body.slug}/delete`, undefined, acceptEncoding),
+    };
+    for (const [name, response] of Object.entries(responses)) {
+      expect(response.statusCode, name).toBe(200);
+      expect(response.headers['content-encoding'], name).toBeUndefined();
+      expect(response.body, name).toMatch(/name="_csrf" value="[^"]+"/);
+      expect(response.rawPayload.length, `${name} is large enough to be compressed`).toBeGreaterThan(1024);
+      expect(response.headers.vary, name).toBe('accept-encoding');
+      expect(response.headers['cache-control'], name).toBe('no-store');
+    }
   });
 });
