@@ -426,4 +426,66 @@ describe('the site in Chromium', () => {
     await deleteAccount(page, handle);
     await context.close();
   });
+
+  it('a reader who asks for dark gets a dark page with AA contrast, and a printed blog is black on white with its links spelled out', async () => {
+    const context = await browser.newContext({ colorScheme: 'dark' });
+    const page = await context.newPage();
+    const handle = `@dark_${run}`;
+    await signUp(page, handle, 'Dora Dark');
+    const blogPath = await write(page, `After dusk ${run}`, '# Night\n\nRead [the almanac](https://example.org/almanac) by lamplight.');
+    /** What the reader sees of the colours: whether the page's background is dark, and what axe-core finds of text contrast. */
+    const colours = async () => ({
+      darkBackground: await page.evaluate(() => {
+        const [r, g, b] = getComputedStyle(document.body).backgroundColor.match(/\d+/g)!.map(Number);
+        return r! + g! + b! < 3 * 64;
+      }),
+      contrast: (await new AxeBuilder({ page }).withRules(['color-contrast']).analyze()).violations.flatMap((v) =>
+        v.nodes.map((n) => n.target.join(' ')),
+      ),
+    });
+    const found: Record<string, unknown> = { blog: await colours() };
+    expect(await page.evaluate(() => document.querySelector('meta[name="color-scheme"]')?.getAttribute('content'))).toBe('light dark');
+    for (const [name, path] of [
+      ['home', '/'],
+      ['editor', '/write'],
+    ]) {
+      await page.goto(`${platform.siteUrl}${path}`);
+      found[name!] = await colours();
+    }
+    await page.getByLabel('Title').fill('x'.repeat(200));
+    await page.getByLabel('Content').fill('text');
+    await page.getByRole('button', { name: 'Publish' }).click();
+    await page.locator('.error').first().waitFor();
+    found['editor with errors'] = await colours();
+    const fine = { darkBackground: true, contrast: [] };
+    expect(found).toEqual({ blog: fine, home: fine, editor: fine, 'editor with errors': fine });
+
+    await page.goto(`${platform.siteUrl}${blogPath}`);
+    await page.emulateMedia({ media: 'print' });
+    const printed = await page.evaluate(() => {
+      const shown = (selector: string) => [...document.querySelectorAll(selector)].filter((el) => el.checkVisibility()).length;
+      const link = document.querySelector('.content a')!;
+      return {
+        nav: shown('nav'),
+        forms: shown('form'),
+        footer: shown('footer'),
+        text: getComputedStyle(document.body).color,
+        background: getComputedStyle(document.body).backgroundColor,
+        link: getComputedStyle(link).color,
+        after: getComputedStyle(link, '::after').content,
+      };
+    });
+    expect(printed).toEqual({
+      nav: 0,
+      forms: 0,
+      footer: 0,
+      text: 'rgb(0, 0, 0)',
+      background: 'rgb(255, 255, 255)',
+      link: 'rgb(0, 0, 0)',
+      after: '" (https://example.org/almanac)"',
+    });
+    await page.emulateMedia({ media: 'screen' });
+    await deleteAccount(page, handle);
+    await context.close();
+  });
 });
