@@ -488,4 +488,31 @@ describe('the site in Chromium', () => {
     await deleteAccount(page, handle);
     await context.close();
   });
+
+  it("a byline's date stays on one line at any phone's width", async () => {
+    const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+    const page = await context.newPage();
+    const handle = `@byline_${run}`;
+    await signUp(page, handle, 'Bartholomew Longfellow-Byline');
+    const blogPath = await write(page, `Dated ${run}`, 'A short one.');
+    const broken: string[] = [];
+    for (const path of [blogPath, `/authors/${encodeURIComponent(handle)}`]) {
+      await page.goto(`${platform.siteUrl}${path}`);
+      for (let width = 280; width <= 420; width += 4) {
+        await page.setViewportSize({ width, height: 740 });
+        const dates = await page.evaluate(() =>
+          [...document.querySelectorAll('.meta time')].map((time) => ({
+            lines: time.getClientRects().length,
+            wrap: getComputedStyle(time).whiteSpace,
+          })),
+        );
+        expect(dates.length, path).toBeGreaterThan(0);
+        for (const date of dates)
+          if (date.lines !== 1 || date.wrap !== 'nowrap') broken.push(`${path} at ${width} px: ${JSON.stringify(date)}`);
+      }
+    }
+    expect(broken).toEqual([]);
+    await deleteAccount(page, handle);
+    await context.close();
+  });
 });
