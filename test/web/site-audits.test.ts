@@ -1,0 +1,156 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { launch, type LaunchedChrome } from 'chrome-launcher';
+import lighthouse from 'lighthouse';
+import RobotsTxtAudit from 'lighthouse/core/audits/seo/robots-txt.js';
+import { connect, type Browser } from 'puppeteer-core';
+import robotsParser from 'robots-parser';
+import { Agent, request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lookupAlways, startLocalPlatform, type LocalPlatform } from '@blog/test-support';
+import { chromiumPath, spkiHashOf } from '@blog/test-support/browser';
+
+/**
+ * Lighthouse (from npm, its default mobile audit) on the site's main pages, in Debian's Chromium,
+ * against local mode as `make up` serves it: the gateway, the services and the site over real TLS.
+ * Lighthouse 12.8: 13.x needs Node.js 22.19, and this repository runs on Node.js 20.19 and up.
+ */
+const chromiumPresent = existsSync(chromiumPath);
+if (!chromiumPresent) console.warn(`SKIPPED site-audits: Lighthouse needs Debian's Chromium at ${chromiumPath} (apt-get install chromium)`);
+
+let platform: LocalPlatform;
+let stateDir: string;
+let chrome: LaunchedChrome;
+let agent: Agent;
+let browser: Browser;
+
+/** A form of the site posted as its own page would post it: the CSRF token from the page, the session cookie, the site's Origin. */
+async function postForm(path: string, fields: Record<string, string>, cookie: string): Promise<{ location: string; cookie: string }> {
+  const page = await request(`${platform.siteUrl}${path}`, { dispatcher: agent, headers: cookie ? { cookie } : {} });
+  const html = await page.body.text();
+  const pageCookie = String(page.headers['set-cookie'] ?? cookie).split(';')[0] ?? '';
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
+  const posted = await request(`${platform.siteUrl}${path}`, {
+    method: 'POST',
+    dispatcher: agent,
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: platform.siteUrl, cookie: pageCookie },
+    body: new URLSearchParams({ ...fields, _csrf: csrf }).toString(),
+  });
+  await posted.body.dump();
+  expect(posted.statusCode, `POST ${path}`).toBe(303);
+  return { location: String(posted.headers.location), cookie: String(posted.headers['set-cookie'] ?? pageCookie).split(';')[0] ?? '' };
+}
+
+beforeAll(async () => {
+  if (!chromiumPresent) return;
+  stateDir = await mkdtemp(join(tmpdir(), 'site-audits-'));
+  platform = await startLocalPlatform(stateDir, { REPLICAS: '1' });
+  agent = new Agent({ connect: { ca: platform.ca, lookup: lookupAlways('127.0.0.1') } });
+  // Chromium trusts exactly the local gateway's key (its SPKI hash), as the browser test does, rather
+  // than --ignore-certificate-errors: the page then counts as a valid HTTPS page, so Best Practices
+  // and the "uses HTTPS" audit see what a reader who trusts the platform CA sees, and nothing else is waved through.
+  const gatewayCertificate = await readFile(join(stateDir, 'tls/gateway/tls.crt'), 'utf8');
+  chrome = await launch({
+    chromePath: chromiumPath,
+    chromeFlags: [
+      '--headless=new',
+      ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
+      '--disable-gpu',
+      `--ignore-certificate-errors-spki-list=${spkiHashOf(gatewayCertificate)}`,
+    ],
+  });
+  browser = await connect({ browserURL: `http://127.0.0.1:${chrome.port}` });
+});
+
+afterAll(async () => {
+  await browser?.disconnect();
+  chrome?.kill();
+  await agent?.close();
+  await platform?.stop();
+  if (stateDir) await rm(stateDir, { recursive: true, force: true });
+});
+
+describe.skipIf(!chromiumPresent)('Lighthouse on the site', () => {
+  it('scores 100 for SEO, Accessibility and Best Practices on the main pages (Performance printed)', { timeout: 300_000 }, async () => {
+    const started = Date.now();
+    const handle = `@audit_${Math.random().toString(36).slice(2, 8)}`;
+    const signedUp = await postForm('/sign-up', { handle, name: 'Ada Auditor', password: 'a long walk along the river' }, '');
+    const written = await postForm(
+      '/write',
+      {
+        title: 'Notes from the towpath',
+        content: 'The canal was **still** at dawn.\n\n## Herons\n\n- a lock keeper\n- [the trust](https://canalrivertrust.org.uk)',
+      },
+      signedUp.cookie,
+    );
+    const pages: [string, string, string?][] = [
+      ['home', '/'],
+      ['a blog', written.location],
+      ['an author', `/authors/${encodeURIComponent(handle)}`],
+      ['sign-in', '/sign-in'],
+      ['the editor, signed in', '/write', written.cookie],
+    ];
+    const asserted = ['seo', 'accessibility', 'best-practices'];
+    const page = await browser.newPage();
+    const scores: Record<string, Record<string, number>> = {};
+    const failing: string[] = [];
+    for (const [name, path, cookie] of pages) {
+      // Signed in: the session cookie goes into the browser's jar and Lighthouse keeps it (Lighthouse's
+      // own way for a signed-in page; a Cookie in `extraHeaders` loses to the jar's signed-out cookie).
+      const [cookieName = '', cookieValue = ''] = cookie ? cookie.split(/=(.*)/s) : [];
+      if (cookie) await page.setCookie({ name: cookieName, value: cookieValue, url: platform.siteUrl, secure: true, httpOnly: true });
+      const result = await lighthouse(
+        `${platform.siteUrl}${path}`,
+        {
+          logLevel: 'error',
+          output: 'json',
+          onlyCategories: ['performance', ...asserted],
+          // Lighthouse fetches robots.txt from inside the page, under the page's Content-Security-Policy,
+          // and the site's `default-src 'none'` (no script, so no connect-src) refuses it ("CSP violation"):
+          // the audit would fail however good the file is. A crawler fetches it on its own; so does the
+          // second test below, and runs this same audit on it.
+          skipAudits: ['robots-txt'],
+          disableStorageReset: Boolean(cookie),
+        },
+        undefined,
+        page,
+      );
+      const lhr = result!.lhr;
+      expect(lhr.finalDisplayedUrl, name).toBe(`${platform.siteUrl}${path}`);
+      scores[name] = Object.fromEntries(
+        Object.entries(lhr.categories).map(([id, category]) => [id, Math.round((category.score ?? 0) * 100)]),
+      );
+      for (const id of asserted)
+        for (const ref of lhr.categories[id]?.auditRefs ?? []) {
+          const audit = lhr.audits[ref.id];
+          if (ref.weight > 0 && audit && audit.score !== null && audit.score < 1)
+            failing.push(`${name}: ${id} ${audit.id} (${audit.score}) ${audit.title}`);
+        }
+    }
+    // Performance is printed, not asserted: it was 99 or 100 per page and run on this 2-core machine
+    // (Total Blocking Time from Chromium's own work under Lighthouse's 4x CPU slowdown; the pages have
+    // no script), so it measures the machine as much as the site.
+    console.log(`Lighthouse scores ${JSON.stringify(scores)} in ${Math.round((Date.now() - started) / 1000)} s`);
+    expect(failing).toEqual([]);
+    for (const name of Object.keys(scores))
+      expect(scores[name], name).toMatchObject({ seo: 100, accessibility: 100, 'best-practices': 100 });
+  });
+
+  it("robots.txt passes Lighthouse's own audit, and keeps only the forms out of search", async () => {
+    const response = await request(`${platform.siteUrl}/robots.txt`, { dispatcher: agent });
+    const content = await response.body.text();
+    const audit = RobotsTxtAudit.audit({ RobotsTxt: { status: response.statusCode, content } } as unknown as Parameters<
+      typeof RobotsTxtAudit.audit
+    >[0]);
+    expect(audit.score).toBe(1);
+    // Lighthouse's "page is blocked from indexing" would read this file too, had it been able to fetch it:
+    // sign-in and the editor are disallowed on purpose (a form is nothing to list), the reading pages are not.
+    // The package is CommonJS (`module.exports = function`) while its types describe an ES module's default.
+    const robots = (robotsParser as unknown as typeof robotsParser.default)(`${platform.siteUrl}/robots.txt`, content);
+    for (const path of ['/', '/blogs/notes-from-the-towpath', '/authors/%40ada'])
+      expect(robots.isAllowed(`${platform.siteUrl}${path}`, 'Googlebot'), path).toBe(true);
+    for (const path of ['/sign-in', '/write']) expect(robots.isAllowed(`${platform.siteUrl}${path}`, 'Googlebot'), path).toBe(false);
+  });
+});
