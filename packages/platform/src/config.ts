@@ -45,8 +45,9 @@ export const env = {
       return text as T;
     };
   },
-  url(opts: { protocols: string[]; default?: string }): Parser<string> {
+  url(opts: { protocols: string[]; default?: string; optional?: boolean }): Parser<string> {
     return (raw, name) => {
+      if (opts.optional && (raw === undefined || raw === '')) return '';
       const text = required(raw === undefined || raw === '' ? opts.default : raw, name);
       let url: URL;
       try {
@@ -181,6 +182,16 @@ export const commonConfigSpec = {
    * other service (PEER_TIMEOUT_MS) and the site (API_TIMEOUT_MS). 0: answer 503 at once.
    */
   DATABASE_PRIMARY_WAIT_MS: env.int({ default: 20000, min: 0, max: 60000 }),
+  /**
+   * The database's standbys as the application role (CloudNativePG's `-ro` Service), with the
+   * password from DATABASE_PASSWORD_FILE too. A public read (blogs, search, profiles, author
+   * names) the primary has not answered within DATABASE_STANDBY_READ_AFTER_MS is answered by a
+   * standby, which may lack the last moment of writes; sessions, revocations, sign-in and
+   * authorization always wait for the primary. Unset: every read waits for the primary.
+   */
+  DATABASE_STANDBY_URL: env.url({ protocols: ['postgres:', 'postgresql:'], optional: true }),
+  /** How long a public read waits for the primary before a standby answers it (with DATABASE_STANDBY_URL). */
+  DATABASE_STANDBY_READ_AFTER_MS: env.int({ default: 2000, min: 100, max: 60000 }),
   /** How often tallied audit events (refusals, throttled sign-ins) are written, one event per kind. */
   AUDIT_FLUSH_INTERVAL_MS: env.int({ default: 5000, min: 100, max: 60000 }),
   INTERNAL_ALLOWED_PEERS: env.list({ item: /^[a-z][a-z0-9-]*$/ }),

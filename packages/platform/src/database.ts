@@ -1,6 +1,6 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
-import { isConnectionLost } from './database-errors.ts';
+import { isConnectionLost, isDatabaseUnavailable } from './database-errors.ts';
 
 export interface PoolOptions {
   max: number;
@@ -16,10 +16,31 @@ export interface PoolOptions {
  * unavailable (pg's "Query read timeout"); the pool drops the connection it failed on. A request
  * that finds no primary waits up to `primaryWaitMs` for one (PrimaryWaitingPool).
  */
-export function createPool(databaseUrl: string, options: PoolOptions): pg.Pool {
+export function createPool(databaseUrl: string, options: PoolOptions): PrimaryWaitingPool {
   return new PrimaryWaitingPool(
     { connectionString: databaseUrl, max: options.max, connectionTimeoutMillis: 5000, query_timeout: options.queryTimeoutMs },
     options.primaryWaitMs,
+  );
+}
+
+export interface StandbyReadOptions {
+  /** The URL of the database's standbys (CloudNativePG's `-ro` Service), as the application role. */
+  url: string;
+  /** How long a read waits for the primary before a standby answers it (DATABASE_STANDBY_READ_AFTER_MS). */
+  afterMs: number;
+  max: number;
+  queryTimeoutMs: number;
+}
+
+/**
+ * The pool of the reads a standby may answer when the primary does not (StandbyReadingPool), over
+ * the service's primary pool.
+ */
+export function createStandbyReadingPool(primary: PrimaryWaitingPool, options: StandbyReadOptions): StandbyReadingPool {
+  return new StandbyReadingPool(
+    { connectionString: options.url, max: options.max, connectionTimeoutMillis: 5000, query_timeout: options.queryTimeoutMs },
+    primary,
+    options.afterMs,
   );
 }
 
@@ -86,13 +107,15 @@ export class PrimaryWaitingPool extends pg.Pool {
   /**
    * One deadline for the whole statement, its connection included: each attempt takes a
    * connection within what is left of the wait, and a repeated attempt may not outlast it either
-   * (the first keeps the pool's query timeout: a slow statement is not a moving primary).
+   * (the first keeps the pool's query timeout, a slow statement not being a moving primary, unless
+   * `boundedFirst`: a standby stands ready to answer it).
    */
-  private async queryRidingOut(config: pg.QueryConfig, deadline: number): Promise<pg.QueryResult> {
+  async queryRidingOut(config: pg.QueryConfig, deadline: number, boundedFirst = false): Promise<pg.QueryResult> {
     for (let attempt = 0; ; attempt++) {
       const client = await this.connectToPrimary(deadline);
       // pg reads a statement's own query_timeout (its types do not declare it).
-      const statement = attempt === 0 ? config : ({ ...config, query_timeout: Math.max(1, deadline - Date.now()) } as pg.QueryConfig);
+      const bounded = attempt > 0 || boundedFirst;
+      const statement = bounded ? ({ ...config, query_timeout: Math.max(1, deadline - Date.now()) } as pg.QueryConfig) : config;
       try {
         return await queryOnce(client, statement);
       } catch (error) {
@@ -107,7 +130,7 @@ export class PrimaryWaitingPool extends pg.Pool {
     for (;;) {
       let failure: unknown;
       try {
-        const client = await super.connect();
+        const client = await withinDeadline(super.connect(), deadline);
         if (this.onPrimary.has(client)) return client;
         const { rows } = await guardedQuery(client, { text: 'SELECT pg_is_in_recovery() AS standby' });
         if (!rows[0]?.standby) {
@@ -123,6 +146,78 @@ export class PrimaryWaitingPool extends pg.Pool {
       if (Date.now() + primaryPollMs > deadline) throw failure;
       await sleep(primaryPollMs);
     }
+  }
+}
+
+/**
+ * Reads that a standby may answer when the primary does not answer them within `afterMs` (it is
+ * moving, or lost with its node): a single SELECT outside a transaction goes to the primary
+ * first, bounded by `afterMs`, then to a standby (this pool's own connections, to the `-ro`
+ * Service). A standby may lack the last moment of writes it has not replayed yet, so only reads
+ * whose answer may be that stale use this pool (public pages: blogs, search, profiles, author
+ * names); sessions, revocations, sign-in and authorization always read the primary. Any other
+ * statement goes to the primary; a transaction (connect()) gets a standby's connection, where a
+ * write fails as read-only: nothing is written through this pool.
+ */
+export class StandbyReadingPool extends pg.Pool {
+  constructor(
+    config: pg.PoolConfig,
+    private readonly primary: PrimaryWaitingPool,
+    private readonly afterMs: number,
+  ) {
+    super(config);
+  }
+
+  // biome-ignore lint/suspicious/noExplicitAny: as PrimaryWaitingPool.query.
+  override query(...args: any[]): any {
+    const [config] = args;
+    const promiseForm = args.length === 1 && typeof config === 'object' && config !== null && typeof config.text === 'string';
+    if (!promiseForm) return super.query(...(args as Parameters<pg.Pool['query']>));
+    if (!isRead(config.text)) return this.primary.query(config);
+    return this.readFromPrimaryOrStandby(config as pg.QueryConfig);
+  }
+
+  private async readFromPrimaryOrStandby(config: pg.QueryConfig): Promise<pg.QueryResult> {
+    try {
+      return await this.primary.queryRidingOut(config, Date.now() + this.afterMs, true);
+    } catch (error) {
+      if (!isDatabaseUnavailable(error)) throw error;
+    }
+    // A standby on a lost node fails its connection at once or within the connection timeout:
+    // the Service picks another for the second try.
+    try {
+      return await super.query(config);
+    } catch (error) {
+      if (!isConnectionLost(error)) throw error;
+      return super.query(config);
+    }
+  }
+}
+
+/**
+ * `connecting`, or a timeout once `deadline` passes first; a connection that comes later goes
+ * back to the pool. A deadline already past (no wait for a primary at all) leaves the pool's own
+ * connection timeout to decide.
+ */
+async function withinDeadline(connecting: Promise<pg.PoolClient>, deadline: number): Promise<pg.PoolClient> {
+  if (deadline <= Date.now()) return connecting;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(Object.assign(new Error('timeout exceeded when trying to connect'), { code: '08006' })),
+      Math.max(0, deadline - Date.now()),
+    );
+  });
+  try {
+    return await Promise.race([connecting, late]);
+  } catch (error) {
+    connecting.then(
+      (client) => client.release(),
+      () => {},
+    );
+    throw error;
+  } finally {
+    clearTimeout(timer);
   }
 }
 

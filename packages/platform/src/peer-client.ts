@@ -37,6 +37,13 @@ const idempotent = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
 /** Errors of a connection that was never made: nothing was sent, so any request may be sent again. */
 const notConnected = new Set(['UND_ERR_CONNECT_TIMEOUT', 'ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT']);
 
+/**
+ * How many more connections a call tries when one cannot be made: enough for a Service with one
+ * replica of three on a dead node to pick a live one almost surely ((1/3)^4), few enough that a
+ * peer that is down (refused at once) is known within a second.
+ */
+const connectionRetries = 3;
+
 function neverSent(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && notConnected.has(code);
@@ -92,8 +99,8 @@ export class PeerClient {
    * The request, repeated when the method is idempotent and it failed before any answer or was
    * answered 503 (a replica stopping): the next attempt may reach another replica. A connection
    * that could not be made (a replica gone without a word, its address not yet out of the
-   * Service) is made again for any method, as long as the call's timeout lasts: the Service picks
-   * a replica per connection, and nothing was sent.
+   * Service) is made again for any method, up to `connectionRetries` times within the call's
+   * timeout: the Service picks a replica per connection, and nothing was sent.
    */
   private async attempt<T>(
     method: string,
@@ -105,8 +112,9 @@ export class PeerClient {
     const headers = { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...extraHeaders };
     const attempts = idempotent.has(method) ? this.retries + 1 : 1;
     const deadline = Date.now() + this.timeoutMs;
-    /** Attempts that may have reached the peer; connections never made do not count. */
+    /** Attempts that may have reached the peer; connections never made count apart. */
     let reached = 0;
+    let notConnected = 0;
     let lastError: unknown;
     for (let pause = 100; ; pause = Math.min(pause * 2, 1000)) {
       try {
@@ -128,7 +136,9 @@ export class PeerClient {
       } catch (error) {
         if (error instanceof PeerError) throw error;
         lastError = error;
-        const again = neverSent(error) ? Date.now() + pause + this.connectTimeoutMs <= deadline : ++reached < attempts;
+        const again = neverSent(error)
+          ? ++notConnected <= connectionRetries && Date.now() + pause + this.connectTimeoutMs <= deadline
+          : ++reached < attempts;
         if (!again) break;
       }
       await new Promise((resolve) => setTimeout(resolve, pause));

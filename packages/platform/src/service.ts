@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { AuditTrail } from './audit.ts';
 import type pg from 'pg';
 import { withPasswordFile } from './config.ts';
-import { createPool } from './database.ts';
+import { createPool, createStandbyReadingPool } from './database.ts';
 import { ServiceMetrics } from './metrics.ts';
 import { traceRequests } from './tracing.ts';
 import { registerHealthRoutes, type Readiness } from './health.ts';
@@ -19,6 +19,8 @@ export interface ServiceBaseConfig {
   DATABASE_POOL_MAX: number;
   DATABASE_QUERY_TIMEOUT_MS: number;
   DATABASE_PRIMARY_WAIT_MS: number;
+  DATABASE_STANDBY_URL: string;
+  DATABASE_STANDBY_READ_AFTER_MS: number;
   AUDIT_FLUSH_INTERVAL_MS: number;
   TRUSTED_PROXIES: string[];
   CORS_ALLOWED_ORIGINS: string[];
@@ -37,6 +39,11 @@ export interface ServiceBase {
   tls: TlsMaterial;
   /** The service's database pool, as its application role; the service ends it when it closes. */
   pool: pg.Pool;
+  /**
+   * The pool of public reads, which a standby answers when the primary does not in time
+   * (DATABASE_STANDBY_URL); `pool` itself when no standby is configured. Ended with `pool`.
+   */
+  publicReadPool: pg.Pool;
   metrics: ServiceMetrics;
 }
 
@@ -53,9 +60,24 @@ export function openServiceBase(name: string, config: ServiceBaseConfig, options
     queryTimeoutMs: config.DATABASE_QUERY_TIMEOUT_MS,
     primaryWaitMs: config.DATABASE_PRIMARY_WAIT_MS,
   });
+  const publicReadPool = config.DATABASE_STANDBY_URL
+    ? createStandbyReadingPool(pool, {
+        url: withPasswordFile(config.DATABASE_STANDBY_URL, config.DATABASE_PASSWORD_FILE || undefined),
+        afterMs: config.DATABASE_STANDBY_READ_AFTER_MS,
+        max: config.DATABASE_POOL_MAX,
+        queryTimeoutMs: config.DATABASE_QUERY_TIMEOUT_MS,
+      })
+    : pool;
   const metrics = new ServiceMetrics(name);
   metrics.instrumentPool(pool);
-  return { logger: createLogger(name, config.LOG_LEVEL, options.logDestination), tlsFiles, tls: readTlsMaterial(tlsFiles), pool, metrics };
+  return {
+    logger: createLogger(name, config.LOG_LEVEL, options.logDestination),
+    tlsFiles,
+    tls: readTlsMaterial(tlsFiles),
+    pool,
+    publicReadPool,
+    metrics,
+  };
 }
 
 export interface ServicePortsOptions {

@@ -37,9 +37,10 @@ export interface BlogBuildOptions extends ServiceBuildOptions {
 
 export async function buildApp(config: BlogConfig, options: BlogBuildOptions = {}): Promise<BlogService> {
   const base = openServiceBase('blog-service', config, options);
-  const { logger, tls, pool, metrics } = base;
+  const { logger, tls, pool, publicReadPool, metrics } = base;
   await assertMigrated(pool, 'blog', migrationsDir);
   const db = createDb(pool);
+  const publicReads = publicReadPool === pool ? db : createDb(publicReadPool);
   const userService = new PeerClient({
     baseUrl: config.USER_SERVICE_URL,
     tls,
@@ -61,6 +62,7 @@ export async function buildApp(config: BlogConfig, options: BlogBuildOptions = {
   const context: BlogContext = {
     config,
     db,
+    publicReads,
     users,
     audit: new AuditTrail(db, logger, { flushIntervalMs: config.AUDIT_FLUSH_INTERVAL_MS, maxTallies: 1000 }),
     counters: blogBusinessMetrics(metrics),
@@ -90,8 +92,8 @@ export async function buildApp(config: BlogConfig, options: BlogBuildOptions = {
       ports.stopWatchingTls();
       revocations.stop();
       await context.audit.stop();
-      await Promise.all([userService.close(), db.$disconnect()]);
-      await pool.end();
+      await Promise.all([userService.close(), db.$disconnect(), publicReads === db ? undefined : publicReads.$disconnect()]);
+      await Promise.all([pool.end(), publicReadPool === pool ? undefined : publicReadPool.end()]);
     },
   };
 }

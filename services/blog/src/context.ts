@@ -9,6 +9,12 @@ import type { BlogBusinessMetrics } from './services/business-metrics.ts';
 export interface BlogContext {
   config: BlogConfig;
   db: Db;
+  /**
+   * For public reads only (blogs, search, profiles, author names): a standby answers when the
+   * primary does not in time (DATABASE_STANDBY_URL), so the answer may lack the last moment of
+   * writes. Sessions, sign-in, authorization and anything read before a write use `db`.
+   */
+  publicReads: Db;
   users: UserLookup;
   audit: AuditTrail;
   counters: BlogBusinessMetrics;

@@ -36,9 +36,10 @@ export interface UserService extends ServiceHandle {
 /** The user service: its public app, its mutual-TLS internal app, and what they share. */
 export async function buildApp(config: UserConfig, options: ServiceBuildOptions = {}): Promise<UserService> {
   const base = openServiceBase('user-service', config, options);
-  const { logger, tls, pool, metrics } = base;
+  const { logger, tls, pool, publicReadPool, metrics } = base;
   await assertMigrated(pool, 'user', migrationsDir);
   const db = createDb(pool);
+  const publicReads = publicReadPool === pool ? db : createDb(publicReadPool);
   const passwords = new PasswordHasher(config.BCRYPT_COST, config.PASSWORD_WORKERS, config.PASSWORD_QUEUE_LIMIT);
   const keys = await loadSigningKeys({
     signingKeyFile: config.JWT_SIGNING_KEY_FILE,
@@ -68,6 +69,7 @@ export async function buildApp(config: UserConfig, options: ServiceBuildOptions 
   const context: UserContext = {
     config,
     db,
+    publicReads,
     passwords,
     keys,
     revocations,
@@ -121,8 +123,13 @@ export async function buildApp(config: UserConfig, options: ServiceBuildOptions 
       revocations.stop();
       await deletionRelay.stop();
       await context.audit.stop();
-      await Promise.all([blogService.close(), passwords.close(), db.$disconnect()]);
-      await pool.end();
+      await Promise.all([
+        blogService.close(),
+        passwords.close(),
+        db.$disconnect(),
+        publicReads === db ? undefined : publicReads.$disconnect(),
+      ]);
+      await Promise.all([pool.end(), publicReadPool === pool ? undefined : publicReadPool.end()]);
     },
   };
 }

@@ -13,6 +13,12 @@ import type { SigningKeys } from './services/signing-keys.ts';
 export interface UserContext {
   config: UserConfig;
   db: Db;
+  /**
+   * For public reads only (blogs, search, profiles, author names): a standby answers when the
+   * primary does not in time (DATABASE_STANDBY_URL), so the answer may lack the last moment of
+   * writes. Sessions, sign-in, authorization and anything read before a write use `db`.
+   */
+  publicReads: Db;
   passwords: PasswordHasher;
   keys: SigningKeys;
   revocations: RevocationList;

@@ -43,7 +43,7 @@ export function registerBlogRoutes(app: App, ctx: BlogContext): void {
     { schema: { tags: ['blogs'], querystring: ListBlogsQuery, response: { 200: BlogList, ...errors(400) } } },
     async (request) => {
       const { limit, cursor } = request.query;
-      const rows = await listBlogs(ctx.db, limit, cursor === undefined ? undefined : parseCursor(cursor));
+      const rows = await listBlogs(ctx.publicReads, limit, cursor === undefined ? undefined : parseCursor(cursor));
       const page = rows.slice(0, limit);
       const last = page.at(-1);
       return {
@@ -57,7 +57,7 @@ export function registerBlogRoutes(app: App, ctx: BlogContext): void {
     '/blogs/:slug',
     { schema: { tags: ['blogs'], params: SlugParams, response: { 200: Blog, ...errors(400, 404) } } },
     async (request) => {
-      const blog = await findBlog(ctx.db, request.params.slug);
+      const blog = await findBlog(ctx.publicReads, request.params.slug);
       if (!blog) throw notFound(`Blog ${request.params.slug} not found`);
       return blog;
     },

@@ -11,7 +11,8 @@ export function registerSearchRoutes(app: App, ctx: BlogContext): void {
     async (request) => {
       const { title, author } = request.query;
       if ((title === undefined) === (author === undefined)) throw badRequest('Give exactly one of the query parameters title and author');
-      const rows = title !== undefined ? await searchBlogs(ctx.db, 'title', title) : await searchBlogs(ctx.db, 'author', author!);
+      const rows =
+        title !== undefined ? await searchBlogs(ctx.publicReads, 'title', title) : await searchBlogs(ctx.publicReads, 'author', author!);
       return { results: rows };
     },
   );
@@ -22,7 +23,7 @@ export function registerSearchRoutes(app: App, ctx: BlogContext): void {
     { schema: { tags: ['blogs'], querystring: ByAuthorNameQuery, response: { 200: BlogResults, ...errors(400, 503) } } },
     async (request) => {
       const handles = await ctx.users.handlesWithNameContaining(request.query.user_name);
-      const rows = handles.length === 0 ? [] : await blogsByAuthors(ctx.db, handles);
+      const rows = handles.length === 0 ? [] : await blogsByAuthors(ctx.publicReads, handles);
       return { results: rows };
     },
   );

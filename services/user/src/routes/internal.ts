@@ -25,7 +25,7 @@ export function registerInternalRoutes(app: App, ctx: UserContext): void {
     handlesByName.url,
     { schema: { querystring: handlesByName.querystring, response: { 200: handlesByName.response, ...errors(400) } } },
     async (request) => ({
-      handles: await handlesWithNameContaining(ctx.db, request.query.name_contains, request.query.limit),
+      handles: await handlesWithNameContaining(ctx.publicReads, request.query.name_contains, request.query.limit),
     }),
   );
 

@@ -41,7 +41,7 @@ export function registerUserRoutes(app: App, ctx: UserContext): void {
     async (request) => {
       const { limit, cursor } = request.query;
       const after = cursor === undefined ? undefined : decodeCursor(cursor, ['handle'] as const).handle;
-      const rows = await listUsers(ctx.db, limit, after);
+      const rows = await listUsers(ctx.publicReads, limit, after);
       const page = rows.slice(0, limit);
       const last = page.at(-1);
       return { user_list: page, next_cursor: rows.length > limit && last ? encodeCursor({ handle: last.handle }) : null };
@@ -55,7 +55,7 @@ export function registerUserRoutes(app: App, ctx: UserContext): void {
       schema: { tags: ['users'], params: HandleParams, response: { 200: UserProfile, ...errors(400, 401, 404) } },
     },
     async (request) => {
-      const user = await findUser(ctx.db, request.params.handle);
+      const user = await findUser(ctx.publicReads, request.params.handle);
       if (!user) throw notFound(`User ${request.params.handle} not found`);
       // Property-level authorization: role and email only for the user and for admins.
       if (request.principal && can(request.principal, 'user:read-private', user.handle)) return privateView(user);
