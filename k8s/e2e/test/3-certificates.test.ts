@@ -16,6 +16,8 @@ import {
   portForward,
   publicHost,
   release,
+  renewCertificate,
+  secretCertificate,
   serviceHost,
   servicePods,
   siteHost,
@@ -28,11 +30,6 @@ import {
 /** A PKI mount's CA certificate, which Vault serves without a token. */
 const vaultCa = (mount: string) =>
   new X509Certificate(kubectl(['-n', 'vault', 'exec', vaultActivePod(), '--', 'vault', 'read', '-field=certificate', `${mount}/cert/ca`]));
-
-function secretCertificate(name: string): X509Certificate {
-  const secret = kubectlJson(['-n', namespace, 'get', 'secret', name]);
-  return new X509Certificate(Buffer.from(secret.data['tls.crt'], 'base64'));
-}
 
 /** The serial of the certificate a TLS server presents. */
 function servedSerial(host: string, port: number, servername: string): Promise<string> {
@@ -92,29 +89,7 @@ describe('certificates', () => {
 
     const load = startReadLoad(entryPointApi(), ['/blogs', '/users/%40admin', '/.well-known/jwks.json']);
     await sleep(2000);
-    // What `cmctl renew` does: ask cert-manager to issue now.
-    for (const name of names) {
-      const issuing = {
-        type: 'Issuing',
-        status: 'True',
-        reason: 'ManuallyTriggered',
-        message: 'e2e renewal',
-        lastTransitionTime: new Date().toISOString(),
-      };
-      kubectl([
-        '-n',
-        namespace,
-        'patch',
-        'certificate',
-        name,
-        '--subresource',
-        'status',
-        '--type',
-        'json',
-        '-p',
-        JSON.stringify([{ op: 'add', path: '/status/conditions/-', value: issuing }]),
-      ]);
-    }
+    for (const name of names) renewCertificate(name);
     await eventually('new certificates in every Secret', 120, () =>
       names.every((name) => secretCertificate(name).serialNumber !== before[name]),
     );

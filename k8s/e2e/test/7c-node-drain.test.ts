@@ -23,6 +23,7 @@ import {
   namespace,
   nodeCount,
   nodeNames,
+  patchCluster,
   podNodes,
   primaryNode,
   sleep,
@@ -179,17 +180,7 @@ describe.skipIf(nodeCount < 3 || process.env.E2E_NODE_DRAIN !== '1')('draining e
       let from = Date.now();
       // shared_buffers takes a restart: CloudNativePG restarts each standby, then switches over and restarts the old primary.
       for (const component of components)
-        await kubectlInBackground([
-          '-n',
-          namespace,
-          'patch',
-          'clusters.postgresql.cnpg.io',
-          dbCluster(component),
-          '--type',
-          'merge',
-          '-p',
-          JSON.stringify({ spec: { postgresql: { parameters: { shared_buffers: '96MB' } } } }),
-        ]);
+        await patchCluster(component, { spec: { postgresql: { parameters: { shared_buffers: '96MB' } } } });
       const running = async (pod: string) =>
         (await kubectlInBackground(['-n', namespace, 'exec', pod, '-c', 'postgres', '--', 'psql', '-tAc', 'SHOW shared_buffers'])).trim();
       await eventually('both databases rolled: every instance running with the new setting, healthy', 900, async () => {

@@ -31,6 +31,8 @@ import {
   podNodes,
   primaryNode,
   release,
+  renewCertificate,
+  secretCertificate,
   repoDir,
   runningPods,
   sleep,
@@ -94,35 +96,14 @@ async function vaultActiveOn(node: string): Promise<void> {
   throw new Error(`Vault's active server never came to ${node}`);
 }
 
-/** What `cmctl renew` does (as 3-certificates): cert-manager asked to issue the site's certificate now; resolves to the old serial. */
+/** cert-manager asked to issue the site's certificate now; resolves to the old serial. */
 function renewSiteCertificate(): string {
-  const name = `${release}-site-tls`;
-  const serial = siteSerial();
-  const issuing = {
-    type: 'Issuing',
-    status: 'True',
-    reason: 'ManuallyTriggered',
-    message: 'e2e renewal',
-    lastTransitionTime: new Date().toISOString(),
-  };
-  kubectl([
-    '-n',
-    namespace,
-    'patch',
-    'certificate',
-    name,
-    '--subresource',
-    'status',
-    '--type',
-    'json',
-    '-p',
-    JSON.stringify([{ op: 'add', path: '/status/conditions/-', value: issuing }]),
-  ]);
+  const serial = secretCertificate(`${release}-site-tls`).serialNumber;
+  renewCertificate(`${release}-site-tls`);
   return serial;
 }
 
 const serialOf = (secret: any): string => new X509Certificate(Buffer.from(secret.data['tls.crt'], 'base64')).serialNumber;
-const siteSerial = (): string => serialOf(kubectlJson(['-n', namespace, 'get', 'secret', `${release}-site-tls`]));
 const siteSerialNow = async (): Promise<string> =>
   serialOf(await kubectlJsonInBackground(['-n', namespace, 'get', 'secret', `${release}-site-tls`]));
 

@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 // What the e2e tests use to reach the harness's cluster: kubectl and helm with its kubeconfig, the
 // entry point (Traefik's host ports on the node, for the public host name), port-forwards to single
 // pods, and probes run inside pods.
@@ -230,6 +231,52 @@ export function primaryNode(component: Component): { pod: string; node: string }
   return { pod, node: kubectlJson(['-n', namespace, 'get', 'pod', pod]).spec.nodeName };
 }
 
+/** A merge patch of `component`'s CloudNativePG Cluster (or of its status), without blocking the test's load. */
+export async function patchCluster(component: Component, patch: object, subresource?: 'status'): Promise<void> {
+  await kubectlInBackground([
+    '-n',
+    namespace,
+    'patch',
+    'clusters.postgresql.cnpg.io',
+    dbCluster(component),
+    ...(subresource ? ['--subresource', subresource] : []),
+    '--type',
+    'merge',
+    '-p',
+    JSON.stringify(patch),
+  ]);
+}
+
+/** The certificate in a TLS Secret of the release. */
+export function secretCertificate(name: string): X509Certificate {
+  const secret = kubectlJson(['-n', namespace, 'get', 'secret', name]);
+  return new X509Certificate(Buffer.from(secret.data['tls.crt'], 'base64'));
+}
+
+/** What `cmctl renew` does: asks cert-manager to issue the Certificate `name` now. */
+export function renewCertificate(name: string): void {
+  const issuing = {
+    type: 'Issuing',
+    status: 'True',
+    reason: 'ManuallyTriggered',
+    message: 'e2e renewal',
+    lastTransitionTime: new Date().toISOString(),
+  };
+  kubectl([
+    '-n',
+    namespace,
+    'patch',
+    'certificate',
+    name,
+    '--subresource',
+    'status',
+    '--type',
+    'json',
+    '-p',
+    JSON.stringify([{ op: 'add', path: '/status/conditions/-', value: issuing }]),
+  ]);
+}
+
 /** `component`'s database instance on `node`. */
 export function instanceOn(component: Component, node: string): string {
   const found = [...podNodes(`cnpg.io/cluster=${dbCluster(component)}`)].find(([, n]) => n === node);
@@ -249,19 +296,7 @@ export async function switchoverTo(component: Component, instance: string): Prom
     phase: 'Switchover in progress',
     phaseReason: `Switching over to ${instance}`,
   };
-  await kubectlInBackground([
-    '-n',
-    namespace,
-    'patch',
-    'clusters.postgresql.cnpg.io',
-    dbCluster(component),
-    '--subresource',
-    'status',
-    '--type',
-    'merge',
-    '-p',
-    JSON.stringify({ status }),
-  ]);
+  await patchCluster(component, { status }, 'status');
   await eventually(
     `${instance} primary, both standbys streaming`,
     300,
