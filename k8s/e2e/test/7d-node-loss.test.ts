@@ -74,10 +74,14 @@ const terminatingOn = async (node: string): Promise<number> =>
     (p: any) => p.metadata.deletionTimestamp,
   ).length;
 
-/** The node of Vault's active server, if one is labelled active. */
-const vaultActiveNode = async (): Promise<string | undefined> =>
-  (await kubectlJsonInBackground(['-n', 'vault', 'get', 'pods', '-l', 'app.kubernetes.io/name=vault,vault-active=true'])).items[0]?.spec
-    .nodeName;
+/**
+ * Whether a Vault server off `node` is labelled active. A lost active server keeps its label (its
+ * pod cannot be updated while its node is down), so two may carry it for a while.
+ */
+const vaultActiveOff = async (node: string): Promise<boolean> =>
+  (await kubectlJsonInBackground(['-n', 'vault', 'get', 'pods', '-l', 'app.kubernetes.io/name=vault,vault-active=true'])).items.some(
+    (pod: any) => pod.spec.nodeName !== node,
+  );
 
 const currentPrimary = async (component: Component): Promise<string> =>
   (await kubectlJsonInBackground(['-n', namespace, 'get', 'clusters.postgresql.cnpg.io', dbCluster(component)])).status.currentPrimary;
@@ -157,10 +161,7 @@ async function loseNode(c: Case): Promise<void> {
           timeline.tainted = Date.now();
         }
       }
-      if (!timeline.vaultActive) {
-        const activeNode = await vaultActiveNode();
-        if (activeNode && activeNode !== victim) timeline.vaultActive = now;
-      }
+      if (!timeline.vaultActive && (await vaultActiveOff(victim))) timeline.vaultActive = now;
       // Certificate issuance while the node is down: asked for once Vault has a live active server.
       if (timeline.vaultActive && !renewedFrom) renewedFrom = renewSiteCertificate();
       if (renewedFrom && !timeline.renewed && (await siteSerialNow()) !== renewedFrom) timeline.renewed = now;
@@ -178,6 +179,10 @@ async function loseNode(c: Case): Promise<void> {
       );
     });
     await sleep(5000);
+  } catch (error) {
+    const seen = Object.entries(timeline).map(([what, at]) => `${what} ${seconds(at - lost)}`);
+    console.log(`${c.name}: seen before giving up: ${seen.join(', ') || 'nothing'}; certificate renewal asked: ${Boolean(renewedFrom)}`);
+    throw error;
   } finally {
     power('on', victim);
   }
