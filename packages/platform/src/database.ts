@@ -17,10 +17,12 @@ export interface PoolOptions {
  * that finds no primary waits up to `primaryWaitMs` for one (PrimaryWaitingPool).
  */
 export function createPool(databaseUrl: string, options: PoolOptions): PrimaryWaitingPool {
-  return new PrimaryWaitingPool(
-    { connectionString: databaseUrl, max: options.max, connectionTimeoutMillis: 5000, query_timeout: options.queryTimeoutMs },
-    options.primaryWaitMs,
-  );
+  return new PrimaryWaitingPool(poolConfig(databaseUrl, options), options.primaryWaitMs);
+}
+
+/** What every pool of a service is: the role's URL, its size, 5 s for a new connection, and the query deadline. */
+function poolConfig(url: string, options: { max: number; queryTimeoutMs: number }): pg.PoolConfig {
+  return { connectionString: url, max: options.max, connectionTimeoutMillis: 5000, query_timeout: options.queryTimeoutMs };
 }
 
 export interface StandbyReadOptions {
@@ -37,11 +39,7 @@ export interface StandbyReadOptions {
  * the service's primary pool.
  */
 export function createStandbyReadingPool(primary: PrimaryWaitingPool, options: StandbyReadOptions): StandbyReadingPool {
-  return new StandbyReadingPool(
-    { connectionString: options.url, max: options.max, connectionTimeoutMillis: 5000, query_timeout: options.queryTimeoutMs },
-    primary,
-    options.afterMs,
-  );
+  return new StandbyReadingPool(poolConfig(options.url, options), primary, options.afterMs);
 }
 
 /** The pg driver adapter both services give their Prisma client, over the service's own pool. */
@@ -98,10 +96,9 @@ export class PrimaryWaitingPool extends pg.Pool {
 
   // biome-ignore lint/suspicious/noExplicitAny: pg's query() is overloaded many ways; only its promise form is waited for.
   override query(...args: any[]): any {
-    const [config] = args;
-    const promiseForm = args.length === 1 && typeof config === 'object' && config !== null && typeof config.text === 'string';
-    if (!promiseForm) return super.query(...(args as Parameters<pg.Pool['query']>));
-    return this.queryRidingOut(config as pg.QueryConfig, Date.now() + this.primaryWaitMs);
+    const config = promiseFormStatement(args);
+    if (!config) return super.query(...(args as Parameters<pg.Pool['query']>));
+    return this.queryRidingOut(config, Date.now() + this.primaryWaitMs);
   }
 
   /**
@@ -170,11 +167,10 @@ export class StandbyReadingPool extends pg.Pool {
 
   // biome-ignore lint/suspicious/noExplicitAny: as PrimaryWaitingPool.query.
   override query(...args: any[]): any {
-    const [config] = args;
-    const promiseForm = args.length === 1 && typeof config === 'object' && config !== null && typeof config.text === 'string';
-    if (!promiseForm) return super.query(...(args as Parameters<pg.Pool['query']>));
+    const config = promiseFormStatement(args);
+    if (!config) return super.query(...(args as Parameters<pg.Pool['query']>));
     if (!isRead(config.text)) return this.primary.query(config);
-    return this.readFromPrimaryOrStandby(config as pg.QueryConfig);
+    return this.readFromPrimaryOrStandby(config);
   }
 
   private async readFromPrimaryOrStandby(config: pg.QueryConfig): Promise<pg.QueryResult> {
@@ -192,6 +188,13 @@ export class StandbyReadingPool extends pg.Pool {
       return super.query(config);
     }
   }
+}
+
+/** The statement of a query() call in the one form Prisma's adapter uses (a config object, for a promise); undefined for any other form. */
+// biome-ignore lint/suspicious/noExplicitAny: pg's query() arguments, as the pools' overrides take them.
+function promiseFormStatement(args: any[]): pg.QueryConfig | undefined {
+  const [config] = args;
+  return args.length === 1 && typeof config === 'object' && config !== null && typeof config.text === 'string' ? config : undefined;
 }
 
 /**

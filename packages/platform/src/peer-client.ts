@@ -114,7 +114,7 @@ export class PeerClient {
     const deadline = Date.now() + this.timeoutMs;
     /** Attempts that may have reached the peer; connections never made count apart. */
     let reached = 0;
-    let notConnected = 0;
+    let unconnected = 0;
     let lastError: unknown;
     for (let pause = 100; ; pause = Math.min(pause * 2, 1000)) {
       try {
@@ -137,7 +137,7 @@ export class PeerClient {
         if (error instanceof PeerError) throw error;
         lastError = error;
         const again = neverSent(error)
-          ? ++notConnected <= connectionRetries && Date.now() + pause + this.connectTimeoutMs <= deadline
+          ? ++unconnected <= connectionRetries && Date.now() + pause + this.connectTimeoutMs <= deadline
           : ++reached < attempts;
         if (!again) break;
       }

@@ -41,9 +41,11 @@ export interface ServiceBase {
   pool: pg.Pool;
   /**
    * The pool of public reads, which a standby answers when the primary does not in time
-   * (DATABASE_STANDBY_URL); `pool` itself when no standby is configured. Ended with `pool`.
+   * (DATABASE_STANDBY_URL); `pool` itself when no standby is configured.
    */
   publicReadPool: pg.Pool;
+  /** Ends both pools, once the service's Prisma clients are disconnected. */
+  endPools(): Promise<void>;
   metrics: ServiceMetrics;
 }
 
@@ -76,6 +78,9 @@ export function openServiceBase(name: string, config: ServiceBaseConfig, options
     tls: readTlsMaterial(tlsFiles),
     pool,
     publicReadPool,
+    endPools: async () => {
+      await Promise.all([pool.end(), publicReadPool === pool ? undefined : publicReadPool.end()]);
+    },
     metrics,
   };
 }

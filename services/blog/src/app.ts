@@ -93,7 +93,7 @@ export async function buildApp(config: BlogConfig, options: BlogBuildOptions = {
       revocations.stop();
       await context.audit.stop();
       await Promise.all([userService.close(), db.$disconnect(), publicReads === db ? undefined : publicReads.$disconnect()]);
-      await Promise.all([pool.end(), publicReadPool === pool ? undefined : publicReadPool.end()]);
+      await base.endPools();
     },
   };
 }

@@ -129,7 +129,7 @@ export async function buildApp(config: UserConfig, options: ServiceBuildOptions 
         db.$disconnect(),
         publicReads === db ? undefined : publicReads.$disconnect(),
       ]);
-      await Promise.all([pool.end(), publicReadPool === pool ? undefined : publicReadPool.end()]);
+      await base.endPools();
     },
   };
 }
