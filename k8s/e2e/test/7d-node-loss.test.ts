@@ -10,11 +10,11 @@
 // Then the node comes back, its Vault server (sealed by the restart) is unsealed as an operator
 // does (lib/vault-unseal.sh), and the cluster heals with nothing stuck.
 import { execFileSync } from 'node:child_process';
-import { X509Certificate } from 'node:crypto';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   type Component,
+  certificateOf,
   components,
   databaseHealthy,
   dbCluster,
@@ -39,6 +39,7 @@ import {
   switchoverTo,
   unsealVault,
   vaultActivePod,
+  vaultActiveSelector,
   workloads,
 } from './cluster.ts';
 import { startLoad } from './under-load.ts';
@@ -47,9 +48,8 @@ const power = (state: 'off' | 'on', node: string) =>
   execFileSync('bash', [resolve(repoDir, 'k8s/e2e/lib/node-power.sh'), state, node.replace('e2e-node-', '')], { stdio: 'pipe' });
 
 // Read without blocking the load (the checks below run while it is measured).
-const readyNow = async (node: string) =>
+const ready = async (node: string) =>
   (await kubectlJsonInBackground(['get', 'node', node])).status.conditions.find((c: any) => c.type === 'Ready').status === 'True';
-const ready = (node: string) => kubectlJson(['get', 'node', node]).status.conditions.find((c: any) => c.type === 'Ready').status === 'True';
 
 /** Every Deployment at its floor of ready replicas, none of them on `node`. */
 async function replacedAway(node: string): Promise<boolean> {
@@ -79,7 +79,7 @@ const terminatingOn = async (node: string): Promise<number> =>
  * pod cannot be updated while its node is down), so two may carry it for a while.
  */
 const vaultActiveOff = async (node: string): Promise<boolean> =>
-  (await kubectlJsonInBackground(['-n', 'vault', 'get', 'pods', '-l', 'app.kubernetes.io/name=vault,vault-active=true'])).items.some(
+  (await kubectlJsonInBackground(['-n', 'vault', 'get', 'pods', '-l', vaultActiveSelector])).items.some(
     (pod: any) => pod.spec.nodeName !== node,
   );
 
@@ -93,7 +93,7 @@ const outOfService = (node: string, on: boolean) =>
 /** Vault's active server moved to `node` by stepping the active one down, as often as it takes. */
 async function vaultActiveOn(node: string): Promise<void> {
   for (let tries = 0; tries < 6; tries++) {
-    const active = runningPods('app.kubernetes.io/name=vault,vault-active=true', 'vault')[0];
+    const active = runningPods(vaultActiveSelector, 'vault')[0];
     if (active?.node === node) return;
     execFileSync('bash', [resolve(repoDir, 'k8s/e2e/lib/vault-unseal.sh'), 'step-down'], { stdio: 'pipe' });
   }
@@ -107,9 +107,8 @@ function renewSiteCertificate(): string {
   return serial;
 }
 
-const serialOf = (secret: any): string => new X509Certificate(Buffer.from(secret.data['tls.crt'], 'base64')).serialNumber;
 const siteSerialNow = async (): Promise<string> =>
-  serialOf(await kubectlJsonInBackground(['-n', namespace, 'get', 'secret', `${release}-site-tls`]));
+  certificateOf(await kubectlJsonInBackground(['-n', namespace, 'get', 'secret', `${release}-site-tls`])).serialNumber;
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 
@@ -154,7 +153,7 @@ async function loseNode(c: Case): Promise<void> {
   try {
     await eventually('the lost node NotReady, the failover, the replicas elsewhere, a certificate renewed', 600, async () => {
       const now = Date.now();
-      if (!timeline.notReady && !(await readyNow(victim))) {
+      if (!timeline.notReady && !(await ready(victim))) {
         timeline.notReady = now;
         if (c.outOfServiceTaint) {
           outOfService(victim, true);

@@ -247,11 +247,11 @@ export async function patchCluster(component: Component, patch: object, subresou
   ]);
 }
 
+/** The certificate a TLS Secret (as the API returns it) holds. */
+export const certificateOf = (secret: any): X509Certificate => new X509Certificate(Buffer.from(secret.data['tls.crt'], 'base64'));
+
 /** The certificate in a TLS Secret of the release. */
-export function secretCertificate(name: string): X509Certificate {
-  const secret = kubectlJson(['-n', namespace, 'get', 'secret', name]);
-  return new X509Certificate(Buffer.from(secret.data['tls.crt'], 'base64'));
-}
+export const secretCertificate = (name: string): X509Certificate => certificateOf(kubectlJson(['-n', namespace, 'get', 'secret', name]));
 
 /** What `cmctl renew` does: asks cert-manager to issue the Certificate `name` now. */
 export function renewCertificate(name: string): void {
@@ -304,9 +304,12 @@ export async function switchoverTo(component: Component, instance: string): Prom
   );
 }
 
+/** Vault's pods labelled active by its Kubernetes service registration (as common.sh's VAULT_ACTIVE_SELECTOR). */
+export const vaultActiveSelector = 'app.kubernetes.io/name=vault,vault-active=true';
+
 /** The Vault server that is active, as Vault's Kubernetes service registration labels its pod. */
 export const vaultActivePod = (): string => {
-  const [active] = runningPods('app.kubernetes.io/name=vault,vault-active=true', 'vault');
+  const [active] = runningPods(vaultActiveSelector, 'vault');
   if (!active) throw new Error('no active Vault server');
   return active.name;
 };
