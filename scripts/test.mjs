@@ -3,10 +3,17 @@
 // `node scripts/test.mjs e2e` runs only the suites of the e2e harness (k8s/e2e), against its cluster.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
+import { relative } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 
 const results = '.vitest-results.json';
 let passed = 0;
 let failed = 0;
+/** One line per failure, printed again just above the summary. */
+const failures = [];
+
+/** The first line of a failure message, without colour codes, at most 300 characters. */
+const firstLine = (message = '') => stripVTControlCharacters(message).split('\n')[0].slice(0, 300);
 
 function step(name, command, args) {
   console.log(`\n== ${name}: ${command} ${args.join(' ')}`);
@@ -17,10 +24,15 @@ function step(name, command, args) {
 const e2e = process.argv[2] === 'e2e';
 if (!step('generate', 'npm', ['run', 'generate', '--silent'])) process.exit(1);
 if (!e2e) {
-  if (step('typecheck', 'npx', ['tsc', '-p', 'tsconfig.json'])) passed++;
-  else failed++;
-  if (step('lint', 'npx', ['biome', 'ci', '.'])) passed++;
-  else failed++;
+  for (const [name, command, args] of [
+    ['typecheck', 'npx', ['tsc', '-p', 'tsconfig.json']],
+    ['lint', 'npx', ['biome', 'ci', '.']],
+  ])
+    if (step(name, command, args)) passed++;
+    else {
+      failed++;
+      failures.push(`FAILED: ${name}`);
+    }
 }
 
 rmSync(results, { force: true });
@@ -38,12 +50,21 @@ try {
   failed += report.numFailedTests;
   // A file that failed to load, or whose beforeAll failed, reports no failed test (its tests are
   // skipped); count it so it cannot pass silently.
-  failed += report.testResults.filter(
+  const brokenFiles = report.testResults.filter(
     (file) => file.status === 'failed' && !file.assertionResults.some((test) => test.status === 'failed'),
-  ).length;
+  );
+  failed += brokenFiles.length;
+  // What failed, again at the end, where a log's tail (CI keeps only the tail) shows it.
+  for (const file of report.testResults) {
+    const where = relative(process.cwd(), file.name);
+    for (const test of file.assertionResults.filter((t) => t.status === 'failed'))
+      failures.push(`FAILED: ${where} > ${test.fullName}: ${firstLine(test.failureMessages[0])}`);
+    if (brokenFiles.includes(file)) failures.push(`FAILED: ${where}: ${firstLine(file.message)}`);
+  }
 } catch {
   failed++;
 }
 if (!vitestOk && failed === 0) failed++;
+if (failures.length) console.log(`\n${failures.join('\n')}`);
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);
