@@ -12,10 +12,13 @@ export function registerDiscoveryRoutes(app: App, ctx: WebContext): void {
   const { api, siteOrigin } = ctx;
   const cached = `public, max-age=${ctx.config.PUBLIC_CACHE_SECONDS}`;
 
-  // Pages that are a person's own, forms, or a query's results: nothing a search engine should list.
+  // Pages that are a person's own, an action, or a query's results (endless addresses): nothing for
+  // a crawler. Sign-in, sign-up and the editor stay open: every page links to them, and a crawler
+  // that follows those links gets a form whose canonical link folds every `?next=` into one page;
+  // blocked, they are the site's own links reported as blocked (Lighthouse's "is-crawlable").
   const robots = [
     'User-agent: *',
-    ...['/account', '/admin/', '/write', '/sign-in', '/sign-up', '/sign-out', '/search'].map((path) => `Disallow: ${path}`),
+    ...['/account', '/admin/', '/sign-out', '/search'].map((path) => `Disallow: ${path}`),
     '',
     `Sitemap: ${siteOrigin}/sitemap.xml`,
     '',
