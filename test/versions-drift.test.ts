@@ -5,19 +5,10 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { pinnedVersions } from './versions-list.ts';
 
 const repo = resolve(import.meta.dirname, '..');
 const read = (path: string) => readFileSync(join(repo, path), 'utf8');
-
-/** KEY=VALUE lines of a shell file, with the quotes of a quoted value removed. */
-function parseEnvFile(text: string): Map<string, string> {
-  const entries = new Map<string, string>();
-  for (const line of text.split('\n')) {
-    const match = /^([A-Z][A-Z0-9_]*)=(?:"([^"]*)"|(\S*))\s*$/.exec(line);
-    if (match?.[1]) entries.set(match[1], match[2] ?? match[3] ?? '');
-  }
-  return entries;
-}
 
 /** The version of `path` that the module k8s/e2e/go/`module` requires. */
 function modulePin(module: string, path: string): string | undefined {
@@ -26,7 +17,7 @@ function modulePin(module: string, path: string): string | undefined {
   return new RegExp(`^(?:require )?\\s*${escaped} (v\\S+)`, 'm').exec(goMod)?.[1];
 }
 
-const versions = parseEnvFile(read('k8s/versions.env'));
+const versions = pinnedVersions();
 const version = (key: string) => {
   const value = versions.get(key);
   if (!value) throw new Error(`k8s/versions.env has no ${key}`);

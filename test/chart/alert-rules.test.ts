@@ -7,10 +7,11 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { pinnedVersions } from '../versions-list.ts';
 import { chartDir } from './support.ts';
 
 const repoDir = resolve(import.meta.dirname, '../..');
-const version = /^PROMTOOL_VERSION=(\S+)$/m.exec(readFileSync(join(repoDir, 'k8s/versions.env'), 'utf8'))?.[1];
+const version = pinnedVersions().get('PROMTOOL_VERSION');
 const goPresent = spawnSync('go', ['version']).status === 0;
 
 /** promtool at the pinned version, built on first use. */

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { components, dbCluster, namespace, podNodes, primaryNode, repoDir, sleep, switchoverTo } from './cluster.ts';
+import { components, dbCluster, kubectlBin, namespace, podNodes, primaryNode, repoDir, sleep, switchoverTo } from './cluster.ts';
 import { describeWindow, startLoad } from './under-load.ts';
 
 const logDir = resolve(repoDir, '.local/e2e-logs/switchovers');
@@ -18,7 +18,7 @@ const rounds = Number(process.env.E2E_SWITCHOVER_ROUNDS ?? 2);
 /** `kubectl logs -f` of an instance's postgres container into its file, from now on. */
 function followLog(pod: string): () => void {
   const file = createWriteStream(resolve(logDir, `${pod}.log`), { flags: 'a' });
-  const child = spawn(process.env.E2E_KUBECTL!, ['-n', namespace, 'logs', '-f', '--timestamps', '--since=1s', pod, '-c', 'postgres']);
+  const child = spawn(kubectlBin, ['-n', namespace, 'logs', '-f', '--timestamps', '--since=1s', pod, '-c', 'postgres']);
   child.stdout.pipe(file);
   child.stderr.pipe(file);
   return () => child.kill();

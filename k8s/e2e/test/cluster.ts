@@ -53,7 +53,7 @@ export const publicHost = required('E2E_PUBLIC_HOST');
 export const siteHost = required('E2E_SITE_HOST');
 export const probeImage = required('E2E_PROBE_IMAGE');
 export const platformCa = readFileSync(required('E2E_PLATFORM_CA'));
-const kubectlBin = required('E2E_KUBECTL');
+export const kubectlBin = required('E2E_KUBECTL');
 /** The API services, each with its database. */
 export const components = ['user', 'blog'] as const;
 export type Component = (typeof components)[number];
